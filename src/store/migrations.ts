@@ -1,0 +1,220 @@
+import type { Database, Dialect } from "./database.js";
+
+/**
+ * Versioned schema. Each migration has one SQL source per dialect, kept side by side so a reader sees
+ * where they differ. A migration, once released, is never edited: add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: Record<Dialect, string>;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: "stores, credentials, audit trail, statements, attachments, documents, activities, agents",
+    sql: {
+      sqlite: `
+CREATE TABLE stores (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE credentials (
+  key TEXT PRIMARY KEY,
+  store_id TEXT NOT NULL REFERENCES stores(id),
+  secret_hash TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  label TEXT,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE TABLE audit_events (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TABLE statements (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  store_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  stored TEXT NOT NULL,
+  credential TEXT NOT NULL,
+  voided INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL,
+  UNIQUE (store_id, id)
+);
+CREATE TABLE statement_index (
+  store_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (store_id, kind, value, seq)
+) WITHOUT ROWID;
+CREATE INDEX statement_index_seq ON statement_index (seq);
+CREATE TABLE statement_refs (
+  store_id TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (store_id, target_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE attachments (
+  store_id TEXT NOT NULL,
+  sha2 TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  content BLOB NOT NULL,
+  PRIMARY KEY (store_id, sha2)
+);
+CREATE TABLE documents (
+  store_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  activity_id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  registration TEXT NOT NULL,
+  doc_id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  content BLOB NOT NULL,
+  etag TEXT NOT NULL,
+  updated TEXT NOT NULL,
+  PRIMARY KEY (store_id, kind, activity_id, agent, registration, doc_id)
+);
+CREATE TABLE activities (
+  store_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  updated TEXT NOT NULL,
+  PRIMARY KEY (store_id, id)
+);
+CREATE TABLE agents (
+  store_id TEXT NOT NULL,
+  ifi TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  PRIMARY KEY (store_id, ifi)
+);
+`,
+      postgres: `
+CREATE TABLE stores (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE credentials (
+  key TEXT PRIMARY KEY,
+  store_id TEXT NOT NULL REFERENCES stores(id),
+  secret_hash TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  label TEXT,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE TABLE audit_events (
+  seq BIGINT PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  details TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$;
+CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
+  FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+CREATE TABLE statements (
+  seq BIGSERIAL PRIMARY KEY,
+  store_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  stored TEXT NOT NULL,
+  credential TEXT NOT NULL,
+  voided SMALLINT NOT NULL DEFAULT 0,
+  body TEXT NOT NULL,
+  UNIQUE (store_id, id)
+);
+CREATE TABLE statement_index (
+  store_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  PRIMARY KEY (store_id, kind, value, seq)
+);
+CREATE INDEX statement_index_seq ON statement_index (seq);
+CREATE TABLE statement_refs (
+  store_id TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  seq BIGINT NOT NULL,
+  PRIMARY KEY (store_id, target_id, seq)
+);
+CREATE TABLE attachments (
+  store_id TEXT NOT NULL,
+  sha2 TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  content BYTEA NOT NULL,
+  PRIMARY KEY (store_id, sha2)
+);
+CREATE TABLE documents (
+  store_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  activity_id TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  registration TEXT NOT NULL,
+  doc_id TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  content BYTEA NOT NULL,
+  etag TEXT NOT NULL,
+  updated TEXT NOT NULL,
+  PRIMARY KEY (store_id, kind, activity_id, agent, registration, doc_id)
+);
+CREATE TABLE activities (
+  store_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  updated TEXT NOT NULL,
+  PRIMARY KEY (store_id, id)
+);
+CREATE TABLE agents (
+  store_id TEXT NOT NULL,
+  ifi TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  PRIMARY KEY (store_id, ifi)
+);
+`,
+    },
+  },
+];
+
+/** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */
+export async function migrate(db: Database): Promise<number[]> {
+  await db.run(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+  );
+  const applied: number[] = [];
+  for (const migration of migrations) {
+    const done = await db.transaction(
+      async (tx) => {
+        const row = await tx.one("SELECT version FROM schema_migrations WHERE version = ?", [migration.version]);
+        if (row) return false;
+        await tx.exec(migration.sql[db.dialect]);
+        await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+          migration.version,
+          migration.name,
+          new Date().toISOString(),
+        ]);
+        return true;
+      },
+      { lock: "learnpool:migrations" },
+    );
+    if (done) applied.push(migration.version);
+  }
+  return applied;
+}

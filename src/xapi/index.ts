@@ -1,0 +1,7 @@
+/**
+ * xAPI itself, free of I/O: statement types, validation against every rule of xAPI 2.0
+ * (IEEE 9274.1.1-2023) and 1.0.3, identifiers (IRIs, UUIDs, agents' IFIs), language maps, the
+ * statement formats (exact, ids, canonical), statement comparison, multipart/mixed bodies and
+ * signed statements.
+ */
+export * from "./types.js";
