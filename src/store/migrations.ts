@@ -54,6 +54,7 @@ CREATE TABLE statements (
   body TEXT NOT NULL,
   UNIQUE (store_id, id)
 );
+CREATE INDEX statements_store_seq ON statements (store_id, seq);
 CREATE TABLE statement_index (
   store_id TEXT NOT NULL,
   kind TEXT NOT NULL,
@@ -141,6 +142,7 @@ CREATE TABLE statements (
   body TEXT NOT NULL,
   UNIQUE (store_id, id)
 );
+CREATE INDEX statements_store_seq ON statements (store_id, seq);
 CREATE TABLE statement_index (
   store_id TEXT NOT NULL,
   kind TEXT NOT NULL,

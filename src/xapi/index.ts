@@ -5,3 +5,6 @@
  * signed statements.
  */
 export * from "./types.js";
+export * from "./problem.js";
+export * from "./multipart.js";
+export * from "./signature.js";

@@ -1,0 +1,103 @@
+import type { Queryable } from "../store/index.js";
+import {
+  type Activity,
+  type ActivityDefinition,
+  type Actor,
+  agentIfi,
+  type Context,
+  type Statement,
+  type StatementObject,
+} from "../xapi/index.js";
+
+/**
+ * The LRS's own view of activities and agents, refreshed from the statements that credentials with the
+ * `define` scope store: the canonical activity definitions (Activities resource, `format=canonical`)
+ * and the agents known by each IFI (Agents resource).
+ */
+
+export function activitiesOf(statement: Statement): Activity[] {
+  const found: Activity[] = [];
+  const object = (o: StatementObject) => {
+    if (o.objectType === undefined || o.objectType === "Activity") found.push(o as Activity);
+    else if (o.objectType === "SubStatement") {
+      object(o.object);
+      context(o.context);
+    }
+  };
+  const context = (c: Context | undefined) => {
+    const ca = c?.contextActivities;
+    if (!ca) return;
+    for (const list of [ca.parent, ca.grouping, ca.category, ca.other]) for (const a of list ?? []) found.push(a);
+  };
+  object(statement.object);
+  context(statement.context);
+  return found;
+}
+
+function actorsOf(statement: Statement): Actor[] {
+  const found: Actor[] = [statement.actor];
+  const o = statement.object;
+  if (o.objectType === "Agent" || o.objectType === "Group") found.push(o);
+  if (statement.context?.instructor) found.push(statement.context.instructor);
+  return found;
+}
+
+/** Merges a new definition into a canonical one: language maps by language, the rest replaced. */
+export function mergeDefinition(current: ActivityDefinition | undefined, incoming: ActivityDefinition): ActivityDefinition {
+  if (!current) return incoming;
+  const merged: ActivityDefinition = { ...current, ...incoming };
+  if (current.name || incoming.name) merged.name = { ...current.name, ...incoming.name };
+  if (current.description || incoming.description) {
+    merged.description = { ...current.description, ...incoming.description };
+  }
+  if (current.extensions || incoming.extensions) merged.extensions = { ...current.extensions, ...incoming.extensions };
+  return merged;
+}
+
+export async function recordDefinitions(tx: Queryable, storeId: string, statements: readonly Statement[]): Promise<void> {
+  const incoming = new Map<string, ActivityDefinition>();
+  for (const statement of statements) {
+    for (const activity of activitiesOf(statement)) {
+      if (!activity.definition) continue;
+      incoming.set(activity.id, mergeDefinition(incoming.get(activity.id), activity.definition));
+    }
+  }
+  const now = new Date().toISOString();
+  for (const [id, definition] of incoming) {
+    const row = await tx.one<{ definition: string }>("SELECT definition FROM activities WHERE store_id = ? AND id = ?", [
+      storeId,
+      id,
+    ]);
+    const current = row ? (JSON.parse(row.definition) as ActivityDefinition) : undefined;
+    const merged = JSON.stringify(mergeDefinition(current, definition));
+    if (row && row.definition === merged) continue;
+    await tx.run(
+      "INSERT INTO activities (store_id, id, definition, updated) VALUES (?, ?, ?, ?) ON CONFLICT (store_id, id) DO UPDATE SET definition = excluded.definition, updated = excluded.updated",
+      [storeId, id, merged, now],
+    );
+  }
+
+  const agents = new Map<string, Actor>();
+  for (const statement of statements) {
+    for (const actor of actorsOf(statement)) {
+      const ifi = agentIfi(actor);
+      if (ifi && actor.objectType !== "Group") agents.set(ifi, { ...actor, objectType: "Agent" });
+    }
+  }
+  if (agents.size > 0) {
+    await tx.insertMany(
+      "agents",
+      ["store_id", "ifi", "agent"],
+      [...agents].map(([ifi, agent]) => [storeId, ifi, JSON.stringify(agent)]),
+      "ON CONFLICT (store_id, ifi) DO UPDATE SET agent = excluded.agent",
+    );
+  }
+}
+
+export async function canonicalActivity(tx: Queryable, storeId: string, id: string): Promise<Activity | undefined> {
+  const row = await tx.one<{ definition: string }>("SELECT definition FROM activities WHERE store_id = ? AND id = ?", [
+    storeId,
+    id,
+  ]);
+  return row ? { objectType: "Activity", id, definition: JSON.parse(row.definition) as ActivityDefinition } : undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * The Learning Record Store: xAPI's resources (statements, state, activity and agent profiles,
+ * activities, agents) over `store`, one store per provider, credentials with xAPI scopes. This module
+ * holds the rules of each resource; HTTP lives in `server`.
+ */
+import { AuditLog } from "../audit/index.js";
+import type { Database } from "../store/index.js";
+import type { MultipartPart, XapiVersion } from "../xapi/index.js";
+import { WriteTracker } from "./statements/consistency.js";
+import {
+  attachmentContent,
+  fetchStatements,
+  parseStatementsRequest,
+  type QueryLimits,
+  type StatementsRequest,
+} from "./statements/query.js";
+import { storeStatements } from "./statements/store.js";
+import type { Principal } from "./tenancy.js";
+import { Tenancy } from "./tenancy.js";
+
+export { badRequest, LrsError } from "./errors.js";
+export { type Access, allows, isScope, SCOPES, type Scope } from "./scopes.js";
+export { agentParam, type StatementsRequest, type StatementsResult } from "./statements/query.js";
+export type { CredentialInfo, Principal, Store } from "./tenancy.js";
+export { Tenancy } from "./tenancy.js";
+
+export interface LrsOptions {
+  /** The homePage of the `authority` agent the LRS writes for each credential. */
+  authorityHomePage: string;
+  limits?: Partial<QueryLimits>;
+}
+
+export class Lrs {
+  readonly tenancy: Tenancy;
+  readonly audit: AuditLog;
+  private readonly writes = new WriteTracker();
+  private readonly limits: QueryLimits;
+
+  constructor(
+    readonly db: Database,
+    options: LrsOptions,
+  ) {
+    this.audit = new AuditLog(db);
+    this.tenancy = new Tenancy(db, this.audit, options.authorityHomePage);
+    this.limits = { maxPage: 500, ...options.limits };
+  }
+
+  /** POST/PUT /statements: stores the statements atomically and returns their ids in order. */
+  storeStatements(request: {
+    principal: Principal;
+    version: XapiVersion;
+    body: unknown;
+    statementId?: string;
+    parts?: MultipartPart[];
+  }): Promise<string[]> {
+    return storeStatements(this.db, this.writes, request);
+  }
+
+  parseStatementsRequest(params: Record<string, string>, version: XapiVersion, languages: string[]): StatementsRequest {
+    return parseStatementsRequest(params, version, languages, this.limits);
+  }
+
+  /** GET /statements. `moreBase` is the path `more` links start with (e.g. `/xapi/statements`). */
+  fetchStatements(principal: Principal, request: StatementsRequest, moreBase: string) {
+    return fetchStatements(this.db, principal, request, moreBase);
+  }
+
+  attachment(principal: Principal, sha2: string) {
+    return attachmentContent(this.db, principal.storeId, sha2);
+  }
+
+  consistentThrough(): Date {
+    return this.writes.consistentThrough();
+  }
+}

@@ -1,0 +1,270 @@
+import { randomUUID } from "node:crypto";
+import type { Database, Queryable } from "../../store/index.js";
+import {
+  type MultipartPart,
+  normalizeStatement,
+  sameStatement,
+  type Statement,
+  type StoredStatement,
+  VOIDED_VERB,
+  validateStatements,
+  type XapiVersion,
+} from "../../xapi/index.js";
+import { pairAttachments } from "../attachments.js";
+import { recordDefinitions } from "../definitions.js";
+import { badRequest, LrsError } from "../errors.js";
+import { allows } from "../scopes.js";
+import type { Principal } from "../tenancy.js";
+import { nextStoredMs, isoMs } from "./clock.js";
+import { type IndexKind, indexEntries, statementRefTarget } from "./indexing.js";
+import { copyIndex, findByIds, indexOf, insertStatements, markVoided, referrersOf } from "./repository.js";
+import type { WriteTracker } from "./consistency.js";
+
+export interface StoreStatementsRequest {
+  principal: Principal;
+  version: XapiVersion;
+  /** The parsed body: one statement or an array of them. */
+  body: unknown;
+  /** PUT /statements?statementId=…: the id the body must carry, or takes. */
+  statementId?: string;
+  /** The attachment parts of a multipart/mixed body, after the statement part. */
+  parts?: MultipartPart[];
+}
+
+/**
+ * POST and PUT /statements, as the specification's steps: check the scope, validate, pair attachments,
+ * complete what the LRS sets, then in one transaction: find conflicts, insert what is new, void, and
+ * link StatementRefs. A rejected batch stores nothing.
+ */
+export async function storeStatements(
+  db: Database,
+  writes: WriteTracker,
+  request: StoreStatementsRequest,
+): Promise<string[]> {
+  const { principal, version } = request;
+  checkScope(principal);
+  const statements = validate(request);
+  const files = await checkAttachments(statements, request.parts ?? []);
+  return writes.track(async () => {
+    let prepared: StoredStatement[] = [];
+    await db.transaction(
+      async (tx) => {
+        // Stored instants are taken under the store's lock, so that stored order is commit order.
+        prepared = statements.map((s) => complete(s, principal, version));
+        const fresh = await skipKnown(tx, principal.storeId, prepared);
+        await insert(tx, principal, fresh);
+        await storeFiles(tx, principal.storeId, files);
+        if (allows(principal.scopes, "define")) await recordDefinitions(tx, principal.storeId, fresh);
+      },
+      { lock: `statements:${principal.storeId}` },
+    );
+    return prepared.map((s) => s.id);
+  });
+}
+
+function checkScope(principal: Principal): void {
+  if (!allows(principal.scopes, "statements/write")) {
+    throw new LrsError(403, "this credential may not write statements (scope statements/write)");
+  }
+}
+
+function validate(request: StoreStatementsRequest): Statement[] {
+  const { body, statementId, version } = request;
+  if (statementId !== undefined) {
+    if (Array.isArray(body) || body === null || typeof body !== "object") {
+      throw badRequest("PUT /statements takes a single statement object");
+    }
+    const id = (body as { id?: unknown }).id;
+    if (id !== undefined && typeof id === "string" && id.toLowerCase() !== statementId.toLowerCase()) {
+      throw badRequest(`the statement's id ${id} differs from the statementId parameter ${statementId}`);
+    }
+  }
+  const problems = validateStatements(body, version);
+  if (problems.length > 0) {
+    const first = problems[0];
+    throw badRequest(`invalid statement: ${first?.message ?? "see problems"}`, problems);
+  }
+  const list = (Array.isArray(body) ? body : [body]) as Statement[];
+  if (statementId !== undefined && list[0] && list[0].id === undefined) list[0] = { ...list[0], id: statementId };
+  return list;
+}
+
+async function checkAttachments(statements: Statement[], parts: MultipartPart[]) {
+  const { problems, files } = await pairAttachments(statements, parts);
+  if (problems.length > 0) throw badRequest(`attachments: ${problems[0]?.message}`, problems);
+  return files;
+}
+
+/** Sets what the LRS owns: id when absent, stored, timestamp when absent, authority, version. */
+function complete(statement: Statement, principal: Principal, version: XapiVersion): StoredStatement {
+  const normalized = normalizeStatement(statement);
+  const stored = isoMs(nextStoredMs());
+  const full: StoredStatement = {
+    ...normalized,
+    id: normalized.id ?? randomUUID(),
+    timestamp: normalized.timestamp ?? stored,
+    stored,
+    authority: principal.authority,
+    version: normalized.version ?? (version === "2.0.0" ? "2.0.0" : "1.0.0"),
+  };
+  return full;
+}
+
+/**
+ * Statements whose id the store holds already are not stored again: the same statement is accepted
+ * without change (204/200), a different one with the same id is a conflict (409).
+ */
+async function skipKnown(tx: Queryable, storeId: string, statements: StoredStatement[]): Promise<StoredStatement[]> {
+  const existing = await findByIds(
+    tx,
+    storeId,
+    statements.map((s) => s.id.toLowerCase()),
+  );
+  if (existing.length === 0) return statements;
+  const byId = new Map(existing.map((row) => [row.id, JSON.parse(row.body) as Statement]));
+  const fresh: StoredStatement[] = [];
+  for (const statement of statements) {
+    const held = byId.get(statement.id.toLowerCase());
+    if (!held) {
+      fresh.push(statement);
+      continue;
+    }
+    if (!sameStatement(held, statement)) {
+      throw new LrsError(409, `a different statement with id ${statement.id} is stored already`);
+    }
+  }
+  return fresh;
+}
+
+async function insert(tx: Queryable, principal: Principal, statements: StoredStatement[]): Promise<void> {
+  if (statements.length === 0) return;
+  const storeId = principal.storeId;
+  const rows = statements.map((s) => ({
+    id: s.id.toLowerCase(),
+    stored: s.stored,
+    credential: principal.key,
+    body: JSON.stringify(s),
+    index: indexEntries(s),
+    refTarget: statementRefTarget(s),
+  }));
+  const seqs = await insertStatements(tx, storeId, rows);
+  const batch = new Map<string, { seq: number; statement: StoredStatement }>();
+  statements.forEach((s, i) => batch.set(s.id.toLowerCase(), { seq: seqs[i] as number, statement: s }));
+  await linkStatementRefs(tx, storeId, batch);
+  await voidTargets(tx, storeId, batch);
+}
+
+const isVoiding = (s: Statement) => s.verb.id === VOIDED_VERB && s.object.objectType === "StatementRef";
+
+/**
+ * A statement that targets another matches the filters its target matches: copy the target's index
+ * rows to its referrers, through chains of references, whichever of the two arrived first.
+ */
+async function linkStatementRefs(
+  tx: Queryable,
+  storeId: string,
+  batch: Map<string, { seq: number; statement: StoredStatement }>,
+): Promise<void> {
+  const rows = new Map<number, Set<string>>();
+  const rowsOf = async (seqs: number[]) => {
+    const missing = seqs.filter((seq) => !rows.has(seq));
+    for (const seq of missing) rows.set(seq, new Set());
+    for (const r of await indexOf(tx, storeId, missing)) rows.get(Number(r.seq))?.add(`${r.kind}\u0000${r.value}`);
+  };
+  const copy = async (from: number, to: number): Promise<boolean> => {
+    await rowsOf([from, to]);
+    const source = rows.get(from) as Set<string>;
+    const target = rows.get(to) as Set<string>;
+    const added: { seq: number; kind: IndexKind; value: string }[] = [];
+    for (const key of source) {
+      if (target.has(key)) continue;
+      target.add(key);
+      const [kind, value] = key.split("\u0000") as [IndexKind, string];
+      added.push({ seq: to, kind, value });
+    }
+    await copyIndex(tx, storeId, added);
+    return added.length > 0;
+  };
+
+  // New referrers take the rows of targets stored earlier.
+  const targets = [...batch.values()]
+    .map(({ seq, statement }) => ({ seq, target: statementRefTarget(statement) }))
+    .filter((r): r is { seq: number; target: string } => r.target !== undefined && !batch.has(r.target));
+  if (targets.length > 0) {
+    const found = await findByIds(
+      tx,
+      storeId,
+      targets.map((t) => t.target),
+    );
+    const seqOf = new Map(found.map((f) => [f.id, Number(f.seq)]));
+    for (const t of targets) {
+      const from = seqOf.get(t.target);
+      if (from !== undefined) await copy(from, t.seq);
+    }
+  }
+
+  // Then every new statement pushes its rows to its referrers, and they to theirs.
+  const queue = [...batch.entries()].map(([id, { seq }]) => ({ id, seq }));
+  for (let guard = 0; queue.length > 0 && guard < 100_000; guard++) {
+    const wave = queue.splice(0, queue.length);
+    const referrers = await referrersOf(
+      tx,
+      storeId,
+      wave.map((w) => w.id),
+    );
+    if (referrers.length === 0) continue;
+    const seqOfId = new Map(wave.map((w) => [w.id, w.seq]));
+    for (const ref of referrers) {
+      const from = seqOfId.get(ref.target_id);
+      if (from === undefined || from === Number(ref.seq)) continue;
+      if (await copy(from, Number(ref.seq))) {
+        const referrer = JSON.parse(ref.body) as { id: string };
+        queue.push({ id: referrer.id.toLowerCase(), seq: Number(ref.seq) });
+      }
+    }
+  }
+}
+
+/**
+ * A statement is voided when a voiding statement targets it and it is not itself a voiding statement,
+ * whichever arrives first. A voiding statement that targets a voiding statement is kept and ignored.
+ */
+async function voidTargets(
+  tx: Queryable,
+  storeId: string,
+  batch: Map<string, { seq: number; statement: StoredStatement }>,
+): Promise<void> {
+  const targets = new Set<string>();
+  for (const { statement } of batch.values()) {
+    if (isVoiding(statement)) targets.add(statementRefTarget(statement) as string);
+  }
+  // Statements of this batch that an earlier voiding statement targets.
+  const referrers = await referrersOf(tx, storeId, [...batch.keys()]);
+  for (const ref of referrers) {
+    if (isVoiding(JSON.parse(ref.body) as Statement)) targets.add(ref.target_id);
+  }
+  if (targets.size === 0) return;
+  const toVoid: string[] = [];
+  const outside = [...targets].filter((id) => !batch.has(id));
+  const held = await findByIds(tx, storeId, outside);
+  for (const row of held) if (!isVoiding(JSON.parse(row.body) as Statement)) toVoid.push(row.id);
+  for (const id of targets) {
+    const inBatch = batch.get(id);
+    if (inBatch && !isVoiding(inBatch.statement)) toVoid.push(id);
+  }
+  await markVoided(tx, storeId, toVoid);
+}
+
+async function storeFiles(
+  tx: Queryable,
+  storeId: string,
+  files: { sha2: string; contentType: string; content: Buffer }[],
+): Promise<void> {
+  if (files.length === 0) return;
+  await tx.insertMany(
+    "attachments",
+    ["store_id", "sha2", "content_type", "content"],
+    files.map((f) => [storeId, f.sha2, f.contentType, f.content]),
+    "ON CONFLICT DO NOTHING",
+  );
+}

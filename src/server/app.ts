@@ -1,0 +1,92 @@
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import type { Lrs } from "../lrs/index.js";
+import { openApiDocument } from "./openapi.js";
+import { xapiResources } from "./xapi/resources.js";
+import { type RawRequest, XapiRouter } from "./xapi/router.js";
+
+export interface ServerOptions {
+  lrs: Lrs;
+  /** pino options, or false for silence (tests). */
+  logger?: FastifyServerOptions["logger"];
+  /** Largest request body, in bytes. */
+  bodyLimit?: number;
+}
+
+export const XAPI_BASE = "/xapi";
+
+/**
+ * Request logs name the route and the outcome, never the query string (it carries agents' mboxes),
+ * the body or the Authorization header.
+ */
+const serializers = {
+  req(req: { method: string; url: string; id: string }) {
+    return { id: req.id, method: req.method, path: req.url.split("?")[0] };
+  },
+  res(res: { statusCode: number }) {
+    return { status: res.statusCode };
+  },
+};
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const logger = options.logger === undefined ? { level: "info", serializers } : options.logger;
+  const app = Fastify({
+    logger: logger && typeof logger === "object" ? { serializers, ...logger } : logger,
+    bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024,
+    // Deep JSON and odd media types are the xAPI layer's to judge: every body arrives as bytes.
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+
+  // The document is assembled by hand (see openapi.ts); its type is checked there, not by the plugin.
+  await app.register(fastifySwagger, { mode: "static", specification: { document: openApiDocument() as never } });
+  await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => openApiDocument());
+  app.get("/health", { schema: { hide: true } }, async () => {
+    await options.lrs.db.one("SELECT 1 AS ok");
+    return { status: "ok" };
+  });
+
+  const router = new XapiRouter(options.lrs, xapiResources(options.lrs));
+  const handler = async (
+    request: import("fastify").FastifyRequest,
+    reply: import("fastify").FastifyReply,
+  ): Promise<void> => {
+    const url = new URL(request.url, "http://x");
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = v;
+    const raw: RawRequest = {
+      method: request.method,
+      resource: url.pathname.slice(XAPI_BASE.length + 1).replace(/\/+$/, ""),
+      query,
+      headers: request.headers as Record<string, string | undefined>,
+      body: Buffer.isBuffer(request.body) ? request.body : undefined,
+      base: XAPI_BASE,
+    };
+    const result = await router.handle(raw);
+    reply.code(result.status);
+    for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
+    await reply.send(result.body ?? null);
+  };
+  app.route({ method: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], url: `${XAPI_BASE}/*`, handler, schema: { hide: true } });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    const message =
+      error.code === "FST_ERR_CTP_BODY_TOO_LARGE"
+        ? `the request body is larger than the limit of ${options.bodyLimit ?? 64 * 1024 * 1024} bytes`
+        : status >= 500
+          ? "internal error"
+          : error.message;
+    void reply
+      .code(status)
+      .header("x-experience-api-version", "2.0.0")
+      .header("access-control-allow-origin", "*")
+      .send({ error: { status, message } });
+  });
+  return app;
+}

@@ -1,0 +1,100 @@
+import type { Lrs } from "../../lrs/index.js";
+import { badRequest } from "../../lrs/index.js";
+import { buildMultipartMixed, isUuid, type MultipartPart, parseMultipartMixed } from "../../xapi/index.js";
+import { allowOnly, decodeUtf8, json, mediaType, type Resource, type XapiRequest } from "./http.js";
+
+/** The statement part and attachment parts of a POST/PUT body, whatever its content type. */
+function readStatementBody(request: XapiRequest): { body: unknown; parts: MultipartPart[] } {
+  const type = mediaType(request.headers["content-type"]);
+  const raw = request.body ?? Buffer.alloc(0);
+  if (type === "application/json") return { body: parseJson(decodeUtf8(raw, "the request body")), parts: [] };
+  if (type === "multipart/mixed") {
+    let parts: MultipartPart[];
+    try {
+      parts = parseMultipartMixed(raw, request.headers["content-type"] ?? "");
+    } catch (err) {
+      throw badRequest(`multipart/mixed body: ${(err as Error).message}`);
+    }
+    const [first, ...rest] = parts;
+    if (!first || mediaType(first.headers["content-type"]) !== "application/json") {
+      throw badRequest("the first part of a multipart/mixed statement request must be application/json");
+    }
+    return { body: parseJson(decodeUtf8(first.body, "the statement part")), parts: rest };
+  }
+  throw badRequest(
+    `statements are sent as application/json or multipart/mixed, not '${request.headers["content-type"] ?? "(none)"}'`,
+  );
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`the body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+export function statementsResource(lrs: Lrs): Resource {
+  return {
+    async PUT(request) {
+      allowOnly(request.params, ["statementId"], "PUT /statements");
+      const id = request.params.statementId;
+      if (id === undefined) throw badRequest("PUT /statements needs the statementId parameter");
+      if (!isUuid(id)) throw badRequest(`parameter statementId must be a UUID, not '${id}'`);
+      const { body, parts } = readStatementBody(request);
+      await lrs.storeStatements({ principal: request.principal, version: request.version, body, parts, statementId: id });
+      return { status: 204 };
+    },
+
+    async POST(request) {
+      allowOnly(request.params, [], "POST /statements");
+      const { body, parts } = readStatementBody(request);
+      const ids = await lrs.storeStatements({ principal: request.principal, version: request.version, body, parts });
+      return json(200, ids);
+    },
+
+    async GET(request) {
+      const languages = parseLanguages(request.headers["accept-language"]);
+      const query = lrs.parseStatementsRequest(request.params, request.version, languages);
+      const result = await lrs.fetchStatements(request.principal, query, `${request.base}/statements`);
+      const headers: Record<string, string> = {
+        "x-experience-api-consistent-through": lrs.consistentThrough().toISOString(),
+      };
+      const newest = result.statements.reduce((m, s) => (s.stored > m ? s.stored : m), "");
+      if (newest) headers["last-modified"] = new Date(newest).toUTCString();
+      if (!query.attachments) return json(200, result.json, headers);
+      const parts: { headers: Record<string, string>; body: Buffer | string }[] = [
+        { headers: { "content-type": "application/json" }, body: result.json },
+      ];
+      for (const sha2 of result.attachmentHashes) {
+        const file = await lrs.attachment(request.principal, sha2);
+        if (!file) continue;
+        parts.push({
+          headers: {
+            "content-type": file.contentType,
+            "content-transfer-encoding": "binary",
+            "x-experience-api-hash": sha2,
+          },
+          body: file.content,
+        });
+      }
+      const multipart = buildMultipartMixed(parts);
+      return { status: 200, headers: { ...headers, "content-type": multipart.contentType }, body: multipart.body };
+    },
+  };
+}
+
+/** Accept-Language as an ordered list of language ranges, best first. */
+export function parseLanguages(header: string | undefined): string[] {
+  if (!header) return [];
+  return header
+    .split(",")
+    .map((part, index) => {
+      const [range = "", ...params] = part.trim().split(";");
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+      return { range: range.trim(), q: q ? Number(q.slice(2)) : 1, index };
+    })
+    .filter((l) => l.range && Number.isFinite(l.q) && l.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index)
+    .map((l) => l.range);
+}
