@@ -61,16 +61,29 @@ function signatureRule(version: XapiVersion): string {
  * The first part must exist and hold the statements as application/json (XAPI-00134). Parsing and validating
  * the JSON is the statement validator's job.
  */
-export function checkStatementPart(parts: readonly MultipartPart[], version: XapiVersion = "2.0.0"): Problem[] {
+export function checkStatementPart(
+  parts: readonly MultipartPart[],
+  version: XapiVersion = "2.0.0",
+): Problem[] {
   const first = parts[0];
   const at = rule("XAPI-00134", "1.5.2.s2.b2.b1", version);
   if (first === undefined) {
-    return [{ path: "parts[0]", rule: at, message: "the multipart body has no part; the first must hold the statements" }];
+    return [
+      {
+        path: "parts[0]",
+        rule: at,
+        message: "the multipart body has no part; the first must hold the statements",
+      },
+    ];
   }
   const contentType = first.headers["content-type"];
   if (contentType === undefined) {
     return [
-      { path: "parts[0]", rule: at, message: "part 1 has no Content-Type header; it must be application/json" },
+      {
+        path: "parts[0]",
+        rule: at,
+        message: "part 1 has no Content-Type header; it must be application/json",
+      },
     ];
   }
   if (mediaTypeOf(contentType) !== "application/json") {
@@ -118,7 +131,11 @@ export async function pairAttachments(
     const partProblems = checkAttachmentPart(part, index, refsBySha, options, version);
     problems.push(...partProblems.problems);
     if (partProblems.sha !== undefined) announced.add(partProblems.sha);
-    if (partProblems.problems.length === 0 && partProblems.sha !== undefined && !files.has(partProblems.sha)) {
+    if (
+      partProblems.problems.length === 0 &&
+      partProblems.sha !== undefined &&
+      !files.has(partProblems.sha)
+    ) {
       const first = refsBySha.get(partProblems.sha)?.[0];
       files.set(partProblems.sha, {
         sha2: partProblems.sha,
@@ -196,7 +213,11 @@ function checkAttachmentPart(
   const problems: Problem[] = [];
 
   const encoding = part.headers["content-transfer-encoding"];
-  if (encoding === undefined ? options.assumeBinaryTransferEncoding !== true : encoding.toLowerCase() !== "binary") {
+  if (
+    encoding === undefined
+      ? options.assumeBinaryTransferEncoding !== true
+      : encoding.toLowerCase() !== "binary"
+  ) {
     problems.push({
       path,
       rule: rule("XAPI-00135", "1.5.2.s2.b2.b4", version),
@@ -249,7 +270,10 @@ function checkAttachmentPart(
   const contentType = part.headers["content-type"];
   const length = part.headers["content-length"];
   for (const { attachment, path: refPath } of refs) {
-    if (contentType !== undefined && mediaTypeOf(contentType) !== mediaTypeOf(String(attachment.contentType))) {
+    if (
+      contentType !== undefined &&
+      mediaTypeOf(contentType) !== mediaTypeOf(String(attachment.contentType))
+    ) {
       problems.push({
         path,
         rule: rule(undefined, "1.5.2.s2.b2.b7", version),

@@ -37,7 +37,7 @@ export function mediaTypeOf(contentType: string): string {
 }
 
 /** The boundary parameter of a multipart Content-Type, quoted or not. */
-export function boundaryOf(contentType: string): string {
+export function multipartBoundary(contentType: string): string {
   if (mediaTypeOf(contentType) !== "multipart/mixed") {
     throw new MultipartError(`Content-Type "${contentType}" is not multipart/mixed`);
   }
@@ -59,12 +59,14 @@ export function boundaryOf(contentType: string): string {
  * expected before every later delimiter, so a bare LF inside a CRLF message's binary part stays content.
  */
 export function parseMultipartMixed(body: Buffer, contentType: string): MultipartPart[] {
-  const boundary = boundaryOf(contentType);
+  const boundary = multipartBoundary(contentType);
   const dashBoundary = Buffer.concat([DASH_DASH, Buffer.from(boundary, "latin1")]);
 
   const first = findFirstDelimiter(body, dashBoundary);
   if (first === undefined) {
-    throw new MultipartError(`the body has no delimiter line "--${boundary}" for the boundary of the Content-Type`);
+    throw new MultipartError(
+      `the body has no delimiter line "--${boundary}" for the boundary of the Content-Type`,
+    );
   }
   if (first.close) throw new MultipartError("the body has no parts: its first delimiter is the closing one");
   const eol = first.eol;
@@ -189,7 +191,9 @@ function parseHeaders(text: string, number: number): Record<string, string> {
     const colon = line.indexOf(":");
     const name = colon < 0 ? "" : line.slice(0, colon).trim().toLowerCase();
     if (colon < 0 || !TOKEN.test(name)) {
-      throw new MultipartError(`part ${number} has a malformed header line "${truncate(line)}" (expected "Name: value")`);
+      throw new MultipartError(
+        `part ${number} has a malformed header line "${truncate(line)}" (expected "Name: value")`,
+      );
     }
     const value = line.slice(colon + 1).trim();
     const previous = headers[name];
@@ -211,7 +215,9 @@ export function buildMultipartMixed(
   parts: { headers: Record<string, string>; body: Buffer | string }[],
   boundary?: string,
 ): { contentType: string; body: Buffer } {
-  const bodies = parts.map((part) => (typeof part.body === "string" ? Buffer.from(part.body, "utf8") : part.body));
+  const bodies = parts.map((part) =>
+    typeof part.body === "string" ? Buffer.from(part.body, "utf8") : part.body,
+  );
   let chosen = boundary ?? randomBoundary();
   if (!BOUNDARY.test(chosen)) throw new MultipartError(`"${chosen}" is not a valid RFC 2046 boundary`);
   while (bodies.some((body) => body.includes(`--${chosen}`))) {
@@ -224,7 +230,8 @@ export function buildMultipartMixed(
     const lines = [`--${chosen}`];
     for (const [name, value] of Object.entries(part.headers)) {
       if (!TOKEN.test(name)) throw new MultipartError(`part ${i + 1} has an invalid header name "${name}"`);
-      if (/[\r\n]/.test(value)) throw new MultipartError(`part ${i + 1}'s header ${name} contains a line break`);
+      if (/[\r\n]/.test(value))
+        throw new MultipartError(`part ${i + 1}'s header ${name} contains a line break`);
       lines.push(`${name}: ${value}`);
     }
     chunks.push(Buffer.from(`${i === 0 ? "" : "\r\n"}${lines.join("\r\n")}\r\n\r\n`, "utf8"));

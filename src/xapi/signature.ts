@@ -53,7 +53,10 @@ export async function verifyStatementSignature(
 
   const token = jws.trim();
   if (token.startsWith("{")) {
-    return problem("115", "the signature uses the JWS JSON serialization; the JWS Compact Serialization is required");
+    return problem(
+      "115",
+      "the signature uses the JWS JSON serialization; the JWS Compact Serialization is required",
+    );
   }
   const segments = token.split(".");
   if (segments.length !== 3) {
@@ -85,7 +88,10 @@ export async function verifyStatementSignature(
     );
   }
   if (header.b64 === false) {
-    return problem("116", "the JWS payload is unencoded (b64: false); it must be the base64url-encoded statement");
+    return problem(
+      "116",
+      "the JWS payload is unencoded (b64: false); it must be the base64url-encoded statement",
+    );
   }
 
   let payload: unknown;
@@ -93,7 +99,11 @@ export async function verifyStatementSignature(
     const text = new TextDecoder("utf-8", { fatal: true }).decode(base64url.decode(payloadSegment));
     payload = JSON.parse(text);
   } catch {
-    return problem("116", "the JWS payload is not a valid JSON serialization of a statement", `${path}.payload`);
+    return problem(
+      "116",
+      "the JWS payload is not a valid JSON serialization of a statement",
+      `${path}.payload`,
+    );
   }
   if (!isRecord(payload)) {
     return problem("116", "the JWS payload is JSON but not a statement object", `${path}.payload`);
@@ -103,7 +113,7 @@ export async function verifyStatementSignature(
   if (header.x5c !== undefined) {
     problems.push(...(await checkX5c(token, header.x5c, alg, path, version)));
   }
-  const difference = firstDifference(payload, statement, version);
+  const difference = signedStatementDifference(payload, statement, version);
   if (difference !== undefined) {
     problems.push(
       ...problem(
@@ -152,7 +162,9 @@ async function checkX5c(
   const signer = certificates[0];
   if (signer === undefined) return fail("x5c must be a non-empty array of certificates");
   if (signer.publicKey.asymmetricKeyType !== "rsa") {
-    return fail(`the first x5c certificate holds a ${signer.publicKey.asymmetricKeyType ?? "non-RSA"} key; ${alg} needs RSA`);
+    return fail(
+      `the first x5c certificate holds a ${signer.publicKey.asymmetricKeyType ?? "non-RSA"} key; ${alg} needs RSA`,
+    );
   }
   try {
     await compactVerify(token, signer.publicKey, { algorithms: [alg] });
@@ -170,7 +182,11 @@ async function checkX5c(
  * The path ("$.verb.id") of the first difference between the signed statement and the received one that the
  * comparison rules do not excuse, or undefined when they are logically equivalent.
  */
-export function firstDifference(signed: unknown, received: Statement, version: XapiVersion): string | undefined {
+export function signedStatementDifference(
+  signed: unknown,
+  received: Statement,
+  version: XapiVersion,
+): string | undefined {
   const a = isRecord(signed) ? { ...signed } : signed;
   const b: Record<string, unknown> = { ...(received as unknown as Record<string, unknown>) };
   if (isRecord(a)) {
