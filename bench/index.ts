@@ -1,0 +1,216 @@
+/**
+ * `npm run bench`: each figure beside a floor measured in the same run on the same machine.
+ * - ingestion over HTTP (POST batches of 500) against raw inserts of the same rows into the same kind
+ *   of database (no HTTP, no validation);
+ * - query latency (agent + verb + since, limit 100) on the store just filled, against the round trip of
+ *   the About resource (HTTP without the database);
+ * - the server's peak RSS while ingesting.
+ * Options: --statements N (default 1,000,000), --queries N (default 400), --db postgres://… (default a
+ * SQLite file in a temporary folder).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { migrate, SqliteDatabase } from "../src/store/index.js";
+import { indexEntries } from "../src/lrs/statements/indexing.js";
+import { benchStatements } from "./statements.js";
+
+const { values } = parseArgs({
+  options: {
+    statements: { type: "string", default: "1000000" },
+    queries: { type: "string", default: "400" },
+    db: { type: "string" },
+    batch: { type: "string", default: "500" },
+    concurrency: { type: "string", default: "3" },
+  },
+});
+const total = Number(values.statements);
+const batchSize = Number(values.batch);
+const concurrency = Number(values.concurrency);
+const work = mkdtempSync(join(tmpdir(), "learnpool-bench-"));
+const root = new URL("../..", import.meta.url).pathname;
+
+function line(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function progress(label: string, done: number, of: number, started: number): void {
+  if (!process.stdout.isTTY) return;
+  const rate = done / ((performance.now() - started) / 1000);
+  process.stdout.write(`\r  ${label}: ${done.toLocaleString()} / ${of.toLocaleString()} (${Math.round(rate).toLocaleString()}/s)   `);
+  if (done >= of) process.stdout.write("\n");
+}
+
+/** The floor: the rows the LRS would write, inserted straight into SQLite in transactions of one batch. */
+async function rawInsertFloor(count: number): Promise<number> {
+  const db = new SqliteDatabase(join(work, "floor.db"));
+  await migrate(db);
+  const source = benchStatements(count, 11);
+  const batches: { body: string; id: string; index: ReturnType<typeof indexEntries> }[][] = [];
+  for (let i = 0; i < count; i += batchSize) {
+    const batch = [];
+    for (let j = i; j < Math.min(count, i + batchSize); j++) {
+      const s = source.next() as Record<string, unknown> & { id: string };
+      const stored = { ...s, stored: new Date().toISOString(), authority: { objectType: "Agent", account: { homePage: "http://bench", name: "bench" } }, version: "2.0.0" };
+      batch.push({ body: JSON.stringify(stored), id: s.id, index: indexEntries(stored as never) });
+    }
+    batches.push(batch);
+  }
+  const raw = db.raw;
+  const insert = raw.prepare("INSERT INTO statements (store_id, id, stored, credential, voided, body) VALUES (?, ?, ?, ?, 0, ?)");
+  const index = raw.prepare("INSERT INTO statement_index (store_id, kind, value, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  const started = performance.now();
+  for (const batch of batches) {
+    raw.transaction(() => {
+      for (const row of batch) {
+        const seq = insert.run("bench", row.id, new Date().toISOString(), "bench", row.body).lastInsertRowid;
+        for (const e of row.index) index.run("bench", e.kind, e.value, seq);
+      }
+    })();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await db.close();
+  return count / seconds;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(root, "bin/learnpool.js"), "serve", "--db", db, "--port", String(port), "--credential", "bench:bench-secret", "--log-level", "warn"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/xapi/about`)).ok) return { child, url };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("the server did not start");
+}
+
+function rssMb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+const headers = {
+  authorization: `Basic ${Buffer.from("bench:bench-secret").toString("base64")}`,
+  "x-experience-api-version": "2.0.0",
+  "content-type": "application/json",
+};
+
+async function ingest(url: string, pid: number): Promise<{ rate: number; peakRss: number; actors: string[]; verbs: string[]; source: string }> {
+  const source = benchStatements(total, 7);
+  const actors = new Set<string>();
+  const verbs = new Set<string>();
+  let peakRss = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, rssMb(pid));
+  }, 200);
+  let sent = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (sent < total) {
+      const n = Math.min(batchSize, total - sent);
+      sent += n;
+      const batch = Array.from({ length: n }, () => source.next());
+      for (let i = 0; i < batch.length; i += 97) {
+        const s = batch[i] as { actor: unknown; verb: { id: string } };
+        if (actors.size < 2000) actors.add(JSON.stringify(s.actor));
+        verbs.add(s.verb.id);
+      }
+      const res = await fetch(`${url}/xapi/statements`, { method: "POST", headers, body: JSON.stringify(batch) });
+      if (res.status !== 200) throw new Error(`POST /statements answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+      progress("ingest over HTTP", sent, total, started);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, rssMb(pid));
+  return { rate: total / seconds, peakRss, actors: [...actors], verbs: [...verbs], source: source.source };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function timeRequests(count: number, url: () => string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const res = await fetch(url(), { headers });
+    if (res.status !== 200) throw new Error(`GET answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+async function main(): Promise<void> {
+  line(`Learnpool benchmarks — ${new Date().toISOString()} — node ${process.version}`);
+  const db = values.db ?? join(work, "lrs.db");
+  const backend = db.startsWith("postgres") ? "PostgreSQL" : "SQLite";
+  const results: Record<string, unknown> = { statements: total, backend };
+
+  line(`\n[floor] raw inserts into ${"SQLite"}, ${Math.min(total, 200_000).toLocaleString()} statements, batches of ${batchSize}`);
+  const floor = await rawInsertFloor(Math.min(total, 200_000));
+  line(`  floor: ${Math.round(floor).toLocaleString()} statements/s`);
+
+  const { child, url } = await startServer(db);
+  try {
+    line(`\n[ingest] ${total.toLocaleString()} statements over HTTP into ${backend}, POST batches of ${batchSize}, ${concurrency} clients`);
+    const ingestResult = await ingest(url, child.pid as number);
+    line(`  source: ${ingestResult.source}`);
+    line(`  ingestion: ${Math.round(ingestResult.rate).toLocaleString()} statements/s = ${((100 * ingestResult.rate) / floor).toFixed(0)}% of the floor (target ≥ 20,000/s and ≥ 40%)`);
+    line(`  server peak RSS: ${ingestResult.peakRss.toFixed(0)} MB (target < 500 MB)`);
+    Object.assign(results, { floor, ingestion: ingestResult.rate, ratio: ingestResult.rate / floor, peakRssMb: ingestResult.peakRss });
+
+    const queries = Number(values.queries);
+    line(`\n[query] GET /statements?agent&verb&since&limit=100 on ${total.toLocaleString()} statements, ${queries} queries`);
+    const aboutTimes = await timeRequests(queries, () => `${url}/xapi/about`);
+    let k = 0;
+    const since = "2000-01-01T00:00:00Z";
+    const queryTimes = await timeRequests(queries, () => {
+      const actor = ingestResult.actors[k % ingestResult.actors.length] as string;
+      const verb = ingestResult.verbs[(k * 7) % ingestResult.verbs.length] as string;
+      k++;
+      return `${url}/xapi/statements?agent=${encodeURIComponent(actor)}&verb=${encodeURIComponent(verb)}&since=${since}&limit=100`;
+    });
+    const q = { p50: percentile(queryTimes, 50), p99: percentile(queryTimes, 99) };
+    const a = { p50: percentile(aboutTimes, 50), p99: percentile(aboutTimes, 99) };
+    line(`  query: p50 ${q.p50.toFixed(2)} ms, p99 ${q.p99.toFixed(2)} ms (target p50 < 10 ms, p99 < 50 ms)`);
+    line(`  floor (GET /xapi/about, HTTP without the database): p50 ${a.p50.toFixed(2)} ms, p99 ${a.p99.toFixed(2)} ms`);
+    Object.assign(results, { queryP50: q.p50, queryP99: q.p99, aboutP50: a.p50, aboutP99: a.p99 });
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+    rmSync(work, { recursive: true, force: true });
+  }
+  line(`\n${JSON.stringify(results)}`);
+}
+
+await main();

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from "fastify";
+import { Lrs } from "../../src/lrs/index.js";
+import { buildServer } from "../../src/server/index.js";
+import type { Database } from "../../src/store/index.js";
+import type { Backend } from "./databases.js";
+
+export interface TestLrs {
+  app: FastifyInstance;
+  lrs: Lrs;
+  db: Database;
+  /** Headers for a credential with every scope on store `s1`. */
+  headers: (version?: string) => Record<string, string>;
+  /** Adds a credential on a store (created if needed) and returns its headers. */
+  credential: (storeId: string, scopes?: string[]) => Promise<(version?: string) => Record<string, string>>;
+  close: () => Promise<void>;
+}
+
+export function basic(key: string, secret: string): string {
+  return `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}`;
+}
+
+export async function testLrs(backend: Backend): Promise<TestLrs> {
+  const db = await backend.open();
+  const lrs = new Lrs(db, { authorityHomePage: "http://lrs.test" });
+  const app = await buildServer({ lrs, logger: false });
+  const credential = async (storeId: string, scopes: string[] = ["all"]) => {
+    await lrs.tenancy.ensureStore(storeId, storeId, "test");
+    const made = await lrs.tenancy.addCredential({ storeId, scopes, actor: "test" });
+    return (version = "2.0.0") => ({
+      authorization: basic(made.key, made.secret),
+      "x-experience-api-version": version,
+    });
+  };
+  const headers = await credential("s1");
+  return {
+    app,
+    lrs,
+    db,
+    headers,
+    credential,
+    close: async () => {
+      await app.close();
+      await db.close();
+    },
+  };
+}
