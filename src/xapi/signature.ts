@@ -240,11 +240,14 @@ function normalizeObject(value: unknown, version: XapiVersion): unknown {
   }
 }
 
-/** An Activity's definition is not part of the statement (2.3.1.b2); its id and objectType are. */
+/**
+ * An Activity's definition is not part of the statement (2.3.1.b2). A missing objectType means the default
+ * one, so both spellings are the same statement.
+ */
 function normalizeActivity(value: unknown): unknown {
   if (!isRecord(value)) return value;
   const { definition: _definition, ...activity } = value;
-  return activity;
+  return { ...activity, objectType: activity.objectType ?? "Activity" };
 }
 
 function normalizeContext(value: unknown): unknown {
@@ -280,7 +283,7 @@ function normalizeContext(value: unknown): unknown {
 /** The domain of an e-mail address is case-insensitive (2.3.1.b7); a Group's members are unordered (2.3.1.b5). */
 function normalizeActor(value: unknown): unknown {
   if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = { ...value };
+  const out: Record<string, unknown> = { ...value, objectType: value.objectType ?? "Agent" };
   if (typeof out.mbox === "string") {
     const at = out.mbox.lastIndexOf("@");
     const mbox = at < 0 ? out.mbox : out.mbox.slice(0, at) + out.mbox.slice(at).toLowerCase();
