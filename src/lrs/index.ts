@@ -6,6 +6,9 @@
 import { AuditLog } from "../audit/index.js";
 import type { Database } from "../store/index.js";
 import type { MultipartPart, XapiVersion } from "../xapi/index.js";
+import { ActivityService } from "./activities.js";
+import { AgentService } from "./agents.js";
+import { DocumentService } from "./documents/index.js";
 import { WriteTracker } from "./statements/consistency.js";
 import {
   attachmentContent,
@@ -18,6 +21,9 @@ import { storeStatements } from "./statements/store.js";
 import type { Principal } from "./tenancy.js";
 import { Tenancy } from "./tenancy.js";
 
+export type { ActivityService } from "./activities.js";
+export type { AgentService, Person } from "./agents.js";
+export type { DocumentKind, DocumentRead, DocumentService, DocumentWrite, StoredDocument } from "./documents/index.js";
 export { badRequest, LrsError } from "./errors.js";
 export { type Access, allows, isScope, SCOPES, type Scope } from "./scopes.js";
 export { agentParam, type StatementsRequest, type StatementsResult } from "./statements/query.js";
@@ -33,6 +39,10 @@ export interface LrsOptions {
 export class Lrs {
   readonly tenancy: Tenancy;
   readonly audit: AuditLog;
+  /** State, Activity Profile and Agent Profile resources. */
+  readonly documents: DocumentService;
+  readonly activities: ActivityService;
+  readonly agents: AgentService;
   private readonly writes = new WriteTracker();
   private readonly limits: QueryLimits;
 
@@ -43,6 +53,9 @@ export class Lrs {
     this.audit = new AuditLog(db);
     this.tenancy = new Tenancy(db, this.audit, options.authorityHomePage);
     this.limits = { maxPage: 500, ...options.limits };
+    this.documents = new DocumentService(db);
+    this.activities = new ActivityService(db);
+    this.agents = new AgentService(db);
   }
 
   /** POST/PUT /statements: stores the statements atomically and returns their ids in order. */
