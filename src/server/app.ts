@@ -69,7 +69,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const result = await router.handle(raw);
     reply.code(result.status);
     for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
-    await reply.send(result.body ?? null);
+    await (result.body === undefined ? reply.send() : reply.send(result.body));
   };
   app.route({ method: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], url: `${XAPI_BASE}/*`, handler, schema: { hide: true } });
 

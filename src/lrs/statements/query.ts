@@ -7,6 +7,7 @@ import {
   isIri,
   isUuid,
   parseTimestamp,
+  type StatementFormat,
   type StoredStatement,
   validateAgent,
   type XapiVersion,
@@ -17,8 +18,6 @@ import { allows } from "../scopes.js";
 import type { Principal } from "../tenancy.js";
 import type { IndexKind } from "./indexing.js";
 import type { StatementRow } from "./repository.js";
-
-export type StatementFormat = "exact" | "ids" | "canonical";
 
 /** The query of GET /statements after its parameters are checked. */
 export interface StatementQuery {

@@ -46,7 +46,7 @@ export async function storeStatements(
   const statements = validate(request);
   const files = await checkAttachments(statements, request.parts ?? []);
   return writes.track(async () => {
-    let prepared: StoredStatement[] = [];
+    let prepared: PreparedStatement[] = [];
     await db.transaction(
       async (tx) => {
         // Stored instants are taken under the store's lock, so that stored order is commit order.
@@ -95,8 +95,11 @@ async function checkAttachments(statements: Statement[], parts: MultipartPart[])
   return files;
 }
 
+/** A statement completed by the LRS, knowing whether the timestamp was the client's. */
+type PreparedStatement = StoredStatement & { readonly timestampSetByLrs: boolean };
+
 /** Sets what the LRS owns: id when absent, stored, timestamp when absent, authority, version. */
-function complete(statement: Statement, principal: Principal, version: XapiVersion): StoredStatement {
+function complete(statement: Statement, principal: Principal, version: XapiVersion): PreparedStatement {
   const normalized = normalizeStatement(statement);
   const stored = isoMs(nextStoredMs());
   const full: StoredStatement = {
@@ -107,14 +110,16 @@ function complete(statement: Statement, principal: Principal, version: XapiVersi
     authority: principal.authority,
     version: normalized.version ?? (version === "2.0.0" ? "2.0.0" : "1.0.0"),
   };
-  return full;
+  // Non-enumerable: kept out of the stored JSON, used by the 204/409 comparison.
+  Object.defineProperty(full, "timestampSetByLrs", { value: normalized.timestamp === undefined, enumerable: false });
+  return full as PreparedStatement;
 }
 
 /**
  * Statements whose id the store holds already are not stored again: the same statement is accepted
  * without change (204/200), a different one with the same id is a conflict (409).
  */
-async function skipKnown(tx: Queryable, storeId: string, statements: StoredStatement[]): Promise<StoredStatement[]> {
+async function skipKnown(tx: Queryable, storeId: string, statements: PreparedStatement[]): Promise<StoredStatement[]> {
   const existing = await findByIds(
     tx,
     storeId,
@@ -129,7 +134,9 @@ async function skipKnown(tx: Queryable, storeId: string, statements: StoredState
       fresh.push(statement);
       continue;
     }
-    if (!sameStatement(held, statement)) {
+    // A timestamp the LRS filled in is not part of what the client sent.
+    const sent = statement.timestampSetByLrs ? { ...statement, timestamp: undefined } : statement;
+    if (!sameStatement(held, sent)) {
       throw new LrsError(409, `a different statement with id ${statement.id} is stored already`);
     }
   }

@@ -1,6 +1,6 @@
 import type { Lrs } from "../../lrs/index.js";
 import { badRequest } from "../../lrs/index.js";
-import { buildMultipartMixed, isUuid, type MultipartPart, parseMultipartMixed } from "../../xapi/index.js";
+import { buildMultipartMixed, isUuid, type MultipartPart, parseAcceptLanguage, parseMultipartMixed } from "../../xapi/index.js";
 import { allowOnly, decodeUtf8, json, mediaType, type Resource, type XapiRequest } from "./http.js";
 
 /** The statement part and attachment parts of a POST/PUT body, whatever its content type. */
@@ -54,7 +54,7 @@ export function statementsResource(lrs: Lrs): Resource {
     },
 
     async GET(request) {
-      const languages = parseLanguages(request.headers["accept-language"]);
+      const languages = parseAcceptLanguage(request.headers["accept-language"]);
       const query = lrs.parseStatementsRequest(request.params, request.version, languages);
       const result = await lrs.fetchStatements(request.principal, query, `${request.base}/statements`);
       const headers: Record<string, string> = {
@@ -82,19 +82,4 @@ export function statementsResource(lrs: Lrs): Resource {
       return { status: 200, headers: { ...headers, "content-type": multipart.contentType }, body: multipart.body };
     },
   };
-}
-
-/** Accept-Language as an ordered list of language ranges, best first. */
-export function parseLanguages(header: string | undefined): string[] {
-  if (!header) return [];
-  return header
-    .split(",")
-    .map((part, index) => {
-      const [range = "", ...params] = part.trim().split(";");
-      const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-      return { range: range.trim(), q: q ? Number(q.slice(2)) : 1, index };
-    })
-    .filter((l) => l.range && Number.isFinite(l.q) && l.q > 0)
-    .sort((a, b) => b.q - a.q || a.index - b.index)
-    .map((l) => l.range);
 }
