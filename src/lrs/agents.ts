@@ -31,7 +31,8 @@ export function personOf(actors: readonly Actor[]): Person {
     add("openid", actor.openid);
     const account = actor.account;
     if (account && typeof account.homePage === "string" && typeof account.name === "string") {
-      const list = (person.account ??= []);
+      const list = person.account ?? [];
+      person.account = list;
       if (!list.some((a) => a.homePage === account.homePage && a.name === account.name)) {
         list.push({ homePage: account.homePage, name: account.name });
       }
@@ -48,7 +49,8 @@ export class AgentService {
   constructor(private readonly db: Database) {}
 
   async person(principal: Principal, version: XapiVersion, params: Record<string, string>): Promise<Person> {
-    if (!allows(principal.scopes, "agents/read")) throw new LrsError(403, "this credential may not read agents");
+    if (!allows(principal.scopes, "agents/read"))
+      throw new LrsError(403, "this credential may not read agents");
     for (const name of Object.keys(params)) {
       if (name !== "agent") throw badRequest(`unknown parameter ${name} for GET /agents`);
     }
@@ -56,10 +58,10 @@ export class AgentService {
     if (raw === undefined) throw badRequest("GET /agents needs the parameter agent");
     const ifi = agentParam(raw, version);
     const asked = JSON.parse(raw) as Actor;
-    const row = await this.db.one<{ agent: string }>("SELECT agent FROM agents WHERE store_id = ? AND ifi = ?", [
-      principal.storeId,
-      ifi,
-    ]);
+    const row = await this.db.one<{ agent: string }>(
+      "SELECT agent FROM agents WHERE store_id = ? AND ifi = ?",
+      [principal.storeId, ifi],
+    );
     const known = row ? [JSON.parse(row.agent) as Actor] : [];
     return personOf([...known, asked]);
   }

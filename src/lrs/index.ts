@@ -23,7 +23,13 @@ import { Tenancy } from "./tenancy.js";
 
 export type { ActivityService } from "./activities.js";
 export type { AgentService, Person } from "./agents.js";
-export type { DocumentKind, DocumentRead, DocumentService, DocumentWrite, StoredDocument } from "./documents/index.js";
+export type {
+  DocumentKind,
+  DocumentRead,
+  DocumentService,
+  DocumentWrite,
+  StoredDocument,
+} from "./documents/index.js";
 export { badRequest, LrsError } from "./errors.js";
 export { type Access, allows, isScope, SCOPES, type Scope } from "./scopes.js";
 export { agentParam, type StatementsRequest, type StatementsResult } from "./statements/query.js";
@@ -69,7 +75,11 @@ export class Lrs {
     return storeStatements(this.db, this.writes, request);
   }
 
-  parseStatementsRequest(params: Record<string, string>, version: XapiVersion, languages: string[]): StatementsRequest {
+  parseStatementsRequest(
+    params: Record<string, string>,
+    version: XapiVersion,
+    languages: string[],
+  ): StatementsRequest {
     return parseStatementsRequest(params, version, languages, this.limits);
   }
 

@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 description of the HTTP API, served at /openapi.json and browsable at /docs.
  * Each resource's description sits in its own file beside its handlers; this assembles them.
  */
+import { documentsPaths } from "./xapi/documents.openapi.js";
 import { statementsPaths } from "./xapi/statements.openapi.js";
 
 export function openApiDocument(): Record<string, unknown> {
@@ -38,7 +39,11 @@ export function openApiDocument(): Record<string, unknown> {
                   type: "array",
                   items: {
                     type: "object",
-                    properties: { path: { type: "string" }, rule: { type: "string" }, message: { type: "string" } },
+                    properties: {
+                      path: { type: "string" },
+                      rule: { type: "string" },
+                      message: { type: "string" },
+                    },
                   },
                 },
               },
@@ -57,6 +62,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       ...statementsPaths,
+      ...documentsPaths,
     },
   };
 }

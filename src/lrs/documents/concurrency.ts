@@ -20,7 +20,13 @@ function entityTags(header: string): "*" | string[] {
   if (trimmed === "*") return "*";
   return trimmed
     .split(",")
-    .map((tag) => tag.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1").toLowerCase())
+    .map((tag) =>
+      tag
+        .trim()
+        .replace(/^W\//, "")
+        .replace(/^"(.*)"$/, "$1")
+        .toLowerCase(),
+    )
     .filter((tag) => tag !== "");
 }
 

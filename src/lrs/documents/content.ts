@@ -17,7 +17,9 @@ type JsonObject = Record<string, unknown>;
 function parseObject(content: Buffer): JsonObject | undefined {
   try {
     const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(content));
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as JsonObject) : undefined;
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as JsonObject)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -43,5 +45,8 @@ export function mergeDocuments(stored: DocumentContent, posted: DocumentContent)
       "POST merges JSON objects only: the stored and the posted documents must both be application/json objects",
     );
   }
-  return { contentType: "application/json", content: Buffer.from(JSON.stringify({ ...current, ...incoming })) };
+  return {
+    contentType: "application/json",
+    content: Buffer.from(JSON.stringify({ ...current, ...incoming })),
+  };
 }

@@ -17,8 +17,20 @@ interface ResourceShape {
 
 const SHAPES: Record<DocumentKind, ResourceShape> = {
   state: { path: "/activities/state", activity: true, agent: true, registration: true, idName: "stateId" },
-  activityProfile: { path: "/activities/profile", activity: true, agent: false, registration: false, idName: "profileId" },
-  agentProfile: { path: "/agents/profile", activity: false, agent: true, registration: false, idName: "profileId" },
+  activityProfile: {
+    path: "/activities/profile",
+    activity: true,
+    agent: false,
+    registration: false,
+    idName: "profileId",
+  },
+  agentProfile: {
+    path: "/agents/profile",
+    activity: false,
+    agent: true,
+    registration: false,
+    idName: "profileId",
+  },
 };
 
 /**
@@ -67,7 +79,13 @@ export function parseDocumentRequest(
     throw badRequest(`${where} needs the parameter${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`);
   }
 
-  const request: DocumentRequest = { kind, activityId: "", agent: "", registration: "", hasRegistration: false };
+  const request: DocumentRequest = {
+    kind,
+    activityId: "",
+    agent: "",
+    registration: "",
+    hasRegistration: false,
+  };
   if (shape.activity) {
     const id = params.activityId as string;
     if (!isIri(id)) throw badRequest(`parameter activityId must be an IRI, not '${id}'`);
@@ -88,7 +106,8 @@ export function parseDocumentRequest(
   }
   if (params.since !== undefined) {
     const ms = parseTimestamp(params.since);
-    if (ms === undefined) throw badRequest(`parameter since must be an ISO 8601 timestamp, not '${params.since}'`);
+    if (ms === undefined)
+      throw badRequest(`parameter since must be an ISO 8601 timestamp, not '${params.since}'`);
     // Checked even beside a document id, where it has no effect (the specification leaves it unused there).
     request.since = new Date(ms).toISOString();
   }

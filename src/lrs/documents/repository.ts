@@ -33,10 +33,15 @@ export async function findDocument(
   storeId: string,
   r: DocumentRequest & { docId: string },
 ): Promise<StoredDocument | undefined> {
-  const row = await tx.one<{ content_type: string; content: Buffer | Uint8Array; etag: string; updated: string }>(
-    `SELECT content_type, content, etag, updated FROM documents WHERE ${KEY} AND doc_id = ?`,
-    [...keyParams(storeId, r), r.docId],
-  );
+  const row = await tx.one<{
+    content_type: string;
+    content: Buffer | Uint8Array;
+    etag: string;
+    updated: string;
+  }>(`SELECT content_type, content, etag, updated FROM documents WHERE ${KEY} AND doc_id = ?`, [
+    ...keyParams(storeId, r),
+    r.docId,
+  ]);
   return (
     row && {
       contentType: row.content_type,

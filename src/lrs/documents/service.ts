@@ -5,7 +5,12 @@ import { allows } from "../scopes.js";
 import type { Principal } from "../tenancy.js";
 import { checkPreconditions, etagOf, hasPreconditions, type Preconditions } from "./concurrency.js";
 import { DEFAULT_CONTENT_TYPE, type DocumentContent, mergeDocuments, postedObject } from "./content.js";
-import { type DocumentKind, type DocumentMethod, type DocumentRequest, parseDocumentRequest } from "./params.js";
+import {
+  type DocumentKind,
+  type DocumentMethod,
+  type DocumentRequest,
+  parseDocumentRequest,
+} from "./params.js";
 import {
   deleteDocument,
   deleteDocuments,
@@ -52,12 +57,24 @@ export class DocumentService {
   }
 
   /** PUT: stores the document as sent, replacing any. Returns its new ETag. */
-  put(principal: Principal, kind: DocumentKind, version: XapiVersion, params: Record<string, string>, write: DocumentWrite) {
+  put(
+    principal: Principal,
+    kind: DocumentKind,
+    version: XapiVersion,
+    params: Record<string, string>,
+    write: DocumentWrite,
+  ) {
     return this.write("PUT", principal, kind, version, params, write);
   }
 
   /** POST: stores the document when absent, merges two JSON objects otherwise. Returns its new ETag. */
-  post(principal: Principal, kind: DocumentKind, version: XapiVersion, params: Record<string, string>, write: DocumentWrite) {
+  post(
+    principal: Principal,
+    kind: DocumentKind,
+    version: XapiVersion,
+    params: Record<string, string>,
+    write: DocumentWrite,
+  ) {
     return this.write("POST", principal, kind, version, params, write);
   }
 
@@ -92,7 +109,10 @@ export class DocumentService {
   ): Promise<string> {
     checkScope(principal, kind, method);
     const request = parseDocumentRequest(kind, method, params, version) as Single;
-    const sent: DocumentContent = { contentType: write.contentType || DEFAULT_CONTENT_TYPE, content: write.content };
+    const sent: DocumentContent = {
+      contentType: write.contentType || DEFAULT_CONTENT_TYPE,
+      content: write.content,
+    };
     if (method === "POST") postedObject(sent);
     return this.db.transaction(
       async (tx) => {
@@ -106,7 +126,11 @@ export class DocumentService {
         }
         const next = method === "POST" && current ? mergeDocuments(current, sent) : sent;
         const etag = etagOf(next.content);
-        await saveDocument(tx, principal.storeId, request, { ...next, etag, updated: new Date().toISOString() });
+        await saveDocument(tx, principal.storeId, request, {
+          ...next,
+          etag,
+          updated: new Date().toISOString(),
+        });
         return etag;
       },
       { lock: lockName(principal) },
@@ -131,6 +155,9 @@ function checkScope(principal: Principal, kind: DocumentKind, method: DocumentMe
   const family = kind === "state" ? "state" : "profile";
   const access = method === "GET" ? (`${family}/read` as const) : (`${family}/write` as const);
   if (!allows(principal.scopes, access)) {
-    throw new LrsError(403, `this credential may not ${method === "GET" ? "read" : "change"} documents here (scope ${family})`);
+    throw new LrsError(
+      403,
+      `this credential may not ${method === "GET" ? "read" : "change"} documents here (scope ${family})`,
+    );
   }
 }

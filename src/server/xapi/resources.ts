@@ -1,4 +1,5 @@
 import type { Lrs } from "../../lrs/index.js";
+import { documentResources } from "./documents.js";
 import type { Resource } from "./http.js";
 import { statementsResource } from "./statements.js";
 
@@ -6,5 +7,6 @@ import { statementsResource } from "./statements.js";
 export function xapiResources(lrs: Lrs): Record<string, Resource> {
   return {
     statements: statementsResource(lrs),
+    ...documentResources(lrs),
   };
 }
