@@ -190,10 +190,10 @@ for (const backend of await backends()) {
 
     it("stores states per registration and deletes all matching states without stateId", async () => {
       const registration = randomUUID();
-      const p = stateParams({ activityId: `${activityId}/${randomUUID()}`, registration });
+      const withoutRegistration = stateParams({ activityId: `${activityId}/${randomUUID()}` });
+      const p = { ...withoutRegistration, registration };
       const doc = { x: 1 };
       await send("POST", "activities/state", p, doc);
-      const { registration: _r, ...withoutRegistration } = p;
       expect((await send("GET", "activities/state", withoutRegistration)).statusCode).toBe(404);
       expect((await send("GET", "activities/state", p)).json()).toEqual(doc);
       const { stateId: _s, ...all } = p;
