@@ -35,8 +35,7 @@ const GRANDFATHERED = new Set([
 ]);
 
 // Where the parser is in `language [-script] [-region] *(-variant) *(-extension) [-privateuse]`.
-const AFTER_SHORT_LANGUAGE = 0; // a 2-3 letter language: extlangs may follow
-const AFTER_EXTLANG_1 = 1;
+const AFTER_SHORT_LANGUAGE = 0; // a 2-3 letter language: up to three extlangs may follow (states 1, 2)
 const AFTER_EXTLANG_2 = 2;
 const AFTER_LANGUAGE = 3; // no more extlangs
 const AFTER_SCRIPT = 4;
