@@ -8,3 +8,8 @@ export * from "./types.js";
 export * from "./problem.js";
 export * from "./multipart.js";
 export * from "./signature.js";
+export * from "./validate.js";
+export * from "./ifi.js";
+export * from "./normalize.js";
+export * from "./format.js";
+export * from "./compare.js";
