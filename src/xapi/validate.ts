@@ -528,6 +528,18 @@ function statementObject(w: Walk, v: unknown, path: string, inSubStatement: bool
   const objectType = v.objectType;
   switch (objectType) {
     case undefined:
+      // Read as an Activity, but an IFI or members show an Agent or Group missing its required objectType.
+      if (hasIfi(v) || v.member !== undefined) {
+        report(
+          w,
+          `${path}.objectType`,
+          "required",
+          "is required when an Agent or Group is the object of a statement",
+        );
+        return undefined;
+      }
+      activity(w, v, path);
+      return "Activity";
     case "Activity":
       activity(w, v, path);
       return "Activity";
