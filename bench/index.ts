@@ -13,8 +13,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { migrate, SqliteDatabase } from "../src/store/index.js";
 import { indexEntries } from "../src/lrs/statements/indexing.js";
+import { idKey } from "../src/lrs/statements/repository.js";
+import { migrate, SqliteDatabase } from "../src/store/index.js";
 import { benchStatements } from "./statements.js";
 
 const { values } = parseArgs({
@@ -39,34 +40,64 @@ function line(text: string): void {
 function progress(label: string, done: number, of: number, started: number): void {
   if (!process.stdout.isTTY) return;
   const rate = done / ((performance.now() - started) / 1000);
-  process.stdout.write(`\r  ${label}: ${done.toLocaleString()} / ${of.toLocaleString()} (${Math.round(rate).toLocaleString()}/s)   `);
+  process.stdout.write(
+    `\r  ${label}: ${done.toLocaleString()} / ${of.toLocaleString()} (${Math.round(rate).toLocaleString()}/s)   `,
+  );
   if (done >= of) process.stdout.write("\n");
 }
 
-/** The floor: the rows the LRS would write, inserted straight into SQLite in transactions of one batch. */
+/**
+ * The floor: the rows the LRS would write (statement rows, new index terms, (term, seq) index rows),
+ * inserted straight into SQLite with prepared statements in transactions of one batch.
+ */
 async function rawInsertFloor(count: number): Promise<number> {
   const db = new SqliteDatabase(join(work, "floor.db"));
   await migrate(db);
   const source = benchStatements(count, 11);
-  const batches: { body: string; id: string; index: ReturnType<typeof indexEntries> }[][] = [];
+  const batches: { body: string; id: string; terms: string[] }[][] = [];
   for (let i = 0; i < count; i += batchSize) {
     const batch = [];
     for (let j = i; j < Math.min(count, i + batchSize); j++) {
       const s = source.next() as Record<string, unknown> & { id: string };
-      const stored = { ...s, stored: new Date().toISOString(), authority: { objectType: "Agent", account: { homePage: "http://bench", name: "bench" } }, version: "2.0.0" };
-      batch.push({ body: JSON.stringify(stored), id: s.id, index: indexEntries(stored as never) });
+      const stored = {
+        ...s,
+        stored: new Date().toISOString(),
+        authority: { objectType: "Agent", account: { homePage: "http://bench", name: "bench" } },
+        version: "2.0.0",
+      };
+      const terms = indexEntries(stored as never).map((e) => `${e.kind}\u0000${e.value}`);
+      batch.push({ body: JSON.stringify(stored), id: s.id, terms });
     }
     batches.push(batch);
   }
   const raw = db.raw;
-  const insert = raw.prepare("INSERT INTO statements (store_id, id, stored, credential, voided, body) VALUES (?, ?, ?, ?, 0, ?)");
-  const index = raw.prepare("INSERT INTO statement_index (store_id, kind, value, seq) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  const insert = raw.prepare(
+    "INSERT INTO statements (store_id, id, id_key, stored, credential, voided, body) VALUES (?, ?, ?, ?, ?, 0, ?)",
+  );
+  const term = raw.prepare("INSERT INTO terms (store_id, kind, value) VALUES (?, ?, ?)");
+  const index = raw.prepare("INSERT INTO statement_index (term, seq) VALUES (?, ?) ON CONFLICT DO NOTHING");
+  const termIds = new Map<string, number | bigint>();
   const started = performance.now();
   for (const batch of batches) {
     raw.transaction(() => {
       for (const row of batch) {
-        const seq = insert.run("bench", row.id, new Date().toISOString(), "bench", row.body).lastInsertRowid;
-        for (const e of row.index) index.run("bench", e.kind, e.value, seq);
+        const seq = insert.run(
+          "bench",
+          row.id,
+          idKey(row.id),
+          new Date().toISOString(),
+          "bench",
+          row.body,
+        ).lastInsertRowid;
+        for (const key of row.terms) {
+          let id = termIds.get(key);
+          if (id === undefined) {
+            const [kind, value] = key.split("\u0000");
+            id = term.run("bench", kind, value).lastInsertRowid;
+            termIds.set(key, id);
+          }
+          index.run(id, seq);
+        }
       }
     })();
   }
@@ -90,7 +121,18 @@ async function startServer(db: string): Promise<{ child: ChildProcess; url: stri
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [join(root, "bin/learnpool.js"), "serve", "--db", db, "--port", String(port), "--credential", "bench:bench-secret", "--log-level", "warn"],
+    [
+      join(root, "bin/learnpool.js"),
+      "serve",
+      "--db",
+      db,
+      "--port",
+      String(port),
+      "--credential",
+      "bench:bench-secret",
+      "--log-level",
+      "warn",
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -121,7 +163,10 @@ const headers = {
   "content-type": "application/json",
 };
 
-async function ingest(url: string, pid: number): Promise<{ rate: number; peakRss: number; actors: string[]; verbs: string[]; source: string }> {
+async function ingest(
+  url: string,
+  pid: number,
+): Promise<{ rate: number; peakRss: number; actors: string[]; verbs: string[]; source: string }> {
   const source = benchStatements(total, 7);
   const actors = new Set<string>();
   const verbs = new Set<string>();
@@ -141,7 +186,11 @@ async function ingest(url: string, pid: number): Promise<{ rate: number; peakRss
         if (actors.size < 2000) actors.add(JSON.stringify(s.actor));
         verbs.add(s.verb.id);
       }
-      const res = await fetch(`${url}/xapi/statements`, { method: "POST", headers, body: JSON.stringify(batch) });
+      const res = await fetch(`${url}/xapi/statements`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(batch),
+      });
       if (res.status !== 200) throw new Error(`POST /statements answered ${res.status}: ${await res.text()}`);
       await res.arrayBuffer();
       progress("ingest over HTTP", sent, total, started);
@@ -176,21 +225,34 @@ async function main(): Promise<void> {
   const backend = db.startsWith("postgres") ? "PostgreSQL" : "SQLite";
   const results: Record<string, unknown> = { statements: total, backend };
 
-  line(`\n[floor] raw inserts into ${"SQLite"}, ${Math.min(total, 200_000).toLocaleString()} statements, batches of ${batchSize}`);
+  line(
+    `\n[floor] raw inserts into ${"SQLite"}, ${Math.min(total, 200_000).toLocaleString()} statements, batches of ${batchSize}`,
+  );
   const floor = await rawInsertFloor(Math.min(total, 200_000));
   line(`  floor: ${Math.round(floor).toLocaleString()} statements/s`);
 
   const { child, url } = await startServer(db);
   try {
-    line(`\n[ingest] ${total.toLocaleString()} statements over HTTP into ${backend}, POST batches of ${batchSize}, ${concurrency} clients`);
+    line(
+      `\n[ingest] ${total.toLocaleString()} statements over HTTP into ${backend}, POST batches of ${batchSize}, ${concurrency} clients`,
+    );
     const ingestResult = await ingest(url, child.pid as number);
     line(`  source: ${ingestResult.source}`);
-    line(`  ingestion: ${Math.round(ingestResult.rate).toLocaleString()} statements/s = ${((100 * ingestResult.rate) / floor).toFixed(0)}% of the floor (target ≥ 20,000/s and ≥ 40%)`);
+    line(
+      `  ingestion: ${Math.round(ingestResult.rate).toLocaleString()} statements/s = ${((100 * ingestResult.rate) / floor).toFixed(0)}% of the floor (target ≥ 20,000/s and ≥ 40%)`,
+    );
     line(`  server peak RSS: ${ingestResult.peakRss.toFixed(0)} MB (target < 500 MB)`);
-    Object.assign(results, { floor, ingestion: ingestResult.rate, ratio: ingestResult.rate / floor, peakRssMb: ingestResult.peakRss });
+    Object.assign(results, {
+      floor,
+      ingestion: ingestResult.rate,
+      ratio: ingestResult.rate / floor,
+      peakRssMb: ingestResult.peakRss,
+    });
 
     const queries = Number(values.queries);
-    line(`\n[query] GET /statements?agent&verb&since&limit=100 on ${total.toLocaleString()} statements, ${queries} queries`);
+    line(
+      `\n[query] GET /statements?agent&verb&since&limit=100 on ${total.toLocaleString()} statements, ${queries} queries`,
+    );
     const aboutTimes = await timeRequests(queries, () => `${url}/xapi/about`);
     let k = 0;
     const since = "2000-01-01T00:00:00Z";
@@ -203,7 +265,9 @@ async function main(): Promise<void> {
     const q = { p50: percentile(queryTimes, 50), p99: percentile(queryTimes, 99) };
     const a = { p50: percentile(aboutTimes, 50), p99: percentile(aboutTimes, 99) };
     line(`  query: p50 ${q.p50.toFixed(2)} ms, p99 ${q.p99.toFixed(2)} ms (target p50 < 10 ms, p99 < 50 ms)`);
-    line(`  floor (GET /xapi/about, HTTP without the database): p50 ${a.p50.toFixed(2)} ms, p99 ${a.p99.toFixed(2)} ms`);
+    line(
+      `  floor (GET /xapi/about, HTTP without the database): p50 ${a.p50.toFixed(2)} ms, p99 ${a.p99.toFixed(2)} ms`,
+    );
     Object.assign(results, { queryP50: q.p50, queryP99: q.p99, aboutP50: a.p50, aboutP99: a.p99 });
   } finally {
     child.kill("SIGTERM");

@@ -51,7 +51,10 @@ export function generatedStatement(random: () => number, learners: number): Reco
   const unit = Math.floor(random() * 40);
   const day = Math.floor(random() * 60);
   const statement: Record<string, unknown> = {
-    actor: { objectType: "Agent", account: { homePage: "https://mooc.example.org", name: `learner-${learner}` } },
+    actor: {
+      objectType: "Agent",
+      account: { homePage: "https://mooc.example.org", name: `learner-${learner}` },
+    },
     verb: { id: verb, display: { "en-US": display } },
     object: {
       objectType: "Activity",
@@ -71,11 +74,17 @@ export function generatedStatement(random: () => number, learners: number): Reco
       language: "fr-FR",
       extensions: { "https://w3id.org/xapi/video/extensions/session-id": randomUUID() },
     },
-    timestamp: new Date(Date.UTC(2026, 0, 1) + day * 86_400_000 + Math.floor(random() * 86_400_000)).toISOString(),
+    timestamp: new Date(
+      Date.UTC(2026, 0, 1) + day * 86_400_000 + Math.floor(random() * 86_400_000),
+    ).toISOString(),
   };
   if (verb.endsWith("answered") || verb.endsWith("passed")) {
     const raw = Math.floor(random() * 21);
-    statement.result = { score: { raw, min: 0, max: 20, scaled: raw / 20 }, success: raw >= 10, duration: "PT3M12S" };
+    statement.result = {
+      score: { raw, min: 0, max: 20, scaled: raw / 20 },
+      success: raw >= 10,
+      duration: "PT3M12S",
+    };
   } else {
     statement.result = {
       extensions: {
@@ -91,7 +100,10 @@ export function generatedStatement(random: () => number, learners: number): Reco
  * `count` statements with fresh ids: the FUN-MOOC statements cycled when present, generated ones
  * otherwise. Returns the source used too.
  */
-export function benchStatements(count: number, seed = 7): { source: string; next: () => Record<string, unknown> } {
+export function benchStatements(
+  count: number,
+  seed = 7,
+): { source: string; next: () => Record<string, unknown> } {
   const real = loadFunMooc();
   const random = rng(seed);
   let i = 0;

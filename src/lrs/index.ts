@@ -18,6 +18,7 @@ import {
   type StatementsRequest,
 } from "./statements/query.js";
 import { storeStatements } from "./statements/store.js";
+import { TermDictionary } from "./statements/terms.js";
 import type { Principal } from "./tenancy.js";
 import { Tenancy } from "./tenancy.js";
 
@@ -50,6 +51,7 @@ export class Lrs {
   readonly activities: ActivityService;
   readonly agents: AgentService;
   private readonly writes = new WriteTracker();
+  private readonly terms = new TermDictionary();
   private readonly limits: QueryLimits;
 
   constructor(
@@ -72,7 +74,7 @@ export class Lrs {
     statementId?: string;
     parts?: MultipartPart[];
   }): Promise<string[]> {
-    return storeStatements(this.db, this.writes, request);
+    return storeStatements(this.db, this.writes, this.terms, request);
   }
 
   parseStatementsRequest(
@@ -85,7 +87,7 @@ export class Lrs {
 
   /** GET /statements. `moreBase` is the path `more` links start with (e.g. `/xapi/statements`). */
   fetchStatements(principal: Principal, request: StatementsRequest, moreBase: string) {
-    return fetchStatements(this.db, principal, request, moreBase);
+    return fetchStatements(this.db, this.terms, principal, request, moreBase);
   }
 
   attachment(principal: Principal, sha2: string) {

@@ -17,7 +17,12 @@ export interface Queryable {
    * Inserts many rows into `table`. `suffix` is appended to each statement, for example
    * `ON CONFLICT DO NOTHING`.
    */
-  insertMany(table: string, columns: readonly string[], rows: readonly SqlValue[][], suffix?: string): Promise<void>;
+  insertMany(
+    table: string,
+    columns: readonly string[],
+    rows: readonly SqlValue[][],
+    suffix?: string,
+  ): Promise<void>;
 }
 
 export interface TransactionOptions {
@@ -26,6 +31,12 @@ export interface TransactionOptions {
    * (PostgreSQL advisory lock; SQLite serializes all writers already).
    */
   lock?: string;
+  /**
+   * Lets the backend commit this transaction together with others waiting at the same moment, each
+   * inside its own savepoint: one durable commit (one fsync) for many small writers. Each caller still
+   * sees its own work committed or rolled back alone, and its promise settles after the commit.
+   */
+  group?: boolean;
 }
 
 export interface Database extends Queryable {

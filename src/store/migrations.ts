@@ -48,21 +48,31 @@ CREATE TABLE statements (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   store_id TEXT NOT NULL,
   id TEXT NOT NULL,
+  id_key INTEGER NOT NULL,
   stored TEXT NOT NULL,
   credential TEXT NOT NULL,
   voided INTEGER NOT NULL DEFAULT 0,
-  body TEXT NOT NULL,
-  UNIQUE (store_id, id)
+  body TEXT NOT NULL
 );
+CREATE INDEX statements_id_key ON statements (id_key);
 CREATE INDEX statements_store_seq ON statements (store_id, seq);
-CREATE TABLE statement_index (
+CREATE TABLE terms (
+  id INTEGER PRIMARY KEY,
   store_id TEXT NOT NULL,
   kind TEXT NOT NULL,
   value TEXT NOT NULL,
+  UNIQUE (store_id, kind, value)
+);
+CREATE TABLE statement_index (
+  term INTEGER NOT NULL,
   seq INTEGER NOT NULL,
-  PRIMARY KEY (store_id, kind, value, seq)
+  PRIMARY KEY (term, seq)
 ) WITHOUT ROWID;
-CREATE INDEX statement_index_seq ON statement_index (seq);
+CREATE TABLE statement_copies (
+  seq INTEGER NOT NULL,
+  term INTEGER NOT NULL,
+  PRIMARY KEY (seq, term)
+) WITHOUT ROWID;
 CREATE TABLE statement_refs (
   store_id TEXT NOT NULL,
   target_id TEXT NOT NULL,
@@ -136,21 +146,31 @@ CREATE TABLE statements (
   seq BIGSERIAL PRIMARY KEY,
   store_id TEXT NOT NULL,
   id TEXT NOT NULL,
+  id_key BIGINT NOT NULL,
   stored TEXT NOT NULL,
   credential TEXT NOT NULL,
   voided SMALLINT NOT NULL DEFAULT 0,
-  body TEXT NOT NULL,
-  UNIQUE (store_id, id)
+  body TEXT NOT NULL
 );
+CREATE INDEX statements_id_key ON statements (id_key);
 CREATE INDEX statements_store_seq ON statements (store_id, seq);
-CREATE TABLE statement_index (
+CREATE TABLE terms (
+  id BIGSERIAL PRIMARY KEY,
   store_id TEXT NOT NULL,
   kind TEXT NOT NULL,
   value TEXT NOT NULL,
-  seq BIGINT NOT NULL,
-  PRIMARY KEY (store_id, kind, value, seq)
+  UNIQUE (store_id, kind, value)
 );
-CREATE INDEX statement_index_seq ON statement_index (seq);
+CREATE TABLE statement_index (
+  term BIGINT NOT NULL,
+  seq BIGINT NOT NULL,
+  PRIMARY KEY (term, seq)
+);
+CREATE TABLE statement_copies (
+  seq BIGINT NOT NULL,
+  term BIGINT NOT NULL,
+  PRIMARY KEY (seq, term)
+);
 CREATE TABLE statement_refs (
   store_id TEXT NOT NULL,
   target_id TEXT NOT NULL,
@@ -204,7 +224,9 @@ export async function migrate(db: Database): Promise<number[]> {
   for (const migration of migrations) {
     const done = await db.transaction(
       async (tx) => {
-        const row = await tx.one("SELECT version FROM schema_migrations WHERE version = ?", [migration.version]);
+        const row = await tx.one("SELECT version FROM schema_migrations WHERE version = ?", [
+          migration.version,
+        ]);
         if (row) return false;
         await tx.exec(migration.sql[db.dialect]);
         await tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [

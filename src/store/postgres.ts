@@ -6,6 +6,11 @@ pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 
 const placeholderCache = new Map<string, string>();
 
+/** pg sends parameters as text; a bigint becomes its decimal digits. */
+function values(params: readonly SqlValue[]): unknown[] {
+  return params.map((v) => (typeof v === "bigint" ? v.toString() : v));
+}
+
 /** Rewrites `?` placeholders as `$1, $2…`; our SQL never holds a literal `?`. */
 function numbered(sql: string): string {
   let out = placeholderCache.get(sql);
@@ -19,7 +24,8 @@ function numbered(sql: string): string {
 }
 
 function translate(err: unknown): unknown {
-  if (err && typeof err === "object" && "code" in err && err.code === "23505") return new UniqueViolation(err);
+  if (err && typeof err === "object" && "code" in err && err.code === "23505")
+    return new UniqueViolation(err);
   return err;
 }
 
@@ -29,7 +35,7 @@ class PgQueryable implements Queryable {
 
   async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     try {
-      const res = await this.client.query(numbered(sql), params as unknown[]);
+      const res = await this.client.query(numbered(sql), values(params));
       return res.rows as T[];
     } catch (err) {
       throw translate(err);
@@ -40,7 +46,7 @@ class PgQueryable implements Queryable {
   }
   async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
     try {
-      const res = await this.client.query(numbered(sql), params as unknown[]);
+      const res = await this.client.query(numbered(sql), values(params));
       return { changes: res.rowCount ?? 0 };
     } catch (err) {
       throw translate(err);
@@ -65,7 +71,7 @@ class PgQueryable implements Queryable {
       try {
         await this.client.query(
           `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${tuples.join(",")} ${suffix}`,
-          params as unknown[],
+          values(params),
         );
       } catch (err) {
         throw translate(err);

@@ -1,9 +1,22 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { type Database, type Queryable, type Row, type SqlValue, UniqueViolation } from "./database.js";
+import {
+  type Database,
+  type Queryable,
+  type Row,
+  type SqlValue,
+  type TransactionOptions,
+  UniqueViolation,
+} from "./database.js";
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
+
+interface GroupMember {
+  fn: (tx: Queryable) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
 
 /**
  * SQLite through better-sqlite3: one connection, WAL, synchronous=FULL so that an acknowledged write
@@ -53,7 +66,9 @@ export class SqliteDatabase implements Database {
 
   allSync<T>(sql: string, params: readonly SqlValue[]): T[] {
     const stmt = this.prepare(sql);
-    return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as T[];
+    if (stmt.reader) return stmt.all(...params) as T[];
+    stmt.run(...params);
+    return [];
   }
 
   oneSync<T>(sql: string, params: readonly SqlValue[]): T | undefined {
@@ -106,23 +121,81 @@ export class SqliteDatabase implements Database {
     this.conn.exec(script);
   }
 
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const result = this.queue.catch(() => undefined).then(async () => {
-      this.inTransaction = true;
-      this.conn.prepare("BEGIN IMMEDIATE").run();
-      try {
-        const value = await fn(this.direct);
-        this.conn.prepare("COMMIT").run();
-        return value;
-      } catch (err) {
-        if (this.conn.inTransaction) this.conn.prepare("ROLLBACK").run();
-        throw err;
-      } finally {
-        this.inTransaction = false;
-      }
-    });
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    if (options.group) return this.joinGroup(fn);
+    const result = this.queue
+      .catch(() => undefined)
+      .then(async () => {
+        this.inTransaction = true;
+        this.conn.prepare("BEGIN IMMEDIATE").run();
+        try {
+          const value = await fn(this.direct);
+          this.conn.prepare("COMMIT").run();
+          return value;
+        } catch (err) {
+          if (this.conn.inTransaction) this.conn.prepare("ROLLBACK").run();
+          throw err;
+        } finally {
+          this.inTransaction = false;
+        }
+      });
     this.queue = result;
     return result;
+  }
+
+  /** Transactions waiting to be committed together (group commit), not yet started. */
+  private forming: GroupMember[] | undefined;
+  private static readonly MAX_GROUP = 16;
+
+  private joinGroup<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const member: GroupMember = {
+        fn,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      if (this.forming && this.forming.length < SqliteDatabase.MAX_GROUP) {
+        this.forming.push(member);
+        return;
+      }
+      const group: GroupMember[] = [member];
+      this.forming = group;
+      const run = this.queue.catch(() => undefined).then(() => this.runGroup(group));
+      this.queue = run;
+    });
+  }
+
+  private async runGroup(group: GroupMember[]): Promise<void> {
+    if (this.forming === group) this.forming = undefined;
+    this.inTransaction = true;
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.conn.prepare("BEGIN IMMEDIATE").run();
+      for (const member of group) {
+        this.conn.prepare("SAVEPOINT member").run();
+        try {
+          const value = await member.fn(this.direct);
+          this.conn.prepare("RELEASE member").run();
+          outcomes.push({ ok: true, value });
+        } catch (err) {
+          this.conn.prepare("ROLLBACK TO member").run();
+          this.conn.prepare("RELEASE member").run();
+          outcomes.push({ ok: false, value: err });
+        }
+      }
+      this.conn.prepare("COMMIT").run();
+    } catch (err) {
+      if (this.conn.inTransaction) this.conn.prepare("ROLLBACK").run();
+      for (const member of group) member.reject(err);
+      return;
+    } finally {
+      this.inTransaction = false;
+    }
+    group.forEach((member, i) => {
+      const outcome = outcomes[i] as { ok: boolean; value: unknown };
+      if (outcome.ok) member.resolve(outcome.value);
+      else member.reject(outcome.value);
+    });
   }
 
   async close(): Promise<void> {
@@ -141,6 +214,7 @@ function translate(err: unknown): unknown {
   if (err instanceof Error && "code" in err && String(err.code).startsWith("SQLITE_CONSTRAINT_PRIMARYKEY")) {
     return new UniqueViolation(err);
   }
-  if (err instanceof Error && "code" in err && err.code === "SQLITE_CONSTRAINT_UNIQUE") return new UniqueViolation(err);
+  if (err instanceof Error && "code" in err && err.code === "SQLITE_CONSTRAINT_UNIQUE")
+    return new UniqueViolation(err);
   return err;
 }

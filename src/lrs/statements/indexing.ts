@@ -1,4 +1,11 @@
-import { type Activity, type Actor, agentIfi, type Context, type Statement, type SubStatement } from "../../xapi/index.js";
+import {
+  type Activity,
+  type Actor,
+  agentIfi,
+  type Context,
+  type Statement,
+  type SubStatement,
+} from "../../xapi/index.js";
 
 /**
  * What the query filters of GET /statements look up, as (kind, value) rows beside each statement:

@@ -17,7 +17,8 @@ import { badRequest, LrsError } from "../errors.js";
 import { allows } from "../scopes.js";
 import type { Principal } from "../tenancy.js";
 import type { IndexKind } from "./indexing.js";
-import type { StatementRow } from "./repository.js";
+import { byIdKey, idKey, type StatementRow } from "./repository.js";
+import { TermDictionary } from "./terms.js";
 
 /** The query of GET /statements after its parameters are checked. */
 export interface StatementQuery {
@@ -126,7 +127,8 @@ export function parseStatementsRequest(
     query.verb = params.verb;
   }
   if (params.activity !== undefined) {
-    if (!isIri(params.activity)) throw badRequest(`parameter activity must be an IRI, not '${params.activity}'`);
+    if (!isIri(params.activity))
+      throw badRequest(`parameter activity must be an IRI, not '${params.activity}'`);
     query.activity = params.activity;
   }
   if (params.registration !== undefined) {
@@ -143,7 +145,8 @@ export function parseStatementsRequest(
     query[name] = new Date(ms).toISOString();
   }
   if (params.limit !== undefined) {
-    if (!/^\d+$/.test(params.limit)) throw badRequest(`parameter limit must be a whole number, not '${params.limit}'`);
+    if (!/^\d+$/.test(params.limit))
+      throw badRequest(`parameter limit must be a whole number, not '${params.limit}'`);
     const limit = Number(params.limit);
     query.limit = limit === 0 ? limits.maxPage : Math.min(limit, limits.maxPage);
   }
@@ -161,7 +164,10 @@ export function agentParam(raw: string, version: XapiVersion, name = "agent"): s
   const problems = validateAgent(agent, version, name);
   if (problems.length > 0) throw badRequest(`parameter ${name}: ${problems[0]?.message}`, problems);
   const ifi = agentIfi(agent as Agent);
-  if (!ifi) throw badRequest(`parameter ${name} must identify an Agent or Group (mbox, mbox_sha1sum, openid or account)`);
+  if (!ifi)
+    throw badRequest(
+      `parameter ${name} must identify an Agent or Group (mbox, mbox_sha1sum, openid or account)`,
+    );
   return ifi;
 }
 
@@ -202,6 +208,7 @@ function moreFetch(token: string): Partial<StatementFetch> {
 /** Runs GET /statements for a principal, within its own store only. */
 export async function fetchStatements(
   db: Database,
+  terms: TermDictionary,
   principal: Principal,
   request: StatementsRequest,
   moreBase: string,
@@ -218,10 +225,14 @@ export async function fetchStatements(
 
   if (request.kind === "single") {
     const row = await db.one<StatementRow & { credential: string }>(
-      "SELECT seq, id, stored, voided, body, credential FROM statements WHERE store_id = ? AND id = ?",
-      [principal.storeId, request.id],
+      `SELECT seq, id, stored, voided, body, credential FROM statements ${byIdKey[db.dialect]} WHERE id_key = ? AND store_id = ? AND id = ?`,
+      [idKey(request.id), principal.storeId, request.id],
     );
-    if (!row || (mine && row.credential !== principal.key) || Boolean(Number(row.voided)) !== request.voided) {
+    if (
+      !row ||
+      (mine && row.credential !== principal.key) ||
+      Boolean(Number(row.voided)) !== request.voided
+    ) {
       throw new LrsError(404, `no ${request.voided ? "voided " : ""}statement ${request.id} in this store`);
     }
     const [body] = await present(db, principal.storeId, [row.body], request);
@@ -242,7 +253,7 @@ export async function fetchStatements(
       )?.m ?? 0,
     );
   const { query } = request;
-  const rows = await runQuery(db, principal, query, cap, request.after, mine);
+  const rows = await runQuery(db, terms, principal, query, cap, request.after, mine);
   const page = rows.slice(0, query.limit);
   let more = "";
   if (rows.length > query.limit) {
@@ -277,6 +288,7 @@ export async function fetchStatements(
 /** Selects one page (plus one row, to know whether there is more). */
 async function runQuery(
   q: Queryable,
+  terms: TermDictionary,
   principal: Principal,
   query: StatementQuery,
   cap: number,
@@ -284,12 +296,28 @@ async function runQuery(
   mine: boolean,
 ): Promise<StatementRow[]> {
   const filters: { kinds: IndexKind[]; value: string }[] = [];
-  if (query.agent) filters.push({ kinds: query.relatedAgents ? ["agent", "agent+"] : ["agent"], value: query.agent });
+  if (query.agent)
+    filters.push({ kinds: query.relatedAgents ? ["agent", "agent+"] : ["agent"], value: query.agent });
   if (query.activity) {
-    filters.push({ kinds: query.relatedActivities ? ["activity", "activity+"] : ["activity"], value: query.activity });
+    filters.push({
+      kinds: query.relatedActivities ? ["activity", "activity+"] : ["activity"],
+      value: query.activity,
+    });
   }
   if (query.registration) filters.push({ kinds: ["registration"], value: query.registration });
   if (query.verb) filters.push({ kinds: ["verb"], value: query.verb });
+  const found = await terms.find(
+    q,
+    principal.storeId,
+    filters.flatMap((f) => f.kinds.map((kind) => ({ kind, value: f.value }))),
+  );
+  const termFilters = filters.map((f) =>
+    f.kinds
+      .map((kind) => found.get(TermDictionary.key(principal.storeId, kind, f.value)))
+      .filter((id): id is number => id !== undefined),
+  );
+  // A value no statement of this store ever held matches nothing.
+  if (termFilters.some((ids) => ids.length === 0)) return [];
 
   const conds = ["s.store_id = ?", "s.voided = 0", "s.seq <= ?"];
   const params: SqlValue[] = [principal.storeId, cap];
@@ -310,12 +338,10 @@ async function runQuery(
     params.push(principal.key);
   }
   const order = query.ascending ? "ASC" : "DESC";
-  const [driver, ...others] = filters;
-  for (const f of others) {
-    conds.push(
-      `EXISTS (SELECT 1 FROM statement_index x WHERE x.store_id = s.store_id AND x.kind IN (${f.kinds.map(() => "?").join(", ")}) AND x.value = ? AND x.seq = s.seq)`,
-    );
-    params.push(...f.kinds, f.value);
+  const [driver, ...others] = termFilters;
+  for (const ids of others) {
+    conds.push(`EXISTS (SELECT 1 FROM statement_index x WHERE x.term IN (${marks(ids)}) AND x.seq = s.seq)`);
+    params.push(...ids);
   }
   const limit = query.limit + 1;
   const columns = "s.seq, s.id, s.stored, s.voided, s.body";
@@ -325,26 +351,31 @@ async function runQuery(
       [...params, limit],
     );
   }
-  if (driver.kinds.length === 1) {
-    // The index (store, kind, value, seq) yields rows in seq order: the page ends the scan early.
+  if (driver.length === 1) {
+    // The index (term, seq) yields rows in seq order: the page ends the scan early.
     return q.all<StatementRow>(
       `SELECT ${columns} FROM statement_index d JOIN statements s ON s.seq = d.seq
-       WHERE d.store_id = ? AND d.kind = ? AND d.value = ? AND ${conds.join(" AND ")}
+       WHERE d.term = ? AND ${conds.join(" AND ")}
        ORDER BY d.seq ${order} LIMIT ?`,
-      [principal.storeId, driver.kinds[0] as string, driver.value, ...params, limit],
+      [driver[0] as number, ...params, limit],
     );
   }
   return q.all<StatementRow>(
     `SELECT ${columns} FROM statements s
-     WHERE s.seq IN (SELECT d.seq FROM statement_index d WHERE d.store_id = ? AND d.kind IN (${driver.kinds.map(() => "?").join(", ")}) AND d.value = ?)
+     WHERE s.seq IN (SELECT d.seq FROM statement_index d WHERE d.term IN (${marks(driver)}))
        AND ${conds.join(" AND ")}
      ORDER BY s.seq ${order} LIMIT ?`,
-    [principal.storeId, ...driver.kinds, driver.value, ...params, limit],
+    [...driver, ...params, limit],
   );
 }
 
 /** The statements as the request's format asks; `exact` returns the stored text untouched. */
-async function present(q: Queryable, storeId: string, bodies: string[], fetch: StatementFetch): Promise<string[]> {
+async function present(
+  q: Queryable,
+  storeId: string,
+  bodies: string[],
+  fetch: StatementFetch,
+): Promise<string[]> {
   if (fetch.format === "exact") return bodies;
   const statements = bodies.map((b) => JSON.parse(b) as StoredStatement);
   let canonical: Map<string, Activity> | undefined;
@@ -359,11 +390,14 @@ async function present(q: Queryable, storeId: string, bodies: string[], fetch: S
         `SELECT id, definition FROM activities WHERE store_id = ? AND id IN (${chunk.map(() => "?").join(", ")})`,
         [storeId, ...chunk],
       );
-      for (const row of rows) canonical.set(row.id, { objectType: "Activity", id: row.id, definition: JSON.parse(row.definition) });
+      for (const row of rows)
+        canonical.set(row.id, { objectType: "Activity", id: row.id, definition: JSON.parse(row.definition) });
     }
   }
   return statements.map((s) =>
-    JSON.stringify(formatStatement(s, fetch.format, fetch.languages, canonical && ((id) => canonical.get(id)))),
+    JSON.stringify(
+      formatStatement(s, fetch.format, fetch.languages, canonical && ((id) => canonical.get(id))),
+    ),
   );
 }
 
@@ -373,7 +407,8 @@ async function heldAttachments(q: Queryable, storeId: string, bodies: string[]):
   for (const body of bodies) {
     const s = JSON.parse(body) as StoredStatement;
     for (const a of s.attachments ?? []) wanted.add(a.sha2);
-    if (s.object.objectType === "SubStatement") for (const a of s.object.attachments ?? []) wanted.add(a.sha2);
+    if (s.object.objectType === "SubStatement")
+      for (const a of s.object.attachments ?? []) wanted.add(a.sha2);
   }
   if (wanted.size === 0) return [];
   const list = [...wanted];
@@ -394,4 +429,8 @@ export async function attachmentContent(
     [storeId, sha2],
   );
   return row && { contentType: row.content_type, content: Buffer.from(row.content) };
+}
+
+function marks(values: readonly unknown[]): string {
+  return values.map(() => "?").join(", ");
 }

@@ -1,5 +1,4 @@
-import type { Queryable, SqlValue } from "../../store/index.js";
-import type { IndexEntry, IndexKind } from "./indexing.js";
+import type { Dialect, Queryable, SqlValue } from "../../store/index.js";
 
 /** One statement row as stored. */
 export interface StatementRow {
@@ -15,35 +14,65 @@ export interface NewStatementRow {
   stored: string;
   credential: string;
   body: string;
-  index: IndexEntry[];
+  /** The statement's own index terms (see terms.ts). */
+  terms: number[];
   refTarget: string | undefined;
 }
 
 /** Every SQL statement the Statements resource runs; the same text serves SQLite and PostgreSQL. */
 export const statementSql = {
-  findByIds: (n: number) =>
-    `SELECT seq, id, stored, voided, body FROM statements WHERE store_id = ? AND id IN (${marks(n)})`,
-  findOne: "SELECT seq, id, stored, voided, body FROM statements WHERE store_id = ? AND id = ?",
-  markVoided: (n: number) => `UPDATE statements SET voided = 1 WHERE store_id = ? AND id IN (${marks(n)})`,
+  findByIds: (n: number, dialect: Dialect) =>
+    `SELECT seq, id, stored, voided, body FROM statements ${byIdKey[dialect]} WHERE id_key IN (${marks(n)}) AND store_id = ? AND id IN (${marks(n)})`,
+  markVoided: (n: number, dialect: Dialect) =>
+    `UPDATE statements ${byIdKey[dialect]} SET voided = 1 WHERE id_key IN (${marks(n)}) AND store_id = ? AND id IN (${marks(n)})`,
   referrers: (n: number) =>
     `SELECT r.target_id, s.seq, s.body FROM statement_refs r JOIN statements s ON s.seq = r.seq
      WHERE r.store_id = ? AND r.target_id IN (${marks(n)})`,
-  indexOf: (n: number) => `SELECT seq, kind, value FROM statement_index WHERE store_id = ? AND seq IN (${marks(n)})`,
+  copiesOf: (n: number) => `SELECT seq, term FROM statement_copies WHERE seq IN (${marks(n)})`,
 };
+
+/**
+ * SQLite without statistics would rather scan the store's rows than probe the id_key index for a
+ * list of keys; PostgreSQL's planner needs no hint.
+ */
+export const byIdKey: Record<Dialect, string> = { sqlite: "INDEXED BY statements_id_key", postgres: "" };
 
 function marks(n: number): string {
   return Array.from({ length: n }, () => "?").join(", ");
 }
 
 /** Runs `fn` over `items` in chunks small enough for any backend's parameter limit. */
-export async function inChunks<T, R>(items: readonly T[], fn: (chunk: T[]) => Promise<R[]>, size = 500): Promise<R[]> {
+export async function inChunks<T, R>(
+  items: readonly T[],
+  fn: (chunk: T[]) => Promise<R[]>,
+  size = 500,
+): Promise<R[]> {
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await fn(items.slice(i, i + size))));
   return out;
 }
 
-export async function findByIds(tx: Queryable, storeId: string, ids: readonly string[]): Promise<StatementRow[]> {
-  return inChunks(ids, (chunk) => tx.all<StatementRow>(statementSql.findByIds(chunk.length), [storeId, ...chunk]));
+/**
+ * The key statements are found by: the first 64 bits of the UUID. An integer index is several times
+ * cheaper to write than one on the UUID text; the full id (and store) is still compared in every
+ * query, and ids are unique per store because writes to a store are serialized and check first.
+ */
+export function idKey(id: string): bigint {
+  return BigInt.asIntN(64, BigInt(`0x${id.replace(/-/g, "").slice(0, 16)}`));
+}
+
+export async function findByIds(
+  tx: Queryable,
+  storeId: string,
+  ids: readonly string[],
+): Promise<StatementRow[]> {
+  return inChunks(ids, (chunk) =>
+    tx.all<StatementRow>(statementSql.findByIds(chunk.length, tx.dialect), [
+      ...chunk.map(idKey),
+      storeId,
+      ...chunk,
+    ]),
+  );
 }
 
 /**
@@ -59,8 +88,8 @@ export async function insertStatements(
   if (tx.dialect === "sqlite") {
     for (const row of rows) {
       const res = await tx.one<{ seq: number }>(
-        "INSERT INTO statements (store_id, id, stored, credential, voided, body) VALUES (?, ?, ?, ?, 0, ?) RETURNING seq",
-        [storeId, row.id, row.stored, row.credential, row.body],
+        "INSERT INTO statements (store_id, id, id_key, stored, credential, voided, body) VALUES (?, ?, ?, ?, ?, 0, ?) RETURNING seq",
+        [storeId, row.id, idKey(row.id), row.stored, row.credential, row.body],
       );
       seqs.push(Number(res?.seq));
     }
@@ -69,11 +98,11 @@ export async function insertStatements(
       const chunk = rows.slice(i, i + 1000);
       const params: SqlValue[] = [];
       const tuples = chunk.map((row) => {
-        params.push(storeId, row.id, row.stored, row.credential, row.body);
-        return "(?, ?, ?, ?, 0, ?)";
+        params.push(storeId, row.id, idKey(row.id), row.stored, row.credential, row.body);
+        return "(?, ?, ?, ?, ?, 0, ?)";
       });
       const res = await tx.all<{ seq: number }>(
-        `INSERT INTO statements (store_id, id, stored, credential, voided, body) VALUES ${tuples.join(", ")} RETURNING seq`,
+        `INSERT INTO statements (store_id, id, id_key, stored, credential, voided, body) VALUES ${tuples.join(", ")} RETURNING seq`,
         params,
       );
       // RETURNING keeps the VALUES order for a plain multi-row insert; sort to be safe: sequences grow.
@@ -84,10 +113,10 @@ export async function insertStatements(
   const refRows: SqlValue[][] = [];
   rows.forEach((row, i) => {
     const seq = seqs[i] as number;
-    for (const entry of row.index) indexRows.push([storeId, entry.kind, entry.value, seq]);
+    for (const term of row.terms) indexRows.push([term, seq]);
     if (row.refTarget) refRows.push([storeId, row.refTarget, seq]);
   });
-  await tx.insertMany("statement_index", ["store_id", "kind", "value", "seq"], indexRows, "ON CONFLICT DO NOTHING");
+  await tx.insertMany("statement_index", ["term", "seq"], indexRows, "ON CONFLICT DO NOTHING");
   await tx.insertMany("statement_refs", ["store_id", "target_id", "seq"], refRows, "ON CONFLICT DO NOTHING");
   return seqs;
 }
@@ -95,7 +124,7 @@ export async function insertStatements(
 export async function markVoided(tx: Queryable, storeId: string, ids: readonly string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
-    await tx.run(statementSql.markVoided(chunk.length), [storeId, ...chunk]);
+    await tx.run(statementSql.markVoided(chunk.length, tx.dialect), [...chunk.map(idKey), storeId, ...chunk]);
   }
 }
 
@@ -108,23 +137,29 @@ export async function referrersOf(
   return inChunks(targetIds, (chunk) => tx.all(statementSql.referrers(chunk.length), [storeId, ...chunk]));
 }
 
-export async function indexOf(
+/** The terms a statement took from the statements it targets through StatementRefs. */
+export async function copiesOf(
   tx: Queryable,
-  storeId: string,
   seqs: readonly number[],
-): Promise<{ seq: number; kind: IndexKind; value: string }[]> {
-  return inChunks(seqs, (chunk) => tx.all(statementSql.indexOf(chunk.length), [storeId, ...chunk]));
+): Promise<{ seq: number; term: number }[]> {
+  return inChunks(seqs, (chunk) => tx.all(statementSql.copiesOf(chunk.length), chunk));
 }
 
-export async function copyIndex(
+/** Adds terms to statements as copies: they match the filters their targets match. */
+export async function addCopies(
   tx: Queryable,
-  storeId: string,
-  entries: readonly { seq: number; kind: IndexKind; value: string }[],
+  copies: readonly { seq: number; term: number }[],
 ): Promise<void> {
   await tx.insertMany(
     "statement_index",
-    ["store_id", "kind", "value", "seq"],
-    entries.map((e) => [storeId, e.kind, e.value, e.seq]),
+    ["term", "seq"],
+    copies.map((c) => [c.term, c.seq]),
+    "ON CONFLICT DO NOTHING",
+  );
+  await tx.insertMany(
+    "statement_copies",
+    ["seq", "term"],
+    copies.map((c) => [c.seq, c.term]),
     "ON CONFLICT DO NOTHING",
   );
 }

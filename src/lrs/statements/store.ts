@@ -3,9 +3,9 @@ import type { Database, Queryable } from "../../store/index.js";
 import {
   type MultipartPart,
   normalizeStatement,
-  sameStatement,
   type Statement,
   type StoredStatement,
+  sameStatement,
   VOIDED_VERB,
   validateStatements,
   type XapiVersion,
@@ -15,10 +15,11 @@ import { recordDefinitions } from "../definitions.js";
 import { badRequest, LrsError } from "../errors.js";
 import { allows } from "../scopes.js";
 import type { Principal } from "../tenancy.js";
-import { nextStoredMs, isoMs } from "./clock.js";
-import { type IndexKind, indexEntries, statementRefTarget } from "./indexing.js";
-import { copyIndex, findByIds, indexOf, insertStatements, markVoided, referrersOf } from "./repository.js";
+import { isoMs, nextStoredMs } from "./clock.js";
 import type { WriteTracker } from "./consistency.js";
+import { type IndexEntry, indexEntries, statementRefTarget } from "./indexing.js";
+import { addCopies, copiesOf, findByIds, insertStatements, markVoided, referrersOf } from "./repository.js";
+import { TermDictionary } from "./terms.js";
 
 export interface StoreStatementsRequest {
   principal: Principal;
@@ -39,6 +40,7 @@ export interface StoreStatementsRequest {
 export async function storeStatements(
   db: Database,
   writes: WriteTracker,
+  terms: TermDictionary,
   request: StoreStatementsRequest,
 ): Promise<string[]> {
   const { principal, version } = request;
@@ -47,17 +49,19 @@ export async function storeStatements(
   const files = await checkAttachments(statements, request.parts ?? []);
   return writes.track(async () => {
     let prepared: PreparedStatement[] = [];
+    let commitTerms = () => {};
     await db.transaction(
       async (tx) => {
         // Stored instants are taken under the store's lock, so that stored order is commit order.
         prepared = statements.map((s) => complete(s, principal, version));
         const fresh = await skipKnown(tx, principal.storeId, prepared);
-        await insert(tx, principal, fresh);
+        commitTerms = await insert(tx, principal, terms, fresh);
         await storeFiles(tx, principal.storeId, files);
         if (allows(principal.scopes, "define")) await recordDefinitions(tx, principal.storeId, fresh);
       },
-      { lock: `statements:${principal.storeId}` },
+      { lock: `statements:${principal.storeId}`, group: true },
     );
+    commitTerms();
     return prepared.map((s) => s.id);
   });
 }
@@ -85,7 +89,8 @@ function validate(request: StoreStatementsRequest): Statement[] {
     throw badRequest(`invalid statement: ${first?.message ?? "see problems"}`, problems);
   }
   const list = (Array.isArray(body) ? body : [body]) as Statement[];
-  if (statementId !== undefined && list[0] && list[0].id === undefined) list[0] = { ...list[0], id: statementId };
+  if (statementId !== undefined && list[0] && list[0].id === undefined)
+    list[0] = { ...list[0], id: statementId };
   return list;
 }
 
@@ -111,7 +116,10 @@ function complete(statement: Statement, principal: Principal, version: XapiVersi
     version: normalized.version ?? (version === "2.0.0" ? "2.0.0" : "1.0.0"),
   };
   // Non-enumerable: kept out of the stored JSON, used by the 204/409 comparison.
-  Object.defineProperty(full, "timestampSetByLrs", { value: normalized.timestamp === undefined, enumerable: false });
+  Object.defineProperty(full, "timestampSetByLrs", {
+    value: normalized.timestamp === undefined,
+    enumerable: false,
+  });
   return full as PreparedStatement;
 }
 
@@ -119,7 +127,11 @@ function complete(statement: Statement, principal: Principal, version: XapiVersi
  * Statements whose id the store holds already are not stored again: the same statement is accepted
  * without change (204/200), a different one with the same id is a conflict (409).
  */
-async function skipKnown(tx: Queryable, storeId: string, statements: PreparedStatement[]): Promise<StoredStatement[]> {
+async function skipKnown(
+  tx: Queryable,
+  storeId: string,
+  statements: PreparedStatement[],
+): Promise<StoredStatement[]> {
   const existing = await findByIds(
     tx,
     storeId,
@@ -143,74 +155,92 @@ async function skipKnown(tx: Queryable, storeId: string, statements: PreparedSta
   return fresh;
 }
 
-async function insert(tx: Queryable, principal: Principal, statements: StoredStatement[]): Promise<void> {
-  if (statements.length === 0) return;
+async function insert(
+  tx: Queryable,
+  principal: Principal,
+  terms: TermDictionary,
+  statements: StoredStatement[],
+): Promise<() => void> {
+  if (statements.length === 0) return () => {};
   const storeId = principal.storeId;
-  const rows = statements.map((s) => ({
+  const entries = statements.map(indexEntries);
+  const dictionary = await terms.ensure(tx, storeId, entries.flat());
+  const termIds = (list: IndexEntry[]) =>
+    list.map((e) => dictionary.ids.get(TermDictionary.key(storeId, e.kind, e.value)) as number);
+  const rows = statements.map((s, i) => ({
     id: s.id.toLowerCase(),
     stored: s.stored,
     credential: principal.key,
     body: JSON.stringify(s),
-    index: indexEntries(s),
+    terms: termIds(entries[i] as IndexEntry[]),
     refTarget: statementRefTarget(s),
   }));
   const seqs = await insertStatements(tx, storeId, rows);
-  const batch = new Map<string, { seq: number; statement: StoredStatement }>();
-  statements.forEach((s, i) => batch.set(s.id.toLowerCase(), { seq: seqs[i] as number, statement: s }));
-  await linkStatementRefs(tx, storeId, batch);
+  const batch = new Map<string, { seq: number; statement: StoredStatement; terms: number[] }>();
+  statements.forEach((s, i) => {
+    batch.set(s.id.toLowerCase(), { seq: seqs[i] as number, statement: s, terms: rows[i]?.terms ?? [] });
+  });
+  await linkStatementRefs(tx, storeId, terms, batch);
   await voidTargets(tx, storeId, batch);
+  return dictionary.commit;
 }
 
 const isVoiding = (s: Statement) => s.verb.id === VOIDED_VERB && s.object.objectType === "StatementRef";
 
 /**
  * A statement that targets another matches the filters its target matches: copy the target's index
- * rows to its referrers, through chains of references, whichever of the two arrived first.
+ * terms to its referrers, through chains of references, whichever of the two arrived first.
  */
 async function linkStatementRefs(
   tx: Queryable,
   storeId: string,
-  batch: Map<string, { seq: number; statement: StoredStatement }>,
+  terms: TermDictionary,
+  batch: Map<string, { seq: number; statement: StoredStatement; terms: number[] }>,
 ): Promise<void> {
-  const rows = new Map<number, Set<string>>();
-  const rowsOf = async (seqs: number[]) => {
-    const missing = seqs.filter((seq) => !rows.has(seq));
-    for (const seq of missing) rows.set(seq, new Set());
-    for (const r of await indexOf(tx, storeId, missing)) rows.get(Number(r.seq))?.add(`${r.kind}\u0000${r.value}`);
+  const known = new Map<number, Set<number>>();
+  for (const { seq, terms: own } of batch.values()) known.set(seq, new Set(own));
+  /** A stored statement's terms: its own (from its body) and the copies it took. */
+  const termsOf = async (seq: number, body: string): Promise<Set<number>> => {
+    let set = known.get(seq);
+    if (set) return set;
+    const own = await terms.find(tx, storeId, indexEntries(JSON.parse(body) as Statement));
+    set = new Set(own.values());
+    for (const c of await copiesOf(tx, [seq])) set.add(Number(c.term));
+    known.set(seq, set);
+    return set;
   };
-  const copy = async (from: number, to: number): Promise<boolean> => {
-    await rowsOf([from, to]);
-    const source = rows.get(from) as Set<string>;
-    const target = rows.get(to) as Set<string>;
-    const added: { seq: number; kind: IndexKind; value: string }[] = [];
-    for (const key of source) {
-      if (target.has(key)) continue;
-      target.add(key);
-      const [kind, value] = key.split("\u0000") as [IndexKind, string];
-      added.push({ seq: to, kind, value });
+  const copy = async (from: Set<number>, to: Set<number>, toSeq: number): Promise<boolean> => {
+    const added: { seq: number; term: number }[] = [];
+    for (const term of from) {
+      if (to.has(term)) continue;
+      to.add(term);
+      added.push({ seq: toSeq, term });
     }
-    await copyIndex(tx, storeId, added);
+    await addCopies(tx, added);
     return added.length > 0;
   };
 
-  // New referrers take the rows of targets stored earlier.
+  // New referrers take the terms of targets stored earlier.
   const targets = [...batch.values()]
     .map(({ seq, statement }) => ({ seq, target: statementRefTarget(statement) }))
     .filter((r): r is { seq: number; target: string } => r.target !== undefined && !batch.has(r.target));
   if (targets.length > 0) {
-    const found = await findByIds(
-      tx,
-      storeId,
-      targets.map((t) => t.target),
+    const found = new Map(
+      (
+        await findByIds(
+          tx,
+          storeId,
+          targets.map((t) => t.target),
+        )
+      ).map((f) => [f.id, f]),
     );
-    const seqOf = new Map(found.map((f) => [f.id, Number(f.seq)]));
     for (const t of targets) {
-      const from = seqOf.get(t.target);
-      if (from !== undefined) await copy(from, t.seq);
+      const row = found.get(t.target);
+      if (row) await copy(await termsOf(Number(row.seq), row.body), known.get(t.seq) as Set<number>, t.seq);
     }
   }
 
-  // Then every new statement pushes its rows to its referrers, and they to theirs.
+  // Then every new statement pushes its terms to its referrers, and they to theirs.
   const queue = [...batch.entries()].map(([id, { seq }]) => ({ id, seq }));
   for (let guard = 0; queue.length > 0 && guard < 100_000; guard++) {
     const wave = queue.splice(0, queue.length);
@@ -219,14 +249,15 @@ async function linkStatementRefs(
       storeId,
       wave.map((w) => w.id),
     );
-    if (referrers.length === 0) continue;
     const seqOfId = new Map(wave.map((w) => [w.id, w.seq]));
     for (const ref of referrers) {
       const from = seqOfId.get(ref.target_id);
-      if (from === undefined || from === Number(ref.seq)) continue;
-      if (await copy(from, Number(ref.seq))) {
+      const to = Number(ref.seq);
+      if (from === undefined || from === to) continue;
+      const fromTerms = known.get(from) as Set<number>;
+      if (await copy(fromTerms, await termsOf(to, ref.body), to)) {
         const referrer = JSON.parse(ref.body) as { id: string };
-        queue.push({ id: referrer.id.toLowerCase(), seq: Number(ref.seq) });
+        queue.push({ id: referrer.id.toLowerCase(), seq: to });
       }
     }
   }
