@@ -17,8 +17,8 @@ export function canonicalMbox(mbox: string): string {
 /**
  * The canonical key of an identified Agent or Group: `mbox:mailto:a@b.c`, `mbox_sha1sum:<hex>`,
  * `openid:<uri>` or `account:<homePage> <name>`. The kind prefix keeps different IFIs apart, and the
- * homePage, an IRL, contains no space, so the first space ends it: two keys are equal exactly when the
- * identifiers are. Undefined for an anonymous Group.
+ * first space ends the homePage: a valid IRL has none, and one in an unvalidated homePage is escaped as
+ * %20, so two keys are equal exactly when the identifiers are. Undefined for an anonymous Group.
  */
 export function agentIfi(agent: Agent | Group): string | undefined {
   if (typeof agent.mbox === "string") return `mbox:${canonicalMbox(agent.mbox)}`;
@@ -26,7 +26,7 @@ export function agentIfi(agent: Agent | Group): string | undefined {
   if (typeof agent.openid === "string") return `openid:${agent.openid}`;
   const account = agent.account;
   if (account && typeof account.homePage === "string" && typeof account.name === "string") {
-    return `account:${account.homePage} ${account.name}`;
+    return `account:${account.homePage.replaceAll(" ", "%20")} ${account.name}`;
   }
   return undefined;
 }
