@@ -46,7 +46,7 @@ export async function storeStatements(
   const { principal, version } = request;
   checkScope(principal);
   const statements = validate(request);
-  const files = await checkAttachments(statements, request.parts ?? []);
+  const files = await checkAttachments(statements, request.parts ?? [], version);
   return writes.track(async () => {
     let prepared: PreparedStatement[] = [];
     let commitTerms = () => {};
@@ -94,8 +94,12 @@ function validate(request: StoreStatementsRequest): Statement[] {
   return list;
 }
 
-async function checkAttachments(statements: Statement[], parts: MultipartPart[]) {
-  const { problems, files } = await pairAttachments(statements, parts);
+async function checkAttachments(statements: Statement[], parts: MultipartPart[], version: XapiVersion) {
+  // "The LRS SHOULD assume binary" when a part omits Content-Transfer-Encoding, as many clients do.
+  const { problems, files } = await pairAttachments(statements, parts, {
+    version,
+    assumeBinaryTransferEncoding: true,
+  });
   if (problems.length > 0) throw badRequest(`attachments: ${problems[0]?.message}`, problems);
   return files;
 }
