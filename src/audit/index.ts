@@ -56,14 +56,30 @@ export function eventHash(event: Omit<AuditEvent, "hash">): string {
   return createHash("sha256").update(material).digest("hex");
 }
 
-/** JSON with object keys sorted, so that the hash does not depend on key order. */
+/**
+ * JSON with object keys sorted, so that the hash does not depend on key order. Like JSON.stringify,
+ * it honours `toJSON` (dates) and writes an undefined, function or symbol as null in an array and
+ * leaves it out of an object, so that what is stored always parses back to what was hashed.
+ */
 function canonicalJson(value: unknown): string {
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as { toJSON?: unknown }).toJSON === "function"
+  ) {
+    return canonicalJson((value as { toJSON: () => unknown }).toJSON());
+  }
+  if (!isJsonValue(value)) return "null";
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
+    .filter(([, v]) => isJsonValue(v))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+}
+
+function isJsonValue(value: unknown): boolean {
+  return value !== undefined && typeof value !== "function" && typeof value !== "symbol";
 }
 
 export class AuditLog {
