@@ -1,7 +1,7 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import type { AuditLog } from "../audit/index.js";
-import type { Database } from "../store/index.js";
+import { type Database, UniqueViolation } from "../store/index.js";
 import type { Agent } from "../xapi/index.js";
 import { LrsError } from "./errors.js";
 import { isScope, SCOPES, type Scope } from "./scopes.js";
@@ -41,6 +41,8 @@ const CACHE_TTL_MS = 30_000;
 
 export class Tenancy {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  /** Counts revocations, so that an authentication that read a credential before one does not cache it. */
+  private revocations = 0;
 
   constructor(
     private readonly db: Database,
@@ -53,12 +55,17 @@ export class Tenancy {
       throw new LrsError(400, `store id '${id}' must be 1-63 lower-case letters, digits, '.', '_' or '-'`);
     }
     const store = { id, title, createdAt: new Date().toISOString() };
-    await this.db.transaction(async (tx) => {
-      const existing = await tx.one("SELECT id FROM stores WHERE id = ?", [id]);
-      if (existing) throw new LrsError(409, `store '${id}' exists already`);
-      await tx.run("INSERT INTO stores (id, title, created_at) VALUES (?, ?, ?)", [id, title, store.createdAt]);
-      await this.audit.append({ actor, action: "store.create", subject: `store:${id}`, details: { title } }, tx);
-    });
+    await this.db
+      .transaction(async (tx) => {
+        const existing = await tx.one("SELECT id FROM stores WHERE id = ?", [id]);
+        if (existing) throw new LrsError(409, `store '${id}' exists already`);
+        await tx.run("INSERT INTO stores (id, title, created_at) VALUES (?, ?, ?)", [id, title, store.createdAt]);
+        await this.audit.append({ actor, action: "store.create", subject: `store:${id}`, details: { title } }, tx);
+      })
+      .catch((err: unknown) => {
+        // Two creations racing past the check: the database's primary key decides.
+        throw err instanceof UniqueViolation ? new LrsError(409, `store '${id}' exists already`) : err;
+      });
     return store;
   }
 
@@ -112,27 +119,31 @@ export class Tenancy {
       revokedAt: null,
     };
     const secretHash = await hashSecret(secret);
-    await this.db.transaction(async (tx) => {
-      if (!(await tx.one("SELECT id FROM stores WHERE id = ?", [input.storeId]))) {
-        throw new LrsError(404, `no store '${input.storeId}'`);
-      }
-      if (await tx.one("SELECT key FROM credentials WHERE key = ?", [key])) {
-        throw new LrsError(409, `credential '${key}' exists already`);
-      }
-      await tx.run(
-        "INSERT INTO credentials (key, store_id, secret_hash, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [key, input.storeId, secretHash, info.scopes.join(" "), info.label, info.createdAt],
-      );
-      await this.audit.append(
-        {
-          actor: input.actor,
-          action: "credential.add",
-          subject: `credential:${key}`,
-          details: { store: input.storeId, scopes: info.scopes, label: info.label },
-        },
-        tx,
-      );
-    });
+    await this.db
+      .transaction(async (tx) => {
+        if (!(await tx.one("SELECT id FROM stores WHERE id = ?", [input.storeId]))) {
+          throw new LrsError(404, `no store '${input.storeId}'`);
+        }
+        if (await tx.one("SELECT key FROM credentials WHERE key = ?", [key])) {
+          throw new LrsError(409, `credential '${key}' exists already`);
+        }
+        await tx.run(
+          "INSERT INTO credentials (key, store_id, secret_hash, scopes, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+          [key, input.storeId, secretHash, info.scopes.join(" "), info.label, info.createdAt],
+        );
+        await this.audit.append(
+          {
+            actor: input.actor,
+            action: "credential.add",
+            subject: `credential:${key}`,
+            details: { store: input.storeId, scopes: info.scopes, label: info.label },
+          },
+          tx,
+        );
+      })
+      .catch((err: unknown) => {
+        throw err instanceof UniqueViolation ? new LrsError(409, `credential '${key}' exists already`) : err;
+      });
     return { key, secret, info };
   }
 
@@ -193,6 +204,7 @@ export class Tenancy {
         tx,
       );
     });
+    this.revocations++;
     for (const [cacheKey, entry] of this.verified) if (entry.principal.key === key) this.verified.delete(cacheKey);
   }
 
@@ -202,6 +214,7 @@ export class Tenancy {
     const cached = this.verified.get(cacheKey);
     const now = Date.now();
     if (cached && cached.until > now) return cached.principal;
+    const revocations = this.revocations;
     const row = await this.db.one<{ store_id: string; secret_hash: string; scopes: string; revoked_at: string | null }>(
       "SELECT store_id, secret_hash, scopes, revoked_at FROM credentials WHERE key = ?",
       [key],
@@ -217,7 +230,8 @@ export class Tenancy {
       authority: { objectType: "Agent", account: { homePage: this.authorityHomePage, name: key } },
     };
     if (this.verified.size > 10_000) this.verified.clear();
-    this.verified.set(cacheKey, { principal, until: now + CACHE_TTL_MS });
+    // A revocation committed while the secret was being checked may concern this credential: no caching.
+    if (revocations === this.revocations) this.verified.set(cacheKey, { principal, until: now + CACHE_TTL_MS });
     return principal;
   }
 }
