@@ -18,7 +18,9 @@ export interface AuditEvent {
   hash: string;
 }
 
-export type NewAuditEvent = Pick<AuditEvent, "actor" | "action" | "subject"> & { details?: Record<string, unknown> };
+export type NewAuditEvent = Pick<AuditEvent, "actor" | "action" | "subject"> & {
+  details?: Record<string, unknown>;
+};
 
 export interface AuditVerification {
   ok: boolean;
@@ -103,23 +105,33 @@ export class AuditLog {
       const full: AuditEvent = { ...base, hash: eventHash(base) };
       await q.run(
         "INSERT INTO audit_events (seq, at, actor, action, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [full.seq, full.at, full.actor, full.action, full.subject, canonicalJson(full.details), full.prevHash, full.hash],
+        [
+          full.seq,
+          full.at,
+          full.actor,
+          full.action,
+          full.subject,
+          canonicalJson(full.details),
+          full.prevHash,
+          full.hash,
+        ],
       );
       return full;
     };
     // The chain needs one writer at a time: PostgreSQL serializes on an advisory lock.
     if (tx) {
-      if (tx.dialect === "postgres") await tx.run("SELECT pg_advisory_xact_lock(hashtext(?))", ["learnpool:audit"]);
+      if (tx.dialect === "postgres")
+        await tx.run("SELECT pg_advisory_xact_lock(hashtext(?))", ["learnpool:audit"]);
       return write(tx);
     }
     return this.db.transaction(write, { lock: "learnpool:audit" });
   }
 
   async list(options: { after?: number; limit?: number } = {}): Promise<AuditEvent[]> {
-    const rows = await this.db.all<AuditRow>("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?", [
-      options.after ?? 0,
-      options.limit ?? 1000,
-    ]);
+    const rows = await this.db.all<AuditRow>(
+      "SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
+      [options.after ?? 0, options.limit ?? 1000],
+    );
     return rows.map(fromRow);
   }
 
@@ -130,20 +142,36 @@ export class AuditLog {
     let count = 0;
     let after = 0;
     for (;;) {
-      const rows = await this.db.all<AuditRow>("SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 5000", [
-        after,
-      ]);
+      const rows = await this.db.all<AuditRow>(
+        "SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT 5000",
+        [after],
+      );
       if (rows.length === 0) break;
       for (const row of rows) {
         const event = fromRow(row);
         if (event.seq !== expectedSeq) {
-          return { ok: false, events: count, brokenAt: expectedSeq, reason: `event ${expectedSeq} is missing` };
+          return {
+            ok: false,
+            events: count,
+            brokenAt: expectedSeq,
+            reason: `event ${expectedSeq} is missing`,
+          };
         }
         if (event.prevHash !== prevHash) {
-          return { ok: false, events: count, brokenAt: event.seq, reason: "its link to the previous event is broken" };
+          return {
+            ok: false,
+            events: count,
+            brokenAt: event.seq,
+            reason: "its link to the previous event is broken",
+          };
         }
         if (eventHash(event) !== event.hash) {
-          return { ok: false, events: count, brokenAt: event.seq, reason: "its content does not match its hash" };
+          return {
+            ok: false,
+            events: count,
+            brokenAt: event.seq,
+            reason: "its content does not match its hash",
+          };
         }
         prevHash = event.hash;
         expectedSeq++;

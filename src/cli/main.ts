@@ -8,7 +8,7 @@ import { Command, Option } from "commander";
 import { AuditLog } from "../audit/index.js";
 import { Lrs, LrsError } from "../lrs/index.js";
 import { buildServer, XAPI_BASE } from "../server/index.js";
-import { DEFAULT_DB, type Database, openDatabase, redact } from "../store/index.js";
+import { type Database, DEFAULT_DB, openDatabase, redact } from "../store/index.js";
 
 const env = process.env;
 
@@ -51,10 +51,14 @@ interface ServeOptions {
 }
 
 /** Starts the server and returns once it listens; SIGINT/SIGTERM close it gracefully. */
-async function serve(options: ServeOptions, onListening?: (url: string, lrs: Lrs) => Promise<void>): Promise<void> {
+async function serve(
+  options: ServeOptions,
+  onListening?: (url: string, lrs: Lrs) => Promise<void>,
+): Promise<void> {
   const db = await openDatabase(options.db);
   const port = Number(options.port);
-  const publicUrl = options.publicUrl ?? `http://${options.host === "0.0.0.0" ? "localhost" : options.host}:${port}`;
+  const publicUrl =
+    options.publicUrl ?? `http://${options.host === "0.0.0.0" ? "localhost" : options.host}:${port}`;
   const lrs = lrsFor(db, publicUrl);
   for (const pair of options.credential) {
     const colon = pair.indexOf(":");
@@ -104,10 +108,20 @@ function serveCommand(name: string, description: string): Command {
     .addOption(new Option("--host <h>", "interface to listen on").env("LEARNPOOL_HOST").default("127.0.0.1"))
     .addOption(new Option("--store <id>", "the store --credential adds credentials to").default("default"))
     .addOption(
-      new Option("--public-url <url>", "the URL clients use (for authority agents)").env("LEARNPOOL_PUBLIC_URL"),
+      new Option("--public-url <url>", "the URL clients use (for authority agents)").env(
+        "LEARNPOOL_PUBLIC_URL",
+      ),
     )
-    .addOption(new Option("--log-level <level>", "info, warn, error, debug or silent").env("LEARNPOOL_LOG_LEVEL").default("info"))
-    .addOption(new Option("--body-limit <bytes>", "largest request body").env("LEARNPOOL_BODY_LIMIT").default(String(64 * 1024 * 1024)))
+    .addOption(
+      new Option("--log-level <level>", "info, warn, error, debug or silent")
+        .env("LEARNPOOL_LOG_LEVEL")
+        .default("info"),
+    )
+    .addOption(
+      new Option("--body-limit <bytes>", "largest request body")
+        .env("LEARNPOOL_BODY_LIMIT")
+        .default(String(64 * 1024 * 1024)),
+    )
     .option(
       "--credential <KEY:SECRET>",
       "add a basic-auth credential with every xAPI scope to the store (repeatable)",
@@ -128,9 +142,13 @@ export function program(): Command {
   );
 
   root.addCommand(
-    serveCommand("start", "the main job: serve the LRS on the embedded database and print a credential").action(
-      async (options: ServeOptions) => {
-        await serve({ ...options, logLevel: options.logLevel === "info" ? "warn" : options.logLevel }, async (url, lrs) => {
+    serveCommand(
+      "start",
+      "the main job: serve the LRS on the embedded database and print a credential",
+    ).action(async (options: ServeOptions) => {
+      await serve(
+        { ...options, logLevel: options.logLevel === "info" ? "warn" : options.logLevel },
+        async (url, lrs) => {
           const credential = await startCredential(lrs, options.db);
           const endpoint = `${url}${XAPI_BASE}`;
           process.stdout.write(
@@ -149,9 +167,9 @@ export function program(): Command {
               "",
             ].join("\n"),
           );
-        });
-      },
-    ),
+        },
+      );
+    }),
   );
 
   const stores = new Command("stores").description("the LRS's stores: one per provider");
@@ -172,7 +190,8 @@ export function program(): Command {
     .addOption(dbOption())
     .action(async (o: { db: string }) => {
       await withDb(o.db, async (db) => {
-        for (const store of await lrsFor(db).tenancy.listStores()) process.stdout.write(`${JSON.stringify(store)}\n`);
+        for (const store of await lrsFor(db).tenancy.listStores())
+          process.stdout.write(`${JSON.stringify(store)}\n`);
       });
     });
   root.addCommand(stores);
@@ -187,19 +206,30 @@ export function program(): Command {
     .option("--label <text>", "what it is for")
     .option("--key <key>", "a key of your choice (default: random)")
     .option("--secret <secret>", "a secret of your choice (default: random)")
-    .action(async (o: { db: string; store: string; scopes: string; label?: string; key?: string; secret?: string }) => {
-      await withDb(o.db, async (db) => {
-        const made = await lrsFor(db).tenancy.addCredential({
-          storeId: o.store,
-          scopes: o.scopes.split(",").map((s) => s.trim()),
-          ...(o.label !== undefined && { label: o.label }),
-          ...(o.key !== undefined && { key: o.key }),
-          ...(o.secret !== undefined && { secret: o.secret }),
-          actor: cliActor(),
+    .action(
+      async (o: {
+        db: string;
+        store: string;
+        scopes: string;
+        label?: string;
+        key?: string;
+        secret?: string;
+      }) => {
+        await withDb(o.db, async (db) => {
+          const made = await lrsFor(db).tenancy.addCredential({
+            storeId: o.store,
+            scopes: o.scopes.split(",").map((s) => s.trim()),
+            ...(o.label !== undefined && { label: o.label }),
+            ...(o.key !== undefined && { key: o.key }),
+            ...(o.secret !== undefined && { secret: o.secret }),
+            actor: cliActor(),
+          });
+          process.stdout.write(
+            `${JSON.stringify({ key: made.key, secret: made.secret, store: o.store, scopes: made.info.scopes })}\n`,
+          );
         });
-        process.stdout.write(`${JSON.stringify({ key: made.key, secret: made.secret, store: o.store, scopes: made.info.scopes })}\n`);
-      });
-    });
+      },
+    );
   credentials
     .command("list")
     .description("list credentials (never their secrets)")
@@ -207,7 +237,8 @@ export function program(): Command {
     .option("--store <id>", "only this store's")
     .action(async (o: { db: string; store?: string }) => {
       await withDb(o.db, async (db) => {
-        for (const c of await lrsFor(db).tenancy.listCredentials(o.store)) process.stdout.write(`${JSON.stringify(c)}\n`);
+        for (const c of await lrsFor(db).tenancy.listCredentials(o.store))
+          process.stdout.write(`${JSON.stringify(c)}\n`);
       });
     });
   credentials
@@ -230,7 +261,8 @@ export function program(): Command {
     .action(async (o: { db: string }) => {
       await withDb(o.db, async (db) => {
         const result = await new AuditLog(db).verify();
-        if (result.ok) process.stdout.write(`audit trail intact: ${result.events} events, head ${result.head}\n`);
+        if (result.ok)
+          process.stdout.write(`audit trail intact: ${result.events} events, head ${result.head}\n`);
         else {
           process.stdout.write(`audit trail BROKEN at event ${result.brokenAt}: ${result.reason}\n`);
           process.exitCode = 1;
@@ -269,13 +301,20 @@ export function program(): Command {
  * by its owner only) so that every start shows the same one.
  */
 async function startCredential(lrs: Lrs, location: string) {
-  const file = location.includes("://") || location === ":memory:" ? undefined : join(dirname(location), "start-credential.json");
+  const file =
+    location.includes("://") || location === ":memory:"
+      ? undefined
+      : join(dirname(location), "start-credential.json");
   if (file && existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, "utf8")) as { key: string; secret: string; storeId: string };
     if (await lrs.tenancy.authenticate(saved.key, saved.secret)) return saved;
   }
   await lrs.tenancy.ensureStore("default", "Default store", "system:start");
-  const made = await lrs.tenancy.addCredential({ storeId: "default", label: "npm start", actor: "system:start" });
+  const made = await lrs.tenancy.addCredential({
+    storeId: "default",
+    label: "npm start",
+    actor: "system:start",
+  });
   const saved = { key: made.key, secret: made.secret, storeId: "default" };
   if (file) {
     writeFileSync(file, `${JSON.stringify(saved)}\n`, { mode: 0o600 });

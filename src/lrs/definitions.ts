@@ -27,7 +27,8 @@ export function activitiesOf(statement: Statement): Activity[] {
   const context = (c: Context | undefined) => {
     const ca = c?.contextActivities;
     if (!ca) return;
-    for (const list of [ca.parent, ca.grouping, ca.category, ca.other]) for (const a of list ?? []) found.push(a);
+    for (const list of [ca.parent, ca.grouping, ca.category, ca.other])
+      for (const a of list ?? []) found.push(a);
   };
   object(statement.object);
   context(statement.context);
@@ -43,18 +44,26 @@ function actorsOf(statement: Statement): Actor[] {
 }
 
 /** Merges a new definition into a canonical one: language maps by language, the rest replaced. */
-export function mergeDefinition(current: ActivityDefinition | undefined, incoming: ActivityDefinition): ActivityDefinition {
+export function mergeDefinition(
+  current: ActivityDefinition | undefined,
+  incoming: ActivityDefinition,
+): ActivityDefinition {
   if (!current) return incoming;
   const merged: ActivityDefinition = { ...current, ...incoming };
   if (current.name || incoming.name) merged.name = { ...current.name, ...incoming.name };
   if (current.description || incoming.description) {
     merged.description = { ...current.description, ...incoming.description };
   }
-  if (current.extensions || incoming.extensions) merged.extensions = { ...current.extensions, ...incoming.extensions };
+  if (current.extensions || incoming.extensions)
+    merged.extensions = { ...current.extensions, ...incoming.extensions };
   return merged;
 }
 
-export async function recordDefinitions(tx: Queryable, storeId: string, statements: readonly Statement[]): Promise<void> {
+export async function recordDefinitions(
+  tx: Queryable,
+  storeId: string,
+  statements: readonly Statement[],
+): Promise<void> {
   const incoming = new Map<string, ActivityDefinition>();
   for (const statement of statements) {
     for (const activity of activitiesOf(statement)) {
@@ -64,10 +73,10 @@ export async function recordDefinitions(tx: Queryable, storeId: string, statemen
   }
   const now = new Date().toISOString();
   for (const [id, definition] of incoming) {
-    const row = await tx.one<{ definition: string }>("SELECT definition FROM activities WHERE store_id = ? AND id = ?", [
-      storeId,
-      id,
-    ]);
+    const row = await tx.one<{ definition: string }>(
+      "SELECT definition FROM activities WHERE store_id = ? AND id = ?",
+      [storeId, id],
+    );
     const current = row ? (JSON.parse(row.definition) as ActivityDefinition) : undefined;
     const merged = JSON.stringify(mergeDefinition(current, definition));
     if (row && row.definition === merged) continue;
@@ -94,10 +103,16 @@ export async function recordDefinitions(tx: Queryable, storeId: string, statemen
   }
 }
 
-export async function canonicalActivity(tx: Queryable, storeId: string, id: string): Promise<Activity | undefined> {
-  const row = await tx.one<{ definition: string }>("SELECT definition FROM activities WHERE store_id = ? AND id = ?", [
-    storeId,
-    id,
-  ]);
-  return row ? { objectType: "Activity", id, definition: JSON.parse(row.definition) as ActivityDefinition } : undefined;
+export async function canonicalActivity(
+  tx: Queryable,
+  storeId: string,
+  id: string,
+): Promise<Activity | undefined> {
+  const row = await tx.one<{ definition: string }>(
+    "SELECT definition FROM activities WHERE store_id = ? AND id = ?",
+    [storeId, id],
+  );
+  return row
+    ? { objectType: "Activity", id, definition: JSON.parse(row.definition) as ActivityDefinition }
+    : undefined;
 }

@@ -59,8 +59,15 @@ export class Tenancy {
       .transaction(async (tx) => {
         const existing = await tx.one("SELECT id FROM stores WHERE id = ?", [id]);
         if (existing) throw new LrsError(409, `store '${id}' exists already`);
-        await tx.run("INSERT INTO stores (id, title, created_at) VALUES (?, ?, ?)", [id, title, store.createdAt]);
-        await this.audit.append({ actor, action: "store.create", subject: `store:${id}`, details: { title } }, tx);
+        await tx.run("INSERT INTO stores (id, title, created_at) VALUES (?, ?, ?)", [
+          id,
+          title,
+          store.createdAt,
+        ]);
+        await this.audit.append(
+          { actor, action: "store.create", subject: `store:${id}`, details: { title } },
+          tx,
+        );
       })
       .catch((err: unknown) => {
         // Two creations racing past the check: the database's primary key decides.
@@ -104,11 +111,13 @@ export class Tenancy {
   }): Promise<{ key: string; secret: string; info: CredentialInfo }> {
     const scopes = [...new Set(input.scopes ?? ["all"])];
     for (const scope of scopes) {
-      if (!isScope(scope)) throw new LrsError(400, `unknown scope '${scope}'; scopes are ${SCOPES.join(", ")}`);
+      if (!isScope(scope))
+        throw new LrsError(400, `unknown scope '${scope}'; scopes are ${SCOPES.join(", ")}`);
     }
     const key = input.key ?? randomBytes(12).toString("base64url");
     const secret = input.secret ?? randomBytes(24).toString("base64url");
-    if (!KEY.test(key)) throw new LrsError(400, "a credential key is 3-128 characters of A-Z a-z 0-9 . _ ~ -");
+    if (!KEY.test(key))
+      throw new LrsError(400, "a credential key is 3-128 characters of A-Z a-z 0-9 . _ ~ -");
     if (secret.length < 8) throw new LrsError(400, "a credential secret has at least 8 characters");
     const info: CredentialInfo = {
       key,
@@ -148,7 +157,12 @@ export class Tenancy {
   }
 
   /** Adds the credential, or checks that an existing one has this secret and store (serve --credential). */
-  async ensureCredential(input: { storeId: string; key: string; secret: string; actor: string }): Promise<void> {
+  async ensureCredential(input: {
+    storeId: string;
+    key: string;
+    secret: string;
+    actor: string;
+  }): Promise<void> {
     const existing = await this.db.one<{ store_id: string; revoked_at: string | null }>(
       "SELECT store_id, revoked_at FROM credentials WHERE key = ?",
       [input.key],
@@ -157,7 +171,8 @@ export class Tenancy {
       await this.addCredential({ ...input, scopes: ["all"], label: "from serve --credential" });
       return;
     }
-    if (existing.revoked_at) throw new LrsError(409, `credential '${input.key}' was revoked; choose another key`);
+    if (existing.revoked_at)
+      throw new LrsError(409, `credential '${input.key}' was revoked; choose another key`);
     if (existing.store_id !== input.storeId) {
       throw new LrsError(409, `credential '${input.key}' belongs to store '${existing.store_id}'`);
     }
@@ -200,12 +215,18 @@ export class Tenancy {
       if (row.revoked_at) throw new LrsError(409, `credential '${key}' is revoked already`);
       await tx.run("UPDATE credentials SET revoked_at = ? WHERE key = ?", [new Date().toISOString(), key]);
       await this.audit.append(
-        { actor, action: "credential.revoke", subject: `credential:${key}`, details: { store: row.store_id } },
+        {
+          actor,
+          action: "credential.revoke",
+          subject: `credential:${key}`,
+          details: { store: row.store_id },
+        },
         tx,
       );
     });
     this.revocations++;
-    for (const [cacheKey, entry] of this.verified) if (entry.principal.key === key) this.verified.delete(cacheKey);
+    for (const [cacheKey, entry] of this.verified)
+      if (entry.principal.key === key) this.verified.delete(cacheKey);
   }
 
   /** The principal for a key and secret, or undefined when they do not match a live credential. */
@@ -215,10 +236,12 @@ export class Tenancy {
     const now = Date.now();
     if (cached && cached.until > now) return cached.principal;
     const revocations = this.revocations;
-    const row = await this.db.one<{ store_id: string; secret_hash: string; scopes: string; revoked_at: string | null }>(
-      "SELECT store_id, secret_hash, scopes, revoked_at FROM credentials WHERE key = ?",
-      [key],
-    );
+    const row = await this.db.one<{
+      store_id: string;
+      secret_hash: string;
+      scopes: string;
+      revoked_at: string | null;
+    }>("SELECT store_id, secret_hash, scopes, revoked_at FROM credentials WHERE key = ?", [key]);
     if (!row || row.revoked_at || !(await verifySecret(secret, row.secret_hash))) {
       this.verified.delete(cacheKey);
       return undefined;
@@ -231,7 +254,8 @@ export class Tenancy {
     };
     if (this.verified.size > 10_000) this.verified.clear();
     // A revocation committed while the secret was being checked may concern this credential: no caching.
-    if (revocations === this.revocations) this.verified.set(cacheKey, { principal, until: now + CACHE_TTL_MS });
+    if (revocations === this.revocations)
+      this.verified.set(cacheKey, { principal, until: now + CACHE_TTL_MS });
     return principal;
   }
 }

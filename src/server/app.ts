@@ -42,7 +42,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
   // The document is assembled by hand (see openapi.ts); its type is checked there, not by the plugin.
-  await app.register(fastifySwagger, { mode: "static", specification: { document: openApiDocument() as never } });
+  await app.register(fastifySwagger, {
+    mode: "static",
+    specification: { document: openApiDocument() as never },
+  });
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => openApiDocument());
   app.get("/health", { schema: { hide: true } }, async () => {
@@ -71,7 +74,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
     await (result.body === undefined ? reply.send() : reply.send(result.body));
   };
-  app.route({ method: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"], url: `${XAPI_BASE}/*`, handler, schema: { hide: true } });
+  app.route({
+    method: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+    url: `${XAPI_BASE}/*`,
+    handler,
+    schema: { hide: true },
+  });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;

@@ -160,7 +160,11 @@ export class SqliteDatabase implements Database {
       }
       const group: GroupMember[] = [member];
       this.forming = group;
-      const run = this.queue.catch(() => undefined).then(() => this.runGroup(group));
+      // Start after the event loop's current I/O phase, so that requests already received can join.
+      const run = this.queue
+        .catch(() => undefined)
+        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        .then(() => this.runGroup(group));
       this.queue = run;
     });
   }

@@ -4,12 +4,13 @@
  * statement formats (exact, ids, canonical), statement comparison, multipart/mixed bodies and
  * signed statements.
  */
-export * from "./types.js";
-export * from "./problem.js";
-export * from "./multipart.js";
-export * from "./signature.js";
-export * from "./validate.js";
-export * from "./ifi.js";
-export * from "./normalize.js";
-export * from "./format.js";
+
 export * from "./compare.js";
+export * from "./format.js";
+export * from "./ifi.js";
+export * from "./multipart.js";
+export * from "./normalize.js";
+export * from "./problem.js";
+export * from "./signature.js";
+export * from "./types.js";
+export * from "./validate.js";

@@ -16,7 +16,10 @@ export function postgresAvailable(): Promise<boolean> {
       await client.query("SELECT 1");
       return true;
     } catch (err) {
-      if (required) throw new Error(`PostgreSQL is required (LEARNPOOL_REQUIRE_POSTGRES=1) but ${TEST_PG_URL} fails: ${err}`);
+      if (required)
+        throw new Error(
+          `PostgreSQL is required (LEARNPOOL_REQUIRE_POSTGRES=1) but ${TEST_PG_URL} fails: ${err}`,
+        );
       console.warn(`SKIPPED: PostgreSQL tests, no server at ${TEST_PG_URL} (${(err as Error).message})`);
       return false;
     } finally {

@@ -20,9 +20,24 @@ async function freePort(): Promise<number> {
 }
 
 async function start(db: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cli, "serve", "--db", db, "--port", String(port), "--credential", "crash:crash-secret", "--log-level", "silent"], {
-    stdio: "ignore",
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      "serve",
+      "--db",
+      db,
+      "--port",
+      String(port),
+      "--credential",
+      "crash:crash-secret",
+      "--log-level",
+      "silent",
+    ],
+    {
+      stdio: "ignore",
+    },
+  );
   for (let i = 0; i < 150; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/xapi/about`)).ok) return child;
@@ -64,7 +79,11 @@ for (const backend of await backends()) {
           const statements = batch(50);
           attempted.push(statements.map((s) => s.id));
           try {
-            const res = await fetch(`http://127.0.0.1:${port}/xapi/statements`, { method: "POST", headers, body: JSON.stringify(statements) });
+            const res = await fetch(`http://127.0.0.1:${port}/xapi/statements`, {
+              method: "POST",
+              headers,
+              body: JSON.stringify(statements),
+            });
             if (res.status === 200) acknowledged.push((await res.json()) as string[]);
           } catch {
             // the server died under this request: not acknowledged
@@ -81,7 +100,8 @@ for (const backend of await backends()) {
       const again = await start(db, port);
       try {
         const present = async (id: string) =>
-          (await fetch(`http://127.0.0.1:${port}/xapi/statements?statementId=${id}`, { headers })).status === 200;
+          (await fetch(`http://127.0.0.1:${port}/xapi/statements?statementId=${id}`, { headers })).status ===
+          200;
         for (const ids of acknowledged) for (const id of ids) expect(await present(id)).toBe(true);
         // Batches are atomic: every attempted batch is there whole or not at all.
         for (const ids of attempted.slice(-8)) {

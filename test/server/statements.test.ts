@@ -22,8 +22,14 @@ for (const backend of await backends()) {
     });
 
     const post = (body: unknown, headers = t.headers()) =>
-      t.app.inject({ method: "POST", url: "/xapi/statements", headers: { ...headers, "content-type": "application/json" }, payload: JSON.stringify(body) });
-    const get = (query: string, headers = t.headers()) => t.app.inject({ method: "GET", url: `/xapi/statements?${query}`, headers });
+      t.app.inject({
+        method: "POST",
+        url: "/xapi/statements",
+        headers: { ...headers, "content-type": "application/json" },
+        payload: JSON.stringify(body),
+      });
+    const get = (query: string, headers = t.headers()) =>
+      t.app.inject({ method: "GET", url: `/xapi/statements?${query}`, headers });
 
     it("stores a statement and returns it with what the LRS sets", async () => {
       const res = await post(statement());
@@ -55,7 +61,12 @@ for (const backend of await backends()) {
     it("answers PUT with 204, the same statement again with 204, a different one with 409", async () => {
       const id = randomUUID();
       const put = (body: unknown) =>
-        t.app.inject({ method: "PUT", url: `/xapi/statements?statementId=${id}`, headers: { ...t.headers(), "content-type": "application/json" }, payload: JSON.stringify(body) });
+        t.app.inject({
+          method: "PUT",
+          url: `/xapi/statements?statementId=${id}`,
+          headers: { ...t.headers(), "content-type": "application/json" },
+          payload: JSON.stringify(body),
+        });
       expect((await put(statement())).statusCode).toBe(204);
       expect((await put(statement())).statusCode).toBe(204);
       expect((await put(statement({ verb: verb("completed") }))).statusCode).toBe(409);
@@ -63,9 +74,17 @@ for (const backend of await backends()) {
     });
 
     it("needs the version header and a credential", async () => {
-      const noVersion = await t.app.inject({ method: "GET", url: "/xapi/statements", headers: { authorization: t.headers().authorization } });
+      const noVersion = await t.app.inject({
+        method: "GET",
+        url: "/xapi/statements",
+        headers: { authorization: t.headers().authorization },
+      });
       expect(noVersion.statusCode).toBe(400);
-      const noAuth = await t.app.inject({ method: "GET", url: "/xapi/statements", headers: { "x-experience-api-version": "2.0.0" } });
+      const noAuth = await t.app.inject({
+        method: "GET",
+        url: "/xapi/statements",
+        headers: { "x-experience-api-version": "2.0.0" },
+      });
       expect(noAuth.statusCode).toBe(401);
       expect(noAuth.headers["www-authenticate"]).toMatch(/^Basic/);
       const about = await t.app.inject({ method: "GET", url: "/xapi/about" });
@@ -97,7 +116,12 @@ for (const backend of await backends()) {
         method: "POST",
         url: "/xapi/statements?method=PUT",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        payload: new URLSearchParams({ statementId: randomUUID(), content: JSON.stringify(statement()), Authorization: h.authorization as string, "X-Experience-API-Version": "2.0.0" }).toString(),
+        payload: new URLSearchParams({
+          statementId: randomUUID(),
+          content: JSON.stringify(statement()),
+          Authorization: h.authorization as string,
+          "X-Experience-API-Version": "2.0.0",
+        }).toString(),
       });
       expect(refused.statusCode).toBe(400);
     });
@@ -106,7 +130,11 @@ for (const backend of await backends()) {
       const target = randomUUID();
       const actor = agent(`void-${randomUUID()}`);
       expect((await post({ ...statement({ actor }), id: target })).statusCode).toBe(200);
-      const voiding = { actor, verb: { id: "http://adlnet.gov/expapi/verbs/voided" }, object: { objectType: "StatementRef", id: target } };
+      const voiding = {
+        actor,
+        verb: { id: "http://adlnet.gov/expapi/verbs/voided" },
+        object: { objectType: "StatementRef", id: target },
+      };
       const [voidingId] = (await post(voiding)).json() as string[];
       expect((await get(`statementId=${target}`)).statusCode).toBe(404);
       expect((await get(`voidedStatementId=${target}`)).json().id).toBe(target);
@@ -119,7 +147,11 @@ for (const backend of await backends()) {
 
     it("voids a statement that arrives after its voiding statement", async () => {
       const late = randomUUID();
-      await post({ actor: agent("x"), verb: { id: "http://adlnet.gov/expapi/verbs/voided" }, object: { objectType: "StatementRef", id: late } });
+      await post({
+        actor: agent("x"),
+        verb: { id: "http://adlnet.gov/expapi/verbs/voided" },
+        object: { objectType: "StatementRef", id: late },
+      });
       expect((await post({ ...statement(), id: late })).statusCode).toBe(200);
       expect((await get(`statementId=${late}`)).statusCode).toBe(404);
       expect((await get(`voidedStatementId=${late}`)).statusCode).toBe(200);
@@ -130,13 +162,22 @@ for (const backend of await backends()) {
       const teacher = agent(`teacher-${randomUUID()}`);
       const registration = randomUUID();
       const course = activity(`course-${randomUUID()}`);
-      const ids = (await post([
-        statement({ actor: who, verb: verb("launched"), object: activity("a1") }),
-        statement({ actor: who, verb: verb("completed"), object: course, context: { registration } }),
-        statement({ actor: agent("other"), verb: verb("completed"), object: activity("a2"), context: { instructor: teacher, contextActivities: { parent: course } } }),
-      ])).json() as string[];
+      const ids = (
+        await post([
+          statement({ actor: who, verb: verb("launched"), object: activity("a1") }),
+          statement({ actor: who, verb: verb("completed"), object: course, context: { registration } }),
+          statement({
+            actor: agent("other"),
+            verb: verb("completed"),
+            object: activity("a2"),
+            context: { instructor: teacher, contextActivities: { parent: course } },
+          }),
+        ])
+      ).json() as string[];
       const q = (query: Record<string, string>) =>
-        get(new URLSearchParams(query).toString()).then((r) => (r.json().statements as { id: string }[]).map((s) => s.id));
+        get(new URLSearchParams(query).toString()).then((r) =>
+          (r.json().statements as { id: string }[]).map((s) => s.id),
+        );
       const whoJson = JSON.stringify(who);
       expect(await q({ agent: whoJson })).toEqual([ids[1], ids[0]]);
       expect(await q({ agent: whoJson, ascending: "true" })).toEqual([ids[0], ids[1]]);
@@ -154,8 +195,16 @@ for (const backend of await backends()) {
     it("matches statements that target a matching statement through a StatementRef", async () => {
       const who = agent(`ref-${randomUUID()}`);
       const [target] = (await post(statement({ actor: who }))).json() as string[];
-      const [referrer] = (await post({ actor: agent("commenter"), verb: verb("commented"), object: { objectType: "StatementRef", id: target } })).json() as string[];
-      const found = (await get(`agent=${encodeURIComponent(JSON.stringify(who))}`)).json().statements.map((s: { id: string }) => s.id);
+      const [referrer] = (
+        await post({
+          actor: agent("commenter"),
+          verb: verb("commented"),
+          object: { objectType: "StatementRef", id: target },
+        })
+      ).json() as string[];
+      const found = (await get(`agent=${encodeURIComponent(JSON.stringify(who))}`))
+        .json()
+        .statements.map((s: { id: string }) => s.id);
       expect(found).toEqual([referrer, target]);
     });
 
@@ -176,7 +225,9 @@ for (const backend of await backends()) {
     });
 
     it("returns ids-only agents, activities and verbs with format=ids", async () => {
-      const [id] = (await post(statement({ object: { ...activity("fmt"), definition: { name: { en: "Format" } } } }))).json() as string[];
+      const [id] = (
+        await post(statement({ object: { ...activity("fmt"), definition: { name: { en: "Format" } } } }))
+      ).json() as string[];
       const s = (await get(`statementId=${id}&format=ids`)).json();
       expect(s.actor).toEqual({ objectType: "Agent", mbox: "mailto:ada@example.org" });
       expect(s.object.definition).toBeUndefined();
@@ -185,7 +236,9 @@ for (const backend of await backends()) {
 
     it("rejects unknown and conflicting parameters", async () => {
       expect((await get("colour=blue")).statusCode).toBe(400);
-      expect((await get(`statementId=${randomUUID()}&verb=${encodeURIComponent(verb("x").id)}`)).statusCode).toBe(400);
+      expect(
+        (await get(`statementId=${randomUUID()}&verb=${encodeURIComponent(verb("x").id)}`)).statusCode,
+      ).toBe(400);
       expect((await get("limit=-1")).statusCode).toBe(400);
       expect((await get("agent=notjson")).statusCode).toBe(400);
       expect((await get("since=yesterday")).statusCode).toBe(400);
@@ -205,17 +258,30 @@ for (const backend of await backends()) {
     });
 
     it("answers HEAD like GET without a body, and OPTIONS with CORS headers", async () => {
-      const head = await t.app.inject({ method: "HEAD", url: "/xapi/statements?limit=1", headers: t.headers() });
+      const head = await t.app.inject({
+        method: "HEAD",
+        url: "/xapi/statements?limit=1",
+        headers: t.headers(),
+      });
       expect(head.statusCode).toBe(200);
       expect(head.body).toBe("");
-      const options = await t.app.inject({ method: "OPTIONS", url: "/xapi/statements", headers: { origin: "http://app.example" } });
+      const options = await t.app.inject({
+        method: "OPTIONS",
+        url: "/xapi/statements",
+        headers: { origin: "http://app.example" },
+      });
       expect(options.statusCode).toBe(204);
       expect(options.headers["access-control-allow-origin"]).toBe("*");
     });
 
     it("refuses bodies that are not JSON, not UTF-8, or of the wrong content type", async () => {
       const send = (payload: Buffer | string, type = "application/json") =>
-        t.app.inject({ method: "POST", url: "/xapi/statements", headers: { ...t.headers(), "content-type": type }, payload });
+        t.app.inject({
+          method: "POST",
+          url: "/xapi/statements",
+          headers: { ...t.headers(), "content-type": type },
+          payload,
+        });
       expect((await send("{not json")).statusCode).toBe(400);
       expect((await send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))).statusCode).toBe(400);
       expect((await send(JSON.stringify(statement()), "text/plain")).statusCode).toBe(400);

@@ -6,7 +6,9 @@ for (const backend of await backends()) {
   describe(`store on ${backend.name}`, () => {
     it("applies every migration once and records it", async () => {
       const db = await backend.open();
-      const rows = await db.all<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+      const rows = await db.all<{ version: number }>(
+        "SELECT version FROM schema_migrations ORDER BY version",
+      );
       expect(rows.map((r) => Number(r.version))).toEqual(migrations.map((m) => m.version));
       await db.close();
     });
@@ -25,7 +27,11 @@ for (const backend of await backends()) {
 
     it("inserts many rows and reads them back in order", async () => {
       const db = await backend.open();
-      const rows = Array.from({ length: 1200 }, (_, i) => [`s${String(i).padStart(4, "0")}`, `Store ${i}`, "now"]);
+      const rows = Array.from({ length: 1200 }, (_, i) => [
+        `s${String(i).padStart(4, "0")}`,
+        `Store ${i}`,
+        "now",
+      ]);
       await db.transaction((tx) => tx.insertMany("stores", ["id", "title", "created_at"], rows));
       const back = await db.all<{ id: string }>("SELECT id FROM stores ORDER BY id");
       expect(back.length).toBe(1200);

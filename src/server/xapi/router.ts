@@ -24,7 +24,14 @@ const CORS_HEADERS: Record<string, string> = {
 };
 
 /** Form fields that alternate request syntax (xAPI 1.0.3) carries as headers. */
-const ALTERNATE_HEADERS = ["authorization", "x-experience-api-version", "content-type", "content-length", "if-match", "if-none-match"];
+const ALTERNATE_HEADERS = [
+  "authorization",
+  "x-experience-api-version",
+  "content-type",
+  "content-length",
+  "if-match",
+  "if-none-match",
+];
 
 const ABOUT_VERSIONS = ["1.0.3", "2.0.0"];
 
@@ -48,7 +55,11 @@ export class XapiRouter {
     const reply = await this.dispatch(raw, (v) => {
       version = v;
     }).catch((err: unknown) => errorReply(err));
-    const headers = { ...CORS_HEADERS, ...reply.headers, "x-experience-api-version": version === "1.0.3" ? "1.0.3" : "2.0.0" };
+    const headers = {
+      ...CORS_HEADERS,
+      ...reply.headers,
+      "x-experience-api-version": version === "1.0.3" ? "1.0.3" : "2.0.0",
+    };
     return { ...reply, headers };
   }
 
@@ -85,9 +96,13 @@ export class XapiRouter {
     const handlerMethod = method === "HEAD" ? "GET" : method;
     const handler = resource[handlerMethod as keyof Resource];
     if (!handler) {
-      return json(405, { error: { status: 405, message: `${method} is not allowed on ${raw.resource}` } }, {
-        allow: Object.keys(resource).join(", "),
-      });
+      return json(
+        405,
+        { error: { status: 405, message: `${method} is not allowed on ${raw.resource}` } },
+        {
+          allow: Object.keys(resource).join(", "),
+        },
+      );
     }
     const request: XapiRequest = {
       method: method as XapiRequest["method"],
@@ -109,13 +124,19 @@ export class XapiRouter {
       const decoded = Buffer.from(match[1] as string, "base64").toString("utf8");
       const colon = decoded.indexOf(":");
       if (colon > 0) {
-        const principal = await this.lrs.tenancy.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1));
+        const principal = await this.lrs.tenancy.authenticate(
+          decoded.slice(0, colon),
+          decoded.slice(colon + 1),
+        );
         if (principal) return principal;
       }
     }
-    throw Object.assign(new LrsError(401, "authentication required: HTTP Basic with a Learnpool credential"), {
-      headers: { "www-authenticate": 'Basic realm="Learnpool xAPI", charset="UTF-8"' },
-    });
+    throw Object.assign(
+      new LrsError(401, "authentication required: HTTP Basic with a Learnpool credential"),
+      {
+        headers: { "www-authenticate": 'Basic realm="Learnpool xAPI", charset="UTF-8"' },
+      },
+    );
   }
 }
 
@@ -123,15 +144,21 @@ export class XapiRouter {
  * xAPI 1.0.3's alternate request syntax: POST ?method=PUT with a form body carrying the headers,
  * the content and the parameters. Any other query parameter is refused.
  */
-function alternateSyntax(raw: RawRequest): Pick<RawRequest, "query" | "headers" | "body"> & { method: string } {
+function alternateSyntax(
+  raw: RawRequest,
+): Pick<RawRequest, "query" | "headers" | "body"> & { method: string } {
   const method = (raw.query.method ?? "").toUpperCase();
-  if (raw.method.toUpperCase() !== "POST") throw new LrsError(400, "alternate request syntax must be sent as POST");
+  if (raw.method.toUpperCase() !== "POST")
+    throw new LrsError(400, "alternate request syntax must be sent as POST");
   if (!["GET", "HEAD", "PUT", "POST", "DELETE"].includes(method)) {
     throw new LrsError(400, `alternate request syntax: unknown method '${raw.query.method}'`);
   }
   for (const name of Object.keys(raw.query)) {
     if (name !== "method") {
-      throw new LrsError(400, `alternate request syntax: parameter ${name} must be in the form body, not the URL`);
+      throw new LrsError(
+        400,
+        `alternate request syntax: parameter ${name} must be in the form body, not the URL`,
+      );
     }
   }
   if (mediaType(raw.headers["content-type"]) !== "application/x-www-form-urlencoded") {
@@ -150,7 +177,8 @@ function alternateSyntax(raw: RawRequest): Pick<RawRequest, "query" | "headers" 
   if ((method === "PUT" || method === "POST") && content === undefined) {
     throw new LrsError(400, "alternate request syntax: the form has no 'content' field");
   }
-  if (headers["content-type"] === undefined && content !== undefined) headers["content-type"] = "application/json";
+  if (headers["content-type"] === undefined && content !== undefined)
+    headers["content-type"] = "application/json";
   return { method, query, headers, body: content === undefined ? undefined : Buffer.from(content, "utf8") };
 }
 
@@ -159,7 +187,13 @@ export function errorReply(err: unknown): XapiReply {
     const extra = (err as LrsError & { headers?: Record<string, string> }).headers ?? {};
     return json(
       err.status,
-      { error: { status: err.status, message: err.message, ...(err.problems.length ? { problems: err.problems } : {}) } },
+      {
+        error: {
+          status: err.status,
+          message: err.message,
+          ...(err.problems.length ? { problems: err.problems } : {}),
+        },
+      },
       extra,
     );
   }

@@ -1,5 +1,8 @@
 const version = { $ref: "#/components/parameters/version" };
-const error = { description: "Refused", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } };
+const error = {
+  description: "Refused",
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+};
 const q = (name: string, description: string, schema: Record<string, unknown> = { type: "string" }) => ({
   name,
   in: "query",
@@ -11,15 +14,26 @@ export const statementsPaths = {
   "/xapi/statements": {
     put: {
       summary: "Store one statement under the given id",
-      parameters: [version, { ...q("statementId", "The statement's UUID", { type: "string", format: "uuid" }), required: true }],
+      parameters: [
+        version,
+        { ...q("statementId", "The statement's UUID", { type: "string", format: "uuid" }), required: true },
+      ],
       requestBody: { content: { "application/json": {}, "multipart/mixed": {} } },
-      responses: { "204": { description: "Stored (or the same statement was stored already)" }, "400": error, "409": error },
+      responses: {
+        "204": { description: "Stored (or the same statement was stored already)" },
+        "400": error,
+        "409": error,
+      },
     },
     post: {
       summary: "Store a statement or a batch of statements, atomically",
       parameters: [version],
       requestBody: { content: { "application/json": {}, "multipart/mixed": {} } },
-      responses: { "200": { description: "The ids of the statements, in order" }, "400": error, "409": error },
+      responses: {
+        "200": { description: "The ids of the statements, in order" },
+        "400": error,
+        "409": error,
+      },
     },
     get: {
       summary: "One statement by id, or a page of statements matching the filters",

@@ -1,6 +1,12 @@
 import type { Lrs } from "../../lrs/index.js";
 import { badRequest } from "../../lrs/index.js";
-import { buildMultipartMixed, isUuid, type MultipartPart, parseAcceptLanguage, parseMultipartMixed } from "../../xapi/index.js";
+import {
+  buildMultipartMixed,
+  isUuid,
+  type MultipartPart,
+  parseAcceptLanguage,
+  parseMultipartMixed,
+} from "../../xapi/index.js";
 import { allowOnly, decodeUtf8, json, mediaType, type Resource, type XapiRequest } from "./http.js";
 
 /** The statement part and attachment parts of a POST/PUT body, whatever its content type. */
@@ -42,14 +48,25 @@ export function statementsResource(lrs: Lrs): Resource {
       if (id === undefined) throw badRequest("PUT /statements needs the statementId parameter");
       if (!isUuid(id)) throw badRequest(`parameter statementId must be a UUID, not '${id}'`);
       const { body, parts } = readStatementBody(request);
-      await lrs.storeStatements({ principal: request.principal, version: request.version, body, parts, statementId: id });
+      await lrs.storeStatements({
+        principal: request.principal,
+        version: request.version,
+        body,
+        parts,
+        statementId: id,
+      });
       return { status: 204 };
     },
 
     async POST(request) {
       allowOnly(request.params, [], "POST /statements");
       const { body, parts } = readStatementBody(request);
-      const ids = await lrs.storeStatements({ principal: request.principal, version: request.version, body, parts });
+      const ids = await lrs.storeStatements({
+        principal: request.principal,
+        version: request.version,
+        body,
+        parts,
+      });
       return json(200, ids);
     },
 
@@ -60,7 +77,9 @@ export function statementsResource(lrs: Lrs): Resource {
       const headers: Record<string, string> = {
         "x-experience-api-consistent-through": lrs.consistentThrough().toISOString(),
       };
-      const newest = result.statements.reduce((m, s) => (s.stored > m ? s.stored : m), "");
+      // ISO 8601 instants in UTC order as strings do.
+      let newest = "";
+      for (const s of result.statements) if (s.stored > newest) newest = s.stored;
       if (newest) headers["last-modified"] = new Date(newest).toUTCString();
       if (!query.attachments) return json(200, result.json, headers);
       const parts: { headers: Record<string, string>; body: Buffer | string }[] = [
@@ -79,7 +98,11 @@ export function statementsResource(lrs: Lrs): Resource {
         });
       }
       const multipart = buildMultipartMixed(parts);
-      return { status: 200, headers: { ...headers, "content-type": multipart.contentType }, body: multipart.body };
+      return {
+        status: 200,
+        headers: { ...headers, "content-type": multipart.contentType },
+        body: multipart.body,
+      };
     },
   };
 }
