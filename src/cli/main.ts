@@ -96,7 +96,8 @@ async function serve(
   const url = `http://${options.host === "0.0.0.0" ? "localhost" : options.host}:${actualPort}`;
   if (onListening) await onListening(url, lrs);
   else {
-    process.stdout.write(`learnpool: xAPI LRS at ${url}${XAPI_BASE}  (API docs at ${url}/docs)\n`);
+    // On stderr: stdout carries the JSON log lines only.
+    process.stderr.write(`learnpool: xAPI LRS at ${url}${XAPI_BASE}  (API docs at ${url}/docs)\n`);
   }
 }
 

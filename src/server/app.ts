@@ -38,6 +38,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return503OnClosing: true,
     forceCloseConnections: "idle",
   });
+  // Once shutdown begins, replies to the requests still in flight close their connections: a client's
+  // idle keep-alive connection would otherwise hold the server open until it is killed.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (closing) reply.header("connection", "close");
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
@@ -79,6 +88,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     url: `${XAPI_BASE}/*`,
     handler,
     schema: { hide: true },
+  });
+
+  // Fastify's own 404 handler logs the whole URL, query string (and so an agent's mbox) included.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0];
+    void reply
+      .code(404)
+      .header("access-control-allow-origin", "*")
+      .send({ error: { status: 404, message: `no route ${request.method} ${path}` } });
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
