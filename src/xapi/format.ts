@@ -105,7 +105,8 @@ const ids: Formatter = {
     return { objectType: "Group", member: (a.member ?? []).map(idsAgent) };
   },
   verb: (v) => ({ id: v.id }),
-  activity: (a) => (a.objectType === undefined ? { id: a.id } : { objectType: a.objectType, id: a.id }),
+  // The id alone: objectType is not an identifier, and the 2.0 suite expects one key (XAPI-00171).
+  activity: (a) => ({ id: a.id }),
 };
 
 function canonical(

@@ -232,7 +232,7 @@ describe("formats", () => {
       objectType: "Group",
       account: { homePage: "http://example.com", name: "team" },
     });
-    expect(out.context?.contextActivities?.parent).toEqual([{ objectType: "Activity", id: ACTIVITY.id }]);
+    expect(out.context?.contextActivities?.parent).toEqual([{ id: ACTIVITY.id }]);
     expect(out.context?.contextAgents?.[0]?.agent).toEqual({ objectType: "Agent", mbox: ACTOR.mbox });
     const s = out.object as typeof sub;
     expect(s.actor).toEqual({
@@ -242,9 +242,9 @@ describe("formats", () => {
         { objectType: "Agent", openid: "http://openid.example.org/bob" },
       ],
     });
-    expect(s.object).toEqual({ objectType: "Activity", id: ACTIVITY.id });
+    expect(s.object).toEqual({ id: ACTIVITY.id });
     expect(s.context.instructor).toEqual({ objectType: "Agent", mbox: ACTOR.mbox });
-    expect(s.context.contextActivities.category).toEqual([{ objectType: "Activity", id: ACTIVITY.id }]);
+    expect(s.context.contextActivities.category).toEqual([{ id: ACTIVITY.id }]);
     expect(out.id).toBe(statement.id);
     expect(validateStatement(out, "2.0.0")).toEqual([]);
   });
