@@ -81,7 +81,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const result = await router.handle(raw);
     reply.code(result.status);
     for (const [name, value] of Object.entries(result.headers ?? {})) reply.header(name, value);
-    await (result.body === undefined ? reply.send() : reply.send(result.body));
+    // Bytes, so that Fastify leaves the Content-Type as the resource set it (it appends a charset to
+    // string payloads, and the 1.0.3 suite wants exactly `application/json`).
+    const body = typeof result.body === "string" ? Buffer.from(result.body, "utf8") : result.body;
+    await (body === undefined ? reply.send() : reply.send(body));
   };
   app.route({
     method: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],

@@ -26,10 +26,14 @@ export type ResourceHandler = (request: XapiRequest) => Promise<XapiReply>;
 
 export type Resource = Partial<Record<"GET" | "PUT" | "POST" | "DELETE", ResourceHandler>>;
 
+/**
+ * A JSON reply. The media type goes without a charset parameter (JSON is UTF-8 by definition, RFC 8259):
+ * the 1.0.3 suite compares the header to exactly `application/json` (XAPI-00161).
+ */
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): XapiReply {
   return {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    headers: { "content-type": "application/json", ...headers },
     body: typeof value === "string" ? value : JSON.stringify(value),
   };
 }

@@ -33,7 +33,13 @@ const ALTERNATE_HEADERS = [
   "if-none-match",
 ];
 
-const ABOUT_VERSIONS = ["1.0.3", "2.0.0"];
+/**
+ * The About resource's `version` list. Every 1.0.x header is served as 1.0.3, so all 1.0.x are listed.
+ * A 1.0.x client gets the list without 2.0.0: the 1.0.3 conformance suite refuses any value outside
+ * 0.9–1.0.3 (XAPI-00316), while the 2.0 suite requires 2.0.0 (XAPI-00317).
+ */
+const ABOUT_VERSIONS_1_0 = ["1.0.0", "1.0.1", "1.0.2", "1.0.3"];
+const ABOUT_VERSIONS = [...ABOUT_VERSIONS_1_0, "2.0.0"];
 
 /** Which version a request speaks, or undefined when the header is missing or unsupported. */
 export function requestedVersion(header: string | undefined): XapiVersion | undefined {
@@ -55,11 +61,16 @@ export class XapiRouter {
     const reply = await this.dispatch(raw, (v) => {
       version = v;
     }).catch((err: unknown) => errorReply(err));
-    const headers = {
+    const headers: Record<string, string> = {
       ...CORS_HEADERS,
       ...reply.headers,
       "x-experience-api-version": version === "1.0.3" ? "1.0.3" : "2.0.0",
     };
+    // Communication 2.1.3 (XAPI-00153): a GET of statements carries the header whatever its status.
+    const method = raw.method.toUpperCase();
+    if (raw.resource === "statements" && (method === "GET" || method === "HEAD")) {
+      headers["x-experience-api-consistent-through"] ??= this.lrs.consistentThrough().toISOString();
+    }
     return { ...reply, headers };
   }
 
@@ -73,24 +84,13 @@ export class XapiRouter {
     }
 
     if (raw.resource === "about" && (method === "GET" || method === "HEAD")) {
-      return json(200, { version: ABOUT_VERSIONS, extensions: {} });
+      const v1 = requestedVersion(headers["x-experience-api-version"]) === "1.0.3";
+      const reply = json(200, { version: v1 ? ABOUT_VERSIONS_1_0 : ABOUT_VERSIONS, extensions: {} });
+      return method === "HEAD" ? { ...reply, body: undefined } : reply;
     }
 
-    const principal = await this.authenticate(headers.authorization);
-    const version = requestedVersion(headers["x-experience-api-version"]);
-    if (!version) {
-      throw new LrsError(
-        400,
-        headers["x-experience-api-version"]
-          ? `X-Experience-API-Version '${headers["x-experience-api-version"]}' is not supported; use 2.0.0 or 1.0.3`
-          : "the X-Experience-API-Version header is required (2.0.0 or 1.0.3)",
-      );
-    }
-    setVersion(version);
-    if (raw.query.method !== undefined && version === "2.0.0") {
-      throw new LrsError(400, "alternate request syntax (the method parameter) was removed in xAPI 2.0");
-    }
-
+    // Checked before the credential: the suites send DELETE /statements without one and expect 405,
+    // and a request without the version header and without a credential and expect 400.
     const resource = this.resources[raw.resource];
     if (!resource) throw new LrsError(404, `no xAPI resource '${raw.resource}'`);
     const handlerMethod = method === "HEAD" ? "GET" : method;
@@ -104,6 +104,21 @@ export class XapiRouter {
         },
       );
     }
+    const version = requestedVersion(headers["x-experience-api-version"]);
+    if (!version) {
+      throw new LrsError(
+        400,
+        headers["x-experience-api-version"]
+          ? `X-Experience-API-Version '${headers["x-experience-api-version"]}' is not supported; use 2.0.0 or 1.0.3`
+          : "the X-Experience-API-Version header is required (2.0.0 or 1.0.3)",
+      );
+    }
+    setVersion(version);
+    if (raw.query.method !== undefined && version === "2.0.0") {
+      throw new LrsError(400, "alternate request syntax (the method parameter) was removed in xAPI 2.0");
+    }
+    const principal = await this.authenticate(headers.authorization);
+
     const request: XapiRequest = {
       method: method as XapiRequest["method"],
       resource: raw.resource,
@@ -170,8 +185,12 @@ function alternateSyntax(
   let content: string | undefined;
   for (const [name, value] of form) {
     const lower = name.toLowerCase();
-    if (ALTERNATE_HEADERS.includes(lower)) headers[lower] = value;
-    else if (name === "content") content = value;
+    // A real header wins over its form twin (the specification does not say which does): the 1.0.3
+    // suite sends X-Experience-API-Version 1.0.x as a header and 0.8 in the form, and expects 204.
+    if (ALTERNATE_HEADERS.includes(lower)) {
+      if (lower === "content-type" || lower === "content-length" || headers[lower] === undefined)
+        headers[lower] = value;
+    } else if (name === "content") content = value;
     else query[name] = value;
   }
   if ((method === "PUT" || method === "POST") && content === undefined) {
