@@ -307,6 +307,64 @@ for (const backend of await backends()) {
       });
     });
 
+    describe("4.1.6.1 Statement Resource (XAPI-00162) statements targeting a voided statement", () => {
+      it("returns the voiding statement and a StatementRef through the voided target's verb, never the target", async () => {
+        const v = `http://adlnet.gov/expapi/test/voided/target/${randomUUID()}`;
+        const since = new Date(Date.now() - 4000).toISOString();
+        const voidedId = randomUUID();
+        const voidingId = randomUUID();
+        const refId = randomUUID();
+        await post({ ...statement({ verb: { id: v } }), id: voidedId });
+        await post({
+          ...statement({ verb: { id: "http://adlnet.gov/expapi/verbs/voided" } }),
+          id: voidingId,
+          object: { objectType: "StatementRef", id: voidedId },
+        });
+        await post({
+          ...statement({ verb: { id: v } }),
+          id: refId,
+          object: { objectType: "StatementRef", id: voidedId },
+        });
+        const until = new Date(Date.now() + 4000).toISOString();
+        const ids = async (q: Record<string, string>) =>
+          ((await get(new URLSearchParams(q).toString())).json().statements as { id: string }[]).map(
+            (s) => s.id,
+          );
+        expect(await ids({ verb: v })).toEqual([refId, voidingId]);
+        expect(await ids({ verb: v, since })).toEqual([refId, voidingId]);
+        expect(await ids({ verb: v, until })).toEqual([refId, voidingId]);
+        expect(await ids({ verb: v, limit: "1" })).toEqual([refId]);
+        expect((await get(`statementId=${voidedId}`)).statusCode).toBe(404);
+        expect((await get(`voidedStatementId=${voidedId}`)).json().id).toBe(voidedId);
+      });
+    });
+
+    describe("Data 2.5 Retrieval of Statements: every filter at once", () => {
+      it("finds the statement with agent, verb, activity, registration, related_activities, since, format, attachments, limit", async () => {
+        const id = randomUUID();
+        const s = {
+          ...statement({ actor: agent(`all-${randomUUID()}`) }),
+          id,
+          context: { registration: randomUUID() },
+        };
+        await post(s);
+        const q = new URLSearchParams({
+          limit: "1",
+          agent: JSON.stringify(s.actor),
+          verb: verb("attended").id,
+          activity: activity("intro").id,
+          registration: s.context.registration,
+          related_activities: "true",
+          since: "2012-06-01T19:09:13.245Z",
+          format: "ids",
+          attachments: "false",
+        });
+        const res = await get(q.toString(), t.headers("1.0.3"));
+        expect(res.statusCode).toBe(200);
+        expect(res.json().statements[0].id).toBe(id);
+      });
+    });
+
     describe("4.1.6.1 Statement Resource (XAPI-00142) and statements the LRS completes", () => {
       it("refuses a batch that uses one id twice", async () => {
         const id = randomUUID();
