@@ -342,15 +342,16 @@ for (const backend of await backends()) {
     describe("Data 2.5 Retrieval of Statements: every filter at once", () => {
       it("finds the statement with agent, verb, activity, registration, related_activities, since, format, attachments, limit", async () => {
         const id = randomUUID();
+        const actor = agent(`all-${randomUUID()}`);
         const s = {
-          ...statement({ actor: agent(`all-${randomUUID()}`) }),
+          ...statement({ actor }),
           id,
           context: { registration: randomUUID() },
         };
         await post(s);
         const q = new URLSearchParams({
           limit: "1",
-          agent: JSON.stringify(s.actor),
+          agent: JSON.stringify(actor),
           verb: verb("attended").id,
           activity: activity("intro").id,
           registration: s.context.registration,
