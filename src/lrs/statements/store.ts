@@ -1,13 +1,10 @@
-import { randomUUID } from "node:crypto";
 import type { Database, Queryable } from "../../store/index.js";
 import {
+  agentIfi,
   type MultipartPart,
-  normalizeStatement,
   type Statement,
-  type StoredStatement,
   sameStatement,
   VOIDED_VERB,
-  validateStatements,
   type XapiVersion,
 } from "../../xapi/index.js";
 import { pairAttachments } from "../attachments.js";
@@ -17,15 +14,19 @@ import { allows } from "../scopes.js";
 import type { Principal } from "../tenancy.js";
 import { isoMs, nextStoredMs } from "./clock.js";
 import type { WriteTracker } from "./consistency.js";
-import { type IndexEntry, indexEntries, statementRefTarget } from "./indexing.js";
+import { type IndexEntry, indexEntries } from "./indexing.js";
+import { type PreparedStatement, prepareJson, prepareStatements } from "./prepare.js";
+import type { StatementPreparer } from "./preparer.js";
 import { addCopies, copiesOf, findByIds, insertStatements, markVoided, referrersOf } from "./repository.js";
 import { TermDictionary } from "./terms.js";
 
 export interface StoreStatementsRequest {
   principal: Principal;
   version: XapiVersion;
-  /** The parsed body: one statement or an array of them. */
-  body: unknown;
+  /** A parsed body (one statement or an array), for multipart requests and callers in process. */
+  body?: unknown;
+  /** The bytes of an application/json body: prepared off the event loop when large. */
+  json?: Uint8Array;
   /** PUT /statements?statementId=…: the id the body must carry, or takes. */
   statementId?: string;
   /** The attachment parts of a multipart/mixed body, after the statement part. */
@@ -33,36 +34,49 @@ export interface StoreStatementsRequest {
 }
 
 /**
- * POST and PUT /statements, as the specification's steps: check the scope, validate, pair attachments,
- * complete what the LRS sets, then in one transaction: find conflicts, insert what is new, void, and
- * link StatementRefs. A rejected batch stores nothing.
+ * POST and PUT /statements, as the specification's steps: check the scope, prepare (parse, validate,
+ * normalize), pair attachments, then in one transaction under the store's lock: complete what the LRS
+ * sets, find conflicts, insert what is new, link StatementRefs, void, record definitions. A rejected
+ * batch stores nothing.
  */
 export async function storeStatements(
   db: Database,
   writes: WriteTracker,
   terms: TermDictionary,
+  preparer: StatementPreparer,
   request: StoreStatementsRequest,
 ): Promise<string[]> {
   const { principal, version } = request;
   checkScope(principal);
-  const statements = validate(request);
-  const files = await checkAttachments(statements, request.parts ?? [], version);
+  const withAttachments = request.parts !== undefined && request.parts.length > 0;
+  const preparation =
+    request.json !== undefined && !withAttachments
+      ? await preparer.prepare(request.json, version, request.statementId)
+      : prepareStatements(request.body, version, request.statementId, { keepParsed: true });
+  if (!preparation.ok) throw badRequest(preparation.message, preparation.problems);
+  let { batch } = preparation;
+  if (batch.needsParts && batch.parsed === undefined && request.json !== undefined) {
+    // Attachments that need parts came without any: prepared again here to say exactly what is missing.
+    const again = prepareJson(request.json, version, request.statementId, { keepParsed: true });
+    if (again.ok) batch = again.batch;
+  }
+  const files = await checkAttachments(batch.parsed, request.parts ?? [], version);
   return writes.track(async () => {
-    let prepared: PreparedStatement[] = [];
     let commitTerms = () => {};
     await db.transaction(
       async (tx) => {
         // Stored instants are taken under the store's lock, so that stored order is commit order.
-        prepared = statements.map((s) => complete(s, principal, version));
-        const fresh = await skipKnown(tx, principal.storeId, prepared);
+        const completed = batch.statements.map((s) => complete(s, principal));
+        const fresh = await skipKnown(tx, principal.storeId, completed);
         commitTerms = await insert(tx, principal, terms, fresh);
         await storeFiles(tx, principal.storeId, files);
-        if (allows(principal.scopes, "define")) await recordDefinitions(tx, principal.storeId, fresh);
+        if (allows(principal.scopes, "define"))
+          await recordDefinitions(tx, principal.storeId, batch.definitions);
       },
       { lock: `statements:${principal.storeId}`, group: true },
     );
     commitTerms();
-    return prepared.map((s) => s.id);
+    return batch.statements.map((s) => s.id);
   });
 }
 
@@ -72,29 +86,13 @@ function checkScope(principal: Principal): void {
   }
 }
 
-function validate(request: StoreStatementsRequest): Statement[] {
-  const { body, statementId, version } = request;
-  if (statementId !== undefined) {
-    if (Array.isArray(body) || body === null || typeof body !== "object") {
-      throw badRequest("PUT /statements takes a single statement object");
-    }
-    const id = (body as { id?: unknown }).id;
-    if (id !== undefined && typeof id === "string" && id.toLowerCase() !== statementId.toLowerCase()) {
-      throw badRequest(`the statement's id ${id} differs from the statementId parameter ${statementId}`);
-    }
-  }
-  const problems = validateStatements(body, version);
-  if (problems.length > 0) {
-    const first = problems[0];
-    throw badRequest(`invalid statement: ${first?.message ?? "see problems"}`, problems);
-  }
-  const list = (Array.isArray(body) ? body : [body]) as Statement[];
-  if (statementId !== undefined && list[0] && list[0].id === undefined)
-    list[0] = { ...list[0], id: statementId };
-  return list;
-}
-
-async function checkAttachments(statements: Statement[], parts: MultipartPart[], version: XapiVersion) {
+async function checkAttachments(
+  statements: Statement[] | undefined,
+  parts: MultipartPart[],
+  version: XapiVersion,
+) {
+  // Prepared from JSON bytes with no attachment needing a part: nothing to pair.
+  if (statements === undefined) return [];
   // "The LRS SHOULD assume binary" when a part omits Content-Transfer-Encoding, as many clients do.
   const { problems, files } = await pairAttachments(statements, parts, {
     version,
@@ -104,27 +102,28 @@ async function checkAttachments(statements: Statement[], parts: MultipartPart[],
   return files;
 }
 
-/** A statement completed by the LRS, knowing whether the timestamp was the client's. */
-type PreparedStatement = StoredStatement & { readonly timestampSetByLrs: boolean };
+/** A prepared statement with what the LRS sets under the lock: its stored JSON and instant. */
+interface CompletedStatement extends PreparedStatement {
+  stored: string;
+  body: string;
+}
 
-/** Sets what the LRS owns: id when absent, stored, timestamp when absent, authority, version. */
-function complete(statement: Statement, principal: Principal, version: XapiVersion): PreparedStatement {
-  const normalized = normalizeStatement(statement);
+/** Adds stored, authority, and timestamp when the client sent none, to the prepared JSON. */
+function complete(statement: PreparedStatement, principal: Principal): CompletedStatement {
   const stored = isoMs(nextStoredMs());
-  const full: StoredStatement = {
-    ...normalized,
-    id: normalized.id ?? randomUUID(),
-    timestamp: normalized.timestamp ?? stored,
-    stored,
-    authority: principal.authority,
-    version: normalized.version ?? (version === "2.0.0" ? "2.0.0" : "1.0.0"),
-  };
-  // Non-enumerable: kept out of the stored JSON, used by the 204/409 comparison.
-  Object.defineProperty(full, "timestampSetByLrs", {
-    value: normalized.timestamp === undefined,
-    enumerable: false,
-  });
-  return full as PreparedStatement;
+  const timestamp = statement.clientTimestamp ? "" : `"timestamp":"${stored}",`;
+  const body = `{"stored":"${stored}",${timestamp}"authority":${authorityJson(principal)},${statement.json.slice(1)}`;
+  return { ...statement, stored, body };
+}
+
+const authorityCache = new WeakMap<Principal, string>();
+function authorityJson(principal: Principal): string {
+  let json = authorityCache.get(principal);
+  if (json === undefined) {
+    json = JSON.stringify(principal.authority);
+    authorityCache.set(principal, json);
+  }
+  return json;
 }
 
 /**
@@ -134,25 +133,24 @@ function complete(statement: Statement, principal: Principal, version: XapiVersi
 async function skipKnown(
   tx: Queryable,
   storeId: string,
-  statements: PreparedStatement[],
-): Promise<StoredStatement[]> {
+  statements: CompletedStatement[],
+): Promise<CompletedStatement[]> {
   const existing = await findByIds(
     tx,
     storeId,
-    statements.map((s) => s.id.toLowerCase()),
+    statements.map((s) => s.id),
   );
   if (existing.length === 0) return statements;
   const byId = new Map(existing.map((row) => [row.id, JSON.parse(row.body) as Statement]));
-  const fresh: StoredStatement[] = [];
+  const fresh: CompletedStatement[] = [];
   for (const statement of statements) {
-    const held = byId.get(statement.id.toLowerCase());
+    const held = byId.get(statement.id);
     if (!held) {
       fresh.push(statement);
       continue;
     }
-    // A timestamp the LRS filled in is not part of what the client sent.
-    const sent = statement.timestampSetByLrs ? { ...statement, timestamp: undefined } : statement;
-    if (!sameStatement(held, sent)) {
+    // Compared with what the client sent: a timestamp the LRS filled in is not part of it.
+    if (!sameStatement(held, JSON.parse(statement.json) as Statement)) {
       throw new LrsError(409, `a different statement with id ${statement.id} is stored already`);
     }
   }
@@ -163,30 +161,39 @@ async function insert(
   tx: Queryable,
   principal: Principal,
   terms: TermDictionary,
-  statements: StoredStatement[],
+  statements: CompletedStatement[],
 ): Promise<() => void> {
   if (statements.length === 0) return () => {};
   const storeId = principal.storeId;
-  const entries = statements.map(indexEntries);
+  const authority = agentIfi(principal.authority);
+  const entries = statements.map((s) =>
+    authority ? [...s.index, { kind: "agent+" as const, value: authority }] : s.index,
+  );
   const dictionary = await terms.ensure(tx, storeId, entries.flat());
   const termIds = (list: IndexEntry[]) =>
     list.map((e) => dictionary.ids.get(TermDictionary.key(storeId, e.kind, e.value)) as number);
   const rows = statements.map((s, i) => ({
-    id: s.id.toLowerCase(),
+    id: s.id,
     stored: s.stored,
     credential: principal.key,
-    body: JSON.stringify(s),
+    body: s.body,
     terms: termIds(entries[i] as IndexEntry[]),
-    refTarget: statementRefTarget(s),
+    refTarget: s.refTarget,
   }));
   const seqs = await insertStatements(tx, storeId, rows);
-  const batch = new Map<string, { seq: number; statement: StoredStatement; terms: number[] }>();
+  const batch = new Map<string, BatchEntry>();
   statements.forEach((s, i) => {
-    batch.set(s.id.toLowerCase(), { seq: seqs[i] as number, statement: s, terms: rows[i]?.terms ?? [] });
+    batch.set(s.id, { seq: seqs[i] as number, statement: s, terms: rows[i]?.terms ?? [] });
   });
   await linkStatementRefs(tx, storeId, terms, batch);
   await voidTargets(tx, storeId, batch);
   return dictionary.commit;
+}
+
+interface BatchEntry {
+  seq: number;
+  statement: CompletedStatement;
+  terms: number[];
 }
 
 const isVoiding = (s: Statement) => s.verb.id === VOIDED_VERB && s.object.objectType === "StatementRef";
@@ -199,7 +206,7 @@ async function linkStatementRefs(
   tx: Queryable,
   storeId: string,
   terms: TermDictionary,
-  batch: Map<string, { seq: number; statement: StoredStatement; terms: number[] }>,
+  batch: Map<string, BatchEntry>,
 ): Promise<void> {
   const known = new Map<number, Set<number>>();
   for (const { seq, terms: own } of batch.values()) known.set(seq, new Set(own));
@@ -226,7 +233,7 @@ async function linkStatementRefs(
 
   // New referrers take the terms of targets stored earlier.
   const targets = [...batch.values()]
-    .map(({ seq, statement }) => ({ seq, target: statementRefTarget(statement) }))
+    .map(({ seq, statement }) => ({ seq, target: statement.refTarget }))
     .filter((r): r is { seq: number; target: string } => r.target !== undefined && !batch.has(r.target));
   if (targets.length > 0) {
     const found = new Map(
@@ -271,14 +278,10 @@ async function linkStatementRefs(
  * A statement is voided when a voiding statement targets it and it is not itself a voiding statement,
  * whichever arrives first. A voiding statement that targets a voiding statement is kept and ignored.
  */
-async function voidTargets(
-  tx: Queryable,
-  storeId: string,
-  batch: Map<string, { seq: number; statement: StoredStatement }>,
-): Promise<void> {
+async function voidTargets(tx: Queryable, storeId: string, batch: Map<string, BatchEntry>): Promise<void> {
   const targets = new Set<string>();
   for (const { statement } of batch.values()) {
-    if (isVoiding(statement)) targets.add(statementRefTarget(statement) as string);
+    if (statement.voiding && statement.refTarget) targets.add(statement.refTarget);
   }
   // Statements of this batch that an earlier voiding statement targets.
   const referrers = await referrersOf(tx, storeId, [...batch.keys()]);
@@ -292,7 +295,7 @@ async function voidTargets(
   for (const row of held) if (!isVoiding(JSON.parse(row.body) as Statement)) toVoid.push(row.id);
   for (const id of targets) {
     const inBatch = batch.get(id);
-    if (inBatch && !isVoiding(inBatch.statement)) toVoid.push(id);
+    if (inBatch && !inBatch.statement.voiding) toVoid.push(id);
   }
   await markVoided(tx, storeId, toVoid);
 }

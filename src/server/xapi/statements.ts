@@ -9,11 +9,18 @@ import {
 } from "../../xapi/index.js";
 import { allowOnly, decodeUtf8, json, mediaType, type Resource, type XapiRequest } from "./http.js";
 
-/** The statement part and attachment parts of a POST/PUT body, whatever its content type. */
-function readStatementBody(request: XapiRequest): { body: unknown; parts: MultipartPart[] } {
+/**
+ * A POST/PUT body: application/json goes to the LRS as bytes (parsed off the event loop when large);
+ * multipart/mixed is split here into the statement part and the attachment parts.
+ */
+function readStatementBody(request: XapiRequest): {
+  json?: Uint8Array;
+  body?: unknown;
+  parts?: MultipartPart[];
+} {
   const type = mediaType(request.headers["content-type"]);
   const raw = request.body ?? Buffer.alloc(0);
-  if (type === "application/json") return { body: parseJson(decodeUtf8(raw, "the request body")), parts: [] };
+  if (type === "application/json") return { json: raw };
   if (type === "multipart/mixed") {
     let parts: MultipartPart[];
     try {
@@ -47,12 +54,10 @@ export function statementsResource(lrs: Lrs): Resource {
       const id = request.params.statementId;
       if (id === undefined) throw badRequest("PUT /statements needs the statementId parameter");
       if (!isUuid(id)) throw badRequest(`parameter statementId must be a UUID, not '${id}'`);
-      const { body, parts } = readStatementBody(request);
       await lrs.storeStatements({
         principal: request.principal,
         version: request.version,
-        body,
-        parts,
+        ...readStatementBody(request),
         statementId: id,
       });
       return { status: 204 };
@@ -60,12 +65,10 @@ export function statementsResource(lrs: Lrs): Resource {
 
     async POST(request) {
       allowOnly(request.params, [], "POST /statements");
-      const { body, parts } = readStatementBody(request);
       const ids = await lrs.storeStatements({
         principal: request.principal,
         version: request.version,
-        body,
-        parts,
+        ...readStatementBody(request),
       });
       return json(200, ids);
     },
