@@ -86,12 +86,31 @@ export function collectDefinitions(statements: readonly Statement[]): Definition
   return { activities: [...activities], agents: [...agents] };
 }
 
-/** Merges the definitions into the store's canonical activities and known agents. */
+/**
+ * The agents this process knows to be stored as they are, so that a batch rewrites only the agents that
+ * are new or changed. Filled only after a commit.
+ */
+export class KnownAgents {
+  private readonly known = new Map<string, string>();
+  unchanged(storeId: string, ifi: string, json: string): boolean {
+    return this.known.get(`${storeId}\u0000${ifi}`) === json;
+  }
+  remember(storeId: string, agents: readonly [string, string][]): void {
+    if (this.known.size > 200_000) this.known.clear();
+    for (const [ifi, json] of agents) this.known.set(`${storeId}\u0000${ifi}`, json);
+  }
+}
+
+/**
+ * Merges the definitions into the store's canonical activities and known agents. Returns what to do
+ * once the transaction has committed.
+ */
 export async function recordDefinitions(
   tx: Queryable,
   storeId: string,
   definitions: Definitions,
-): Promise<void> {
+  knownAgents?: KnownAgents,
+): Promise<() => void> {
   const now = new Date().toISOString();
   for (const [id, definition] of definitions.activities) {
     const row = await tx.one<{ definition: string }>(
@@ -106,14 +125,18 @@ export async function recordDefinitions(
       [storeId, id, merged, now],
     );
   }
-  if (definitions.agents.length > 0) {
+  const changed = knownAgents
+    ? definitions.agents.filter(([ifi, json]) => !knownAgents.unchanged(storeId, ifi, json))
+    : definitions.agents;
+  if (changed.length > 0) {
     await tx.insertMany(
       "agents",
       ["store_id", "ifi", "agent"],
-      definitions.agents.map(([ifi, agent]) => [storeId, ifi, agent]),
+      changed.map(([ifi, agent]) => [storeId, ifi, agent]),
       "ON CONFLICT (store_id, ifi) DO UPDATE SET agent = excluded.agent",
     );
   }
+  return () => knownAgents?.remember(storeId, changed);
 }
 
 export async function canonicalActivity(

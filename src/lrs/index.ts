@@ -8,6 +8,7 @@ import type { Database } from "../store/index.js";
 import type { XapiVersion } from "../xapi/index.js";
 import { ActivityService } from "./activities.js";
 import { AgentService } from "./agents.js";
+import { KnownAgents } from "./definitions.js";
 import { DocumentService } from "./documents/index.js";
 import { WriteTracker } from "./statements/consistency.js";
 import { type PreparerOptions, StatementPreparer } from "./statements/preparer.js";
@@ -56,6 +57,7 @@ export class Lrs {
   private readonly writes = new WriteTracker();
   private readonly terms = new TermDictionary();
   private readonly preparer: StatementPreparer;
+  private readonly knownAgents = new KnownAgents();
   private readonly limits: QueryLimits;
 
   constructor(
@@ -73,7 +75,7 @@ export class Lrs {
 
   /** POST/PUT /statements: stores the statements atomically and returns their ids in order. */
   storeStatements(request: StoreStatementsRequest): Promise<string[]> {
-    return storeStatements(this.db, this.writes, this.terms, this.preparer, request);
+    return storeStatements(this.db, this.writes, this.terms, this.preparer, this.knownAgents, request);
   }
 
   /** Stops the statement worker thread; the database is the caller's to close. */

@@ -8,7 +8,7 @@ import {
   type XapiVersion,
 } from "../../xapi/index.js";
 import { pairAttachments } from "../attachments.js";
-import { recordDefinitions } from "../definitions.js";
+import { type KnownAgents, recordDefinitions } from "../definitions.js";
 import { badRequest, LrsError } from "../errors.js";
 import { allows } from "../scopes.js";
 import type { Principal } from "../tenancy.js";
@@ -44,6 +44,7 @@ export async function storeStatements(
   writes: WriteTracker,
   terms: TermDictionary,
   preparer: StatementPreparer,
+  knownAgents: KnownAgents,
   request: StoreStatementsRequest,
 ): Promise<string[]> {
   const { principal, version } = request;
@@ -63,6 +64,7 @@ export async function storeStatements(
   const files = await checkAttachments(batch.parsed, request.parts ?? [], version);
   return writes.track(async () => {
     let commitTerms = () => {};
+    let commitAgents = () => {};
     await db.transaction(
       async (tx) => {
         // Stored instants are taken under the store's lock, so that stored order is commit order.
@@ -71,11 +73,12 @@ export async function storeStatements(
         commitTerms = await insert(tx, principal, terms, fresh);
         await storeFiles(tx, principal.storeId, files);
         if (allows(principal.scopes, "define"))
-          await recordDefinitions(tx, principal.storeId, batch.definitions);
+          commitAgents = await recordDefinitions(tx, principal.storeId, batch.definitions, knownAgents);
       },
       { lock: `statements:${principal.storeId}`, group: true },
     );
     commitTerms();
+    commitAgents();
     return batch.statements.map((s) => s.id);
   });
 }
