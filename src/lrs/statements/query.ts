@@ -339,33 +339,38 @@ async function runQuery(
   }
   const order = query.ascending ? "ASC" : "DESC";
   const [driver, ...others] = termFilters;
+  const probes: string[] = [];
+  const probeParams: SqlValue[] = [];
   for (const ids of others) {
-    conds.push(`EXISTS (SELECT 1 FROM statement_index x WHERE x.term IN (${marks(ids)}) AND x.seq = s.seq)`);
-    params.push(...ids);
+    // Correlated on the driving index row (d.seq) when there is one, so that SQLite probes the other
+    // filters before it reads the statement row at all.
+    probes.push(`EXISTS (SELECT 1 FROM statement_index x WHERE x.term IN (${marks(ids)}) AND x.seq = SEQ)`);
+    probeParams.push(...ids);
   }
   const limit = query.limit + 1;
   const columns = "s.seq, s.id, s.stored, s.voided, s.body";
+  const where = (seq: string) => [...probes.map((p) => p.replace("SEQ", seq)), ...conds].join(" AND ");
   if (!driver) {
     return q.all<StatementRow>(
-      `SELECT ${columns} FROM statements s WHERE ${conds.join(" AND ")} ORDER BY s.seq ${order} LIMIT ?`,
-      [...params, limit],
+      `SELECT ${columns} FROM statements s WHERE ${where("s.seq")} ORDER BY s.seq ${order} LIMIT ?`,
+      [...probeParams, ...params, limit],
     );
   }
   if (driver.length === 1) {
     // The index (term, seq) yields rows in seq order: the page ends the scan early.
     return q.all<StatementRow>(
       `SELECT ${columns} FROM statement_index d JOIN statements s ON s.seq = d.seq
-       WHERE d.term = ? AND ${conds.join(" AND ")}
+       WHERE d.term = ? AND ${where("d.seq")}
        ORDER BY d.seq ${order} LIMIT ?`,
-      [driver[0] as number, ...params, limit],
+      [driver[0] as number, ...probeParams, ...params, limit],
     );
   }
   return q.all<StatementRow>(
     `SELECT ${columns} FROM statements s
      WHERE s.seq IN (SELECT d.seq FROM statement_index d WHERE d.term IN (${marks(driver)}))
-       AND ${conds.join(" AND ")}
+       AND ${where("s.seq")}
      ORDER BY s.seq ${order} LIMIT ?`,
-    [...driver, ...params, limit],
+    [...driver, ...probeParams, ...params, limit],
   );
 }
 
