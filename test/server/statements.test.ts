@@ -192,6 +192,30 @@ for (const backend of await backends()) {
       expect(await q({ agent: whoJson, until: stored1 })).toEqual([ids[1], ids[0]]);
     });
 
+    it("finds the few statements a row filter keeps among many index candidates, across pages", async () => {
+      const who = agent(`many-${randomUUID()}`);
+      const ids = (
+        await post(Array.from({ length: 150 }, () => statement({ actor: who })))
+      ).json() as string[];
+      const third = (await get(`statementId=${ids[2]}`)).json().stored as string;
+      const first = (
+        await get(new URLSearchParams({ agent: JSON.stringify(who), until: third, limit: "2" }).toString())
+      ).json();
+      const seen = first.statements.map((s: { id: string }) => s.id);
+      let more = first.more as string;
+      while (more) {
+        const next = (await t.app.inject({ method: "GET", url: more, headers: t.headers() })).json();
+        seen.push(...next.statements.map((s: { id: string }) => s.id));
+        more = next.more;
+      }
+      const stored = await Promise.all(
+        ids.map(async (id) => (await get(`statementId=${id}`)).json().stored as string),
+      );
+      const expected = ids.filter((_, i) => (stored[i] as string) <= third).reverse();
+      expect(seen).toEqual(expected);
+      expect(seen.length).toBeGreaterThanOrEqual(3);
+    });
+
     it("matches statements that target a matching statement through a StatementRef", async () => {
       const who = agent(`ref-${randomUUID()}`);
       const [target] = (await post(statement({ actor: who }))).json() as string[];

@@ -319,59 +319,72 @@ async function runQuery(
   // A value no statement of this store ever held matches nothing.
   if (termFilters.some((ids) => ids.length === 0)) return [];
 
-  const conds = ["s.store_id = ?", "s.voided = 0", "s.seq <= ?"];
-  const params: SqlValue[] = [principal.storeId, cap];
-  if (after !== undefined) {
-    conds.push(query.ascending ? "s.seq > ?" : "s.seq < ?");
-    params.push(after);
-  }
+  // What only the statement row can tell: store, voided, stored instants, who stored it.
+  const rowConds = ["s.store_id = ?", "s.voided = 0"];
+  const rowParams: SqlValue[] = [principal.storeId];
   if (query.since) {
-    conds.push("s.stored > ?");
-    params.push(query.since);
+    rowConds.push("s.stored > ?");
+    rowParams.push(query.since);
   }
   if (query.until) {
-    conds.push("s.stored <= ?");
-    params.push(query.until);
+    rowConds.push("s.stored <= ?");
+    rowParams.push(query.until);
   }
   if (mine) {
-    conds.push("s.credential = ?");
-    params.push(principal.key);
+    rowConds.push("s.credential = ?");
+    rowParams.push(principal.key);
   }
   const order = query.ascending ? "ASC" : "DESC";
-  const [driver, ...others] = termFilters;
-  const probes: string[] = [];
-  const probeParams: SqlValue[] = [];
-  for (const ids of others) {
-    // Correlated on the driving index row (d.seq) when there is one, so that SQLite probes the other
-    // filters before it reads the statement row at all.
-    probes.push(`EXISTS (SELECT 1 FROM statement_index x WHERE x.term IN (${marks(ids)}) AND x.seq = SEQ)`);
-    probeParams.push(...ids);
-  }
-  const limit = query.limit + 1;
   const columns = "s.seq, s.id, s.stored, s.voided, s.body";
-  const where = (seq: string) => [...probes.map((p) => p.replace("SEQ", seq)), ...conds].join(" AND ");
+  const wanted = query.limit + 1;
+  const [driver, ...others] = termFilters;
+
   if (!driver) {
+    const conds = [...rowConds, "s.seq <= ?"];
+    const params: SqlValue[] = [...rowParams, cap];
+    if (after !== undefined) {
+      conds.push(query.ascending ? "s.seq > ?" : "s.seq < ?");
+      params.push(after);
+    }
     return q.all<StatementRow>(
-      `SELECT ${columns} FROM statements s WHERE ${where("s.seq")} ORDER BY s.seq ${order} LIMIT ?`,
-      [...probeParams, ...params, limit],
+      `SELECT ${columns} FROM statements s WHERE ${conds.join(" AND ")} ORDER BY s.seq ${order} LIMIT ?`,
+      [...params, wanted],
     );
   }
-  if (driver.length === 1) {
-    // The index (term, seq) yields rows in seq order: the page ends the scan early.
-    return q.all<StatementRow>(
-      `SELECT ${columns} FROM statement_index d JOIN statements s ON s.seq = d.seq
-       WHERE d.term = ? AND ${where("d.seq")}
-       ORDER BY d.seq ${order} LIMIT ?`,
-      [driver[0] as number, ...probeParams, ...params, limit],
-    );
-  }
-  return q.all<StatementRow>(
-    `SELECT ${columns} FROM statements s
-     WHERE s.seq IN (SELECT d.seq FROM statement_index d WHERE d.term IN (${marks(driver)}))
-       AND ${where("s.seq")}
-     ORDER BY s.seq ${order} LIMIT ?`,
-    [...driver, ...probeParams, ...params, limit],
+
+  // Two steps: candidates from the index alone (the driving filter's range, the other filters probed
+  // on the same index), then the statement rows of the candidates only. Reading a statement row costs
+  // a page; probing the index does not, and a rare combination would otherwise read every row of the
+  // driving filter.
+  const probes = others.map(
+    (ids) => `EXISTS (SELECT 1 FROM statement_index x WHERE x.term IN (${marks(ids)}) AND x.seq = d.seq)`,
   );
+  const probeParams = others.flat();
+  const candidates = (from: number | undefined, count: number) =>
+    q.all<{ seq: number }>(
+      `SELECT ${driver.length > 1 ? "DISTINCT " : ""}d.seq FROM statement_index d
+       WHERE d.term IN (${marks(driver)}) AND d.seq <= ?${from === undefined ? "" : query.ascending ? " AND d.seq > ?" : " AND d.seq < ?"}
+       ${probes.map((p) => `AND ${p}`).join(" ")}
+       ORDER BY d.seq ${order} LIMIT ?`,
+      [...driver, cap, ...(from === undefined ? [] : [from]), ...probeParams, count],
+    );
+  const page: StatementRow[] = [];
+  let from = after;
+  let chunk = wanted;
+  for (;;) {
+    const seqs = (await candidates(from, chunk)).map((r) => Number(r.seq));
+    if (seqs.length > 0) {
+      const rows = await q.all<StatementRow>(
+        `SELECT ${columns} FROM statements s WHERE s.seq IN (${marks(seqs)}) AND ${rowConds.join(" AND ")} ORDER BY s.seq ${order}`,
+        [...seqs, ...rowParams],
+      );
+      page.push(...rows);
+    }
+    if (page.length >= wanted || seqs.length < chunk) return page.slice(0, wanted);
+    from = seqs[seqs.length - 1];
+    // Rows were refused (voided, outside since/until): look further, in larger steps.
+    chunk = Math.min(chunk * 4, 4000);
+  }
 }
 
 /** The statements as the request's format asks; `exact` returns the stored text untouched. */
