@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { Lrs } from "../../src/lrs/index.js";
 import { buildServer } from "../../src/server/index.js";
 import type { Database } from "../../src/store/index.js";
@@ -12,6 +12,10 @@ export interface TestLrs {
   headers: (version?: string) => Record<string, string>;
   /** Adds a credential on a store (created if needed) and returns its headers. */
   credential: (storeId: string, scopes?: string[]) => Promise<(version?: string) => Record<string, string>>;
+  /** POST /xapi/statements with a JSON body, as the credential of `headers` (default: store s1, all scopes). */
+  post: (body: unknown, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
+  /** GET /xapi/statements?query. */
+  get: (query: string, headers?: Record<string, string>) => Promise<LightMyRequestResponse>;
   close: () => Promise<void>;
 }
 
@@ -38,6 +42,15 @@ export async function testLrs(backend: Backend): Promise<TestLrs> {
     db,
     headers,
     credential,
+    post: (body, h = headers()) =>
+      app.inject({
+        method: "POST",
+        url: "/xapi/statements",
+        headers: { ...h, "content-type": "application/json" },
+        payload: JSON.stringify(body),
+      }),
+    get: (query, h = headers()) =>
+      app.inject({ method: "GET", url: `/xapi/statements?${query}`, headers: h }),
     close: async () => {
       await app.close();
       await lrs.close();

@@ -33,15 +33,8 @@ for (const backend of await backends()) {
       await t.close();
     });
 
-    const post = (body: unknown, headers = t.headers()) =>
-      t.app.inject({
-        method: "POST",
-        url: "/xapi/statements",
-        headers: { ...headers, "content-type": "application/json" },
-        payload: JSON.stringify(body),
-      });
-    const get = (query: string, headers: Record<string, string> = t.headers()) =>
-      t.app.inject({ method: "GET", url: `/xapi/statements?${query}`, headers });
+    const post = (body: unknown, headers?: Record<string, string>) => t.post(body, headers);
+    const get = (query: string, headers?: Record<string, string>) => t.get(query, headers);
 
     describe("Communication 2.1 (XAPI-00153) X-Experience-API-Consistent-Through on every GET", () => {
       it("is sent with a 400 for an unknown parameter (v2_0 '?LIMIT=1')", async () => {

@@ -1,23 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
+import { freePort } from "../helpers/cli.js";
 import { backends } from "../helpers/databases.js";
 import { basic } from "../helpers/server.js";
 
 const cli = new URL("../../bin/learnpool.js", import.meta.url).pathname;
 const built = existsSync(new URL("../../dist/src/cli/main.js", import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function start(db: string, port: number): Promise<ChildProcess> {
   const child = spawn(

@@ -21,15 +21,8 @@ for (const backend of await backends()) {
       await t.close();
     });
 
-    const post = (body: unknown, headers = t.headers()) =>
-      t.app.inject({
-        method: "POST",
-        url: "/xapi/statements",
-        headers: { ...headers, "content-type": "application/json" },
-        payload: JSON.stringify(body),
-      });
-    const get = (query: string, headers = t.headers()) =>
-      t.app.inject({ method: "GET", url: `/xapi/statements?${query}`, headers });
+    const post = (body: unknown, headers?: Record<string, string>) => t.post(body, headers);
+    const get = (query: string, headers?: Record<string, string>) => t.get(query, headers);
 
     it("stores a statement and returns it with what the LRS sets", async () => {
       const res = await post(statement());
