@@ -13,9 +13,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { indexEntries } from "../src/lrs/statements/indexing.js";
 import { idKey } from "../src/lrs/statements/repository.js";
-import { migrate, SqliteDatabase } from "../src/store/index.js";
+import { migrate, PostgresDatabase, SqliteDatabase } from "../src/store/index.js";
 import { benchStatements } from "./statements.js";
 
 const { values } = parseArgs({
@@ -46,17 +47,18 @@ function progress(label: string, done: number, of: number, started: number): voi
   if (done >= of) process.stdout.write("\n");
 }
 
-/**
- * The floor: the rows the LRS would write (statement rows, new index terms, (term, seq) index rows),
- * inserted straight into SQLite with prepared statements in transactions of one batch.
- */
-async function rawInsertFloor(count: number): Promise<number> {
-  const db = new SqliteDatabase(join(work, "floor.db"));
-  await migrate(db);
+interface FloorRow {
+  body: string;
+  id: string;
+  terms: string[];
+}
+
+/** The rows the LRS would write for `count` statements, in batches, made before the clock starts. */
+function floorBatches(count: number): FloorRow[][] {
   const source = benchStatements(count, 11);
-  const batches: { body: string; id: string; terms: string[] }[][] = [];
+  const batches: FloorRow[][] = [];
   for (let i = 0; i < count; i += batchSize) {
-    const batch = [];
+    const batch: FloorRow[] = [];
     for (let j = i; j < Math.min(count, i + batchSize); j++) {
       const s = source.next() as Record<string, unknown> & { id: string };
       const stored = {
@@ -70,6 +72,17 @@ async function rawInsertFloor(count: number): Promise<number> {
     }
     batches.push(batch);
   }
+  return batches;
+}
+
+/**
+ * The SQLite floor: the rows the LRS would write (statement rows, new index terms, (term, seq) index
+ * rows), inserted straight into SQLite with prepared statements in transactions of one batch.
+ */
+async function rawInsertFloor(count: number): Promise<number> {
+  const db = new SqliteDatabase(join(work, "floor.db"));
+  await migrate(db);
+  const batches = floorBatches(count);
   const raw = db.raw;
   const insert = raw.prepare(
     "INSERT INTO statements (store_id, id, id_key, stored, credential, voided, body) VALUES (?, ?, ?, ?, ?, 0, ?)",
@@ -104,6 +117,60 @@ async function rawInsertFloor(count: number): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   await db.close();
   return count / seconds;
+}
+
+/**
+ * The PostgreSQL floor: the same rows with multi-row INSERTs, one transaction a batch, through one
+ * `pg` connection, in a schema of its own that is dropped afterwards.
+ */
+async function rawInsertFloorPostgres(url: string, count: number): Promise<number> {
+  const schema = `learnpool_floor_${process.pid}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+  const scoped = new URL(url);
+  scoped.searchParams.set("options", `-c search_path=${schema}`);
+  const db = new PostgresDatabase(scoped.toString(), { max: 1 });
+  try {
+    await migrate(db);
+    const batches = floorBatches(count);
+    const termIds = new Map<string, number>();
+    const started = performance.now();
+    for (const batch of batches) {
+      await db.transaction(async (tx) => {
+        const values = batch.flatMap((row) => [
+          "bench",
+          row.id,
+          idKey(row.id),
+          new Date().toISOString(),
+          "bench",
+          row.body,
+        ]);
+        const tuples = batch.map(() => "(?, ?, ?, ?, ?, 0, ?)").join(", ");
+        const seqs = await tx.all<{ seq: number }>(
+          `INSERT INTO statements (store_id, id, id_key, stored, credential, voided, body) VALUES ${tuples} RETURNING seq`,
+          values,
+        );
+        const fresh = [...new Set(batch.flatMap((row) => row.terms))].filter((key) => !termIds.has(key));
+        if (fresh.length > 0) {
+          const made = await tx.all<{ id: number; kind: string; value: string }>(
+            `INSERT INTO terms (store_id, kind, value) VALUES ${fresh.map(() => "(?, ?, ?)").join(", ")} RETURNING id, kind, value`,
+            fresh.flatMap((key) => ["bench", ...key.split("\u0000")]),
+          );
+          for (const t of made) termIds.set(`${t.kind}\u0000${t.value}`, Number(t.id));
+        }
+        const index = batch.flatMap((row, i) =>
+          row.terms.map((key) => [termIds.get(key) as number, Number(seqs[i]?.seq)]),
+        );
+        await tx.insertMany("statement_index", ["term", "seq"], index, "ON CONFLICT DO NOTHING");
+      });
+    }
+    return count / ((performance.now() - started) / 1000);
+  } finally {
+    await db.close();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -225,10 +292,13 @@ async function main(): Promise<void> {
   const backend = db.startsWith("postgres") ? "PostgreSQL" : "SQLite";
   const results: Record<string, unknown> = { statements: total, backend };
 
+  const floorCount = Math.min(total, 200_000);
   line(
-    `\n[floor] raw inserts into ${"SQLite"}, ${Math.min(total, 200_000).toLocaleString()} statements, batches of ${batchSize}`,
+    `\n[floor] raw inserts into ${backend}, ${floorCount.toLocaleString()} statements, batches of ${batchSize}`,
   );
-  const floor = await rawInsertFloor(Math.min(total, 200_000));
+  const floor = db.startsWith("postgres")
+    ? await rawInsertFloorPostgres(db, floorCount)
+    : await rawInsertFloor(floorCount);
   line(`  floor: ${Math.round(floor).toLocaleString()} statements/s`);
 
   const { child, url } = await startServer(db);
