@@ -12,7 +12,7 @@ import { type KnownAgents, recordDefinitions } from "../definitions.js";
 import { badRequest, LrsError } from "../errors.js";
 import { allows } from "../scopes.js";
 import type { Principal } from "../tenancy.js";
-import { isoMs, nextStoredMs } from "./clock.js";
+import { storedNow } from "./clock.js";
 import type { WriteTracker } from "./consistency.js";
 import { type IndexEntry, indexEntries } from "./indexing.js";
 import { type PreparedStatement, prepareJson, prepareStatements } from "./prepare.js";
@@ -113,7 +113,7 @@ interface CompletedStatement extends PreparedStatement {
 
 /** Adds stored, authority, and timestamp when the client sent none, to the prepared JSON. */
 function complete(statement: PreparedStatement, principal: Principal): CompletedStatement {
-  const stored = isoMs(nextStoredMs());
+  const stored = storedNow();
   const timestamp = statement.clientTimestamp ? "" : `"timestamp":"${stored}",`;
   const body = `{"stored":"${stored}",${timestamp}"authority":${authorityJson(principal)},${statement.json.slice(1)}`;
   return { ...statement, stored, body };
