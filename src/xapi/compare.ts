@@ -1,102 +1,191 @@
 /**
- * Statement comparison (xAPI Data 2.3.1, "Statement Comparison Requirements"), which decides between
- * 204/200 and 409 when a statement arrives with an id the LRS holds. Differences the immutability
- * exceptions allow are ignored:
- * - properties the LRS assigns: id, authority, stored, version, and timestamp when either side lacks it
- *   (when both have one, the instants must be equal, whatever their serialization);
- * - Activity Definitions and Verb displays (not part of the statement itself);
- * - the order of a Group's members (an unordered list), the order of object keys;
- * - attachments (not part of statements);
- * - case where it carries no meaning: UUIDs, the mailto scheme and domain, SHA-1 hex, language tags;
+ * Statement comparison (xAPI 1.0.3 Data 2.3.1 "Statement Comparison Requirements"; xAPI 2.0 / IEEE 9274.1.1
+ * §4.2.4 and §4.2.7), the one rule behind two decisions: 204/200 versus 409 when a statement arrives with an
+ * id the LRS holds, and whether a signed statement's JWS payload matches the statement received (Data 2.6).
+ *
+ * "Differences which could have been caused by exceptions to Statement immutability MUST be ignored", every
+ * other difference counts. Ignored, therefore:
+ * - what the LRS assigns (2.3.1.b1): authority, stored and version always; id and timestamp when either side
+ *   lacks one (the LRS fills them in only when missing), so they are compared when both carry one;
+ * - Activity Definitions (b2) and Verb displays (b3), which are not part of the statement;
+ * - the serialization of a timestamp (b4): instants are compared, to the millisecond;
+ * - the order of a Group's members (b5, an unordered list), and the order of object keys;
+ * - attachments (b6), in SubStatements too;
+ * - case where it carries no meaning (b7): UUIDs, the mailto scheme and domain, SHA-1 hex, language tags;
  * - forms the LRS normalizes: a single context Activity vs an array of one, absent vs default objectType.
- * Everything else, Result Duration included, is compared as serialized.
+ * Result Duration is a string for comparison (b8) under 1.0.3; under 2.0 precision beyond 0.01 s is not
+ * included in the comparison (§4.2.7).
  */
 import { canonicalMbox } from "./ifi.js";
 import { parseInstant } from "./time.js";
-import type { Actor, Context, Statement, StatementObject, SubStatement } from "./types.js";
+import type { Statement, XapiVersion } from "./types.js";
 
-type Comparable = { [key: string]: unknown };
+type Json = Record<string, unknown>;
 
-function actorForm(a: Actor): Comparable {
-  const out: Comparable = { objectType: a.objectType ?? "Agent", name: a.name };
-  if (typeof a.mbox === "string") out.mbox = canonicalMbox(a.mbox);
-  if (typeof a.mbox_sha1sum === "string") out.mbox_sha1sum = a.mbox_sha1sum.toLowerCase();
-  out.openid = a.openid;
-  out.account = a.account;
-  if (a.objectType === "Group" && Array.isArray(a.member)) {
-    out.member = a.member
-      .map((m) => stableJson(actorForm(m)))
-      .sort()
-      .map((json) => JSON.parse(json) as unknown);
+function isRecord(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The JSON path ("$.verb.id") of the first difference between `a` and `b` that the comparison rules do not
+ * excuse, or undefined when they are the same statement. Either side may be unvalidated (a signed payload):
+ * whatever is not a known form is compared as it is. Paths name the compared forms (context Activities as
+ * arrays, a Group's members in a canonical order).
+ */
+export function statementDifference(a: unknown, b: unknown, version: XapiVersion): string | undefined {
+  return diff(statementForm(a, b, version), statementForm(b, a, version), "$");
+}
+
+/**
+ * Whether `a` and `b` are the same statement. Without a version the 1.0.3 rules apply, under which a
+ * duration is compared as the string it is.
+ */
+export function sameStatement(a: Statement, b: Statement, version: XapiVersion = "1.0.3"): boolean {
+  return statementDifference(a, b, version) === undefined;
+}
+
+/** `value` as compared with `other`: without what the LRS assigns (2.3.1.b1) and attachments (b6). */
+function statementForm(value: unknown, other: unknown, version: XapiVersion): unknown {
+  if (!isRecord(value)) return value;
+  const { authority: _authority, stored: _stored, version: _version, ...out } = value;
+  // The LRS sets id and timestamp only when a statement lacks them: they count when both sides carry one.
+  for (const key of ["id", "timestamp"]) {
+    if (!isRecord(other) || other[key] === undefined) delete out[key];
+  }
+  return bodyForm(out, version);
+}
+
+/** What statements and SubStatements share. */
+function bodyForm(value: Json, version: XapiVersion): Json {
+  const { attachments: _attachments, ...out } = value;
+  if (typeof out.id === "string") out.id = out.id.toLowerCase();
+  if (typeof out.timestamp === "string") out.timestamp = instantForm(out.timestamp);
+  if (out.actor !== undefined) out.actor = actorForm(out.actor);
+  if (isRecord(out.verb)) {
+    const { display: _display, ...verb } = out.verb;
+    out.verb = verb;
+  }
+  if (out.object !== undefined) out.object = objectForm(out.object, version);
+  if (out.context !== undefined) out.context = contextForm(out.context);
+  if (isRecord(out.result) && typeof out.result.duration === "string" && version === "2.0.0") {
+    out.result = { ...out.result, duration: durationForm(out.result.duration) };
   }
   return out;
 }
 
-function activityForm(a: unknown): Comparable {
-  const id = (a as { id?: unknown }).id;
-  return { objectType: "Activity", id };
+/**
+ * The instant, to the millisecond. The two implementations this one replaces disagreed: the 409 check
+ * compared to the nanosecond, the signature check to the millisecond. An LRS "MAY truncate or round" a
+ * timestamp to millisecond precision (1.0.3 Data 4.5, 2.0 §4.2.7), so a difference beyond it could have been
+ * caused by an exception to immutability (2.3.1.b4) and is ignored.
+ */
+function instantForm(timestamp: string): string {
+  const instant = parseInstant(timestamp);
+  return instant === undefined ? timestamp : new Date(instant.ms).toISOString();
 }
 
-function activityList(value: unknown): Comparable[] {
-  return (Array.isArray(value) ? value : [value]).map(activityForm);
+/** xAPI 2.0 §4.2.7: "any precision beyond 0.01 second precision shall not be included in the comparison". */
+function durationForm(duration: string): string {
+  const match = /^(.*?)(\d+)(?:[.,](\d+))?S$/.exec(duration);
+  if (match === null) return duration;
+  const [, head = "", whole = "", fraction = ""] = match;
+  const hundredths = fraction.slice(0, 2).replace(/0+$/, "");
+  return `${head}${whole}${hundredths === "" ? "" : `.${hundredths}`}S`;
 }
 
-function contextForm(c: Context): Comparable {
-  const out: Comparable = { ...c };
-  if (c.registration !== undefined) out.registration = c.registration.toLowerCase();
-  if (c.instructor !== undefined) out.instructor = actorForm(c.instructor);
-  if (c.team !== undefined) out.team = actorForm(c.team);
-  if (c.language !== undefined) out.language = c.language.toLowerCase();
-  if (c.statement !== undefined)
-    out.statement = { objectType: "StatementRef", id: c.statement.id.toLowerCase() };
-  const ca = c.contextActivities;
-  if (ca !== undefined) {
-    const activities: Comparable = {};
-    for (const key of ["parent", "grouping", "category", "other"] as const) {
-      if (ca[key] !== undefined) activities[key] = activityList(ca[key]);
+function actorForm(value: unknown): unknown {
+  if (!isRecord(value)) return value;
+  const out: Json = { ...value, objectType: value.objectType ?? "Agent" };
+  if (typeof out.mbox === "string") out.mbox = canonicalMbox(out.mbox);
+  if (typeof out.mbox_sha1sum === "string") out.mbox_sha1sum = out.mbox_sha1sum.toLowerCase();
+  if (Array.isArray(out.member)) {
+    out.member = out.member
+      .map(actorForm)
+      .map((member) => ({ member, key: stableJson(member) }))
+      .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
+      .map(({ member }) => member);
+  }
+  return out;
+}
+
+function objectForm(value: unknown, version: XapiVersion): unknown {
+  if (!isRecord(value)) return value;
+  switch (value.objectType) {
+    case "Agent":
+    case "Group":
+      return actorForm(value);
+    case "SubStatement":
+      return bodyForm(value, version);
+    case "StatementRef":
+      return statementRefForm(value);
+    default:
+      return activityForm(value);
+  }
+}
+
+/** An Activity without objectType is an Activity; its definition is not part of the statement (2.3.1.b2). */
+function activityForm(value: unknown): unknown {
+  if (!isRecord(value)) return value;
+  const { definition: _definition, ...activity } = value;
+  return { ...activity, objectType: activity.objectType ?? "Activity" };
+}
+
+/** A context's StatementRef may omit its objectType (the signature check used to count that as a difference). */
+function statementRefForm(value: unknown): unknown {
+  if (!isRecord(value)) return value;
+  const id = typeof value.id === "string" ? value.id.toLowerCase() : value.id;
+  return { ...value, objectType: value.objectType ?? "StatementRef", id };
+}
+
+function contextForm(value: unknown): unknown {
+  if (!isRecord(value)) return value;
+  const out: Json = { ...value };
+  if (typeof out.registration === "string") out.registration = out.registration.toLowerCase();
+  if (out.instructor !== undefined) out.instructor = actorForm(out.instructor);
+  if (out.team !== undefined) out.team = actorForm(out.team);
+  // Language tags are case-insensitive (RFC 5646 §2.1.1). The signature check used to compare them as strings.
+  if (typeof out.language === "string") out.language = out.language.toLowerCase();
+  if (out.statement !== undefined) out.statement = statementRefForm(out.statement);
+  if (isRecord(out.contextActivities)) {
+    const activities: Json = {};
+    for (const [key, entry] of Object.entries(out.contextActivities)) {
+      // A single Activity and an array of one are the same (the LRS returns arrays, Data 2.4.6.2).
+      if (entry !== undefined) activities[key] = (Array.isArray(entry) ? entry : [entry]).map(activityForm);
     }
     out.contextActivities = activities;
   }
-  if (c.contextAgents !== undefined) {
-    out.contextAgents = c.contextAgents.map((ca) => ({ ...ca, agent: actorForm(ca.agent) }));
+  if (Array.isArray(out.contextAgents)) {
+    out.contextAgents = out.contextAgents.map((entry: unknown) =>
+      isRecord(entry) ? { ...entry, agent: actorForm(entry.agent) } : entry,
+    );
   }
-  if (c.contextGroups !== undefined) {
-    out.contextGroups = c.contextGroups.map((cg) => ({ ...cg, group: actorForm(cg.group) }));
+  if (Array.isArray(out.contextGroups)) {
+    out.contextGroups = out.contextGroups.map((entry: unknown) =>
+      isRecord(entry) ? { ...entry, group: actorForm(entry.group) } : entry,
+    );
   }
   return out;
 }
 
-function instantForm(timestamp: string): string {
-  const instant = parseInstant(timestamp);
-  return instant === undefined ? timestamp : `${instant.ms}.${instant.nanos}`;
-}
-
-function objectForm(o: StatementObject): Comparable {
-  switch (o.objectType) {
-    case undefined:
-    case "Activity":
-      return activityForm(o);
-    case "Agent":
-    case "Group":
-      return actorForm(o);
-    case "StatementRef":
-      return { objectType: "StatementRef", id: o.id.toLowerCase() };
-    case "SubStatement":
-      return { objectType: "SubStatement", ...bodyForm(o, true) };
+/** The first path where `a` and `b` differ; an absent member and an undefined one are the same. */
+function diff(a: unknown, b: unknown, path: string): string | undefined {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return path;
+    for (let i = 0; i < a.length; i++) {
+      const found = diff(a[i], b[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
-}
-
-/** The comparable form of what statements and SubStatements share. */
-function bodyForm(s: Statement | SubStatement, withTimestamp: boolean): Comparable {
-  const out: Comparable = {
-    actor: actorForm(s.actor),
-    verb: { id: s.verb.id },
-    object: objectForm(s.object),
-    result: s.result,
-  };
-  if (s.context !== undefined) out.context = contextForm(s.context);
-  if (withTimestamp && s.timestamp !== undefined) out.timestamp = instantForm(s.timestamp);
-  return out;
+  if (isRecord(a) || isRecord(b)) {
+    if (!isRecord(a) || !isRecord(b)) return path;
+    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const found = diff(a[key], b[key], `${path}.${key}`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  return a === b ? undefined : path;
 }
 
 /** JSON with object keys sorted and undefined members dropped, so key order never matters. */
@@ -104,18 +193,10 @@ export function stableJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value))
     return `[${value.map((v) => (v === undefined ? "null" : stableJson(v))).join(",")}]`;
-  const record = value as Comparable;
   const parts: string[] = [];
-  for (const key of Object.keys(record).sort()) {
-    const v = record[key];
+  for (const key of Object.keys(value).sort()) {
+    const v = (value as Json)[key];
     if (v !== undefined) parts.push(`${JSON.stringify(key)}:${stableJson(v)}`);
   }
   return `{${parts.join(",")}}`;
-}
-
-/** Whether `a` and `b` are the same statement in the sense of the xAPI comparison requirements. */
-export function sameStatement(a: Statement, b: Statement): boolean {
-  // The LRS sets timestamp when a statement lacks one, so it only counts when both sides carry it.
-  const withTimestamp = a.timestamp !== undefined && b.timestamp !== undefined;
-  return stableJson(bodyForm(a, withTimestamp)) === stableJson(bodyForm(b, withTimestamp));
 }

@@ -6,12 +6,16 @@ import type { Agent, Group } from "./types.js";
 
 /**
  * `mailto:` scheme and the domain are case-insensitive (RFC 6068, RFC 5321); the local part is kept as is.
- * Comparing `mailto:A@Example.COM` with `mailto:A@example.com` must find the same person.
+ * Comparing `mailto:A@Example.COM` with `mailto:A@example.com` must find the same person. A value without
+ * the scheme (a signed payload is not validated) keeps its first characters, so that it never turns into
+ * another, valid address.
  */
 export function canonicalMbox(mbox: string): string {
   const at = mbox.lastIndexOf("@");
   if (at < 0) return mbox.toLowerCase();
-  return `mailto:${mbox.slice(7, at)}@${mbox.slice(at + 1).toLowerCase()}`;
+  const local = mbox.slice(0, at);
+  const address = local.slice(0, 7).toLowerCase() === "mailto:" ? `mailto:${local.slice(7)}` : local;
+  return `${address}@${mbox.slice(at + 1).toLowerCase()}`;
 }
 
 /**

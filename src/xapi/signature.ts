@@ -6,6 +6,7 @@
  */
 import { X509Certificate } from "node:crypto";
 import { base64url, compactVerify, decodeProtectedHeader, type ProtectedHeaderParameters } from "jose";
+import { statementDifference } from "./compare.js";
 import type { Problem } from "./problem.js";
 import type { Statement, XapiVersion } from "./types.js";
 
@@ -113,7 +114,7 @@ export async function verifyStatementSignature(
   if (header.x5c !== undefined) {
     problems.push(...(await checkX5c(token, header.x5c, alg, path, version)));
   }
-  const difference = signedStatementDifference(payload, statement, version);
+  const difference = statementDifference(payload, statement, version);
   if (difference !== undefined) {
     problems.push(
       ...problem(
@@ -173,178 +174,6 @@ async function checkX5c(
     const reason = error instanceof Error ? error.message : String(error);
     return fail(`the signature does not verify with the first x5c certificate's public key (${reason})`);
   }
-}
-
-// Statement comparison (1.0.3 Data 2.3.1 "Statement Comparison Requirements"; 2.0 §4.2.4 and §4.2.7): differences
-// that the immutability exceptions allow are ignored, every other difference counts.
-
-/**
- * The path ("$.verb.id") of the first difference between the signed statement and the received one that the
- * comparison rules do not excuse, or undefined when they are logically equivalent.
- */
-export function signedStatementDifference(
-  signed: unknown,
-  received: Statement,
-  version: XapiVersion,
-): string | undefined {
-  const a = isRecord(signed) ? { ...signed } : signed;
-  const b: Record<string, unknown> = { ...(received as unknown as Record<string, unknown>) };
-  if (isRecord(a)) {
-    // Properties the LRS may assign or overwrite (2.3.1.b1) and attachments (2.3.1.b6) are not compared.
-    for (const key of ["authority", "stored", "version", "attachments"]) {
-      delete a[key];
-      delete b[key];
-    }
-    // id and timestamp are LRS-assigned only when missing, so they are compared when both sides have one.
-    for (const key of ["id", "timestamp"]) {
-      if (a[key] === undefined || b[key] === undefined) {
-        delete a[key];
-        delete b[key];
-      }
-    }
-  }
-  return diff(normalizeStatement(a, version), normalizeStatement(b, version), "$");
-}
-
-function normalizeStatement(value: unknown, version: XapiVersion): unknown {
-  if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = { ...value };
-  if (typeof out.id === "string") out.id = out.id.toLowerCase();
-  if (out.timestamp !== undefined) out.timestamp = normalizeTimestamp(out.timestamp);
-  if (out.actor !== undefined) out.actor = normalizeActor(out.actor);
-  if (isRecord(out.verb)) {
-    // The verb's display is not part of the statement (2.3.1.b3).
-    const { display: _display, ...verb } = out.verb;
-    out.verb = verb;
-  }
-  if (out.object !== undefined) out.object = normalizeObject(out.object, version);
-  if (out.context !== undefined) out.context = normalizeContext(out.context);
-  if (isRecord(out.result) && version === "2.0.0" && typeof out.result.duration === "string") {
-    out.result = { ...out.result, duration: normalizeDuration(out.result.duration) };
-  }
-  return out;
-}
-
-function normalizeObject(value: unknown, version: XapiVersion): unknown {
-  if (!isRecord(value)) return value;
-  switch (value.objectType) {
-    case "Agent":
-    case "Group":
-      return normalizeActor(value);
-    case "SubStatement":
-      return normalizeStatement(value, version);
-    case "StatementRef":
-      return typeof value.id === "string" ? { ...value, id: value.id.toLowerCase() } : value;
-    default:
-      return normalizeActivity(value);
-  }
-}
-
-/**
- * An Activity's definition is not part of the statement (2.3.1.b2). A missing objectType means the default
- * one, so both spellings are the same statement.
- */
-function normalizeActivity(value: unknown): unknown {
-  if (!isRecord(value)) return value;
-  const { definition: _definition, ...activity } = value;
-  return { ...activity, objectType: activity.objectType ?? "Activity" };
-}
-
-function normalizeContext(value: unknown): unknown {
-  if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = { ...value };
-  if (typeof out.registration === "string") out.registration = out.registration.toLowerCase();
-  if (out.instructor !== undefined) out.instructor = normalizeActor(out.instructor);
-  if (out.team !== undefined) out.team = normalizeActor(out.team);
-  if (isRecord(out.statement) && typeof out.statement.id === "string") {
-    out.statement = { ...out.statement, id: out.statement.id.toLowerCase() };
-  }
-  if (isRecord(out.contextActivities)) {
-    const activities: Record<string, unknown> = {};
-    for (const [key, entry] of Object.entries(out.contextActivities)) {
-      // A single Activity and an array of one are the same (the LRS returns arrays).
-      activities[key] = (Array.isArray(entry) ? entry : [entry]).map(normalizeActivity);
-    }
-    out.contextActivities = activities;
-  }
-  if (Array.isArray(out.contextAgents)) {
-    out.contextAgents = out.contextAgents.map((entry) =>
-      isRecord(entry) ? { ...entry, agent: normalizeActor(entry.agent) } : entry,
-    );
-  }
-  if (Array.isArray(out.contextGroups)) {
-    out.contextGroups = out.contextGroups.map((entry) =>
-      isRecord(entry) ? { ...entry, group: normalizeActor(entry.group) } : entry,
-    );
-  }
-  return out;
-}
-
-/** The domain of an e-mail address is case-insensitive (2.3.1.b7); a Group's members are unordered (2.3.1.b5). */
-function normalizeActor(value: unknown): unknown {
-  if (!isRecord(value)) return value;
-  const out: Record<string, unknown> = { ...value, objectType: value.objectType ?? "Agent" };
-  if (typeof out.mbox === "string") {
-    const at = out.mbox.lastIndexOf("@");
-    const mbox = at < 0 ? out.mbox : out.mbox.slice(0, at) + out.mbox.slice(at).toLowerCase();
-    out.mbox = mbox.replace(/^mailto:/i, "mailto:");
-  }
-  if (typeof out.mbox_sha1sum === "string") out.mbox_sha1sum = out.mbox_sha1sum.toLowerCase();
-  if (Array.isArray(out.member)) {
-    out.member = out.member
-      .map(normalizeActor)
-      .map((member) => ({ member, key: stableStringify(member) }))
-      .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0))
-      .map(({ member }) => member);
-  }
-  return out;
-}
-
-/** The serialization of a timestamp is not part of the statement (2.3.1.b4): compare instants, to the millisecond. */
-function normalizeTimestamp(value: unknown): unknown {
-  if (typeof value !== "string") return value;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
-}
-
-/** xAPI 2.0 §4.2.7: precision of a duration beyond 0.01 s is not compared. 1.0.3 compares the string (2.3.1.b8). */
-function normalizeDuration(duration: string): string {
-  const match = /^(.*?)(\d+)(?:[.,](\d+))?S$/.exec(duration);
-  if (match === null) return duration;
-  const [, head = "", whole = "", fraction = ""] = match;
-  const hundredths = fraction.slice(0, 2).replace(/0+$/, "");
-  return `${head}${whole}${hundredths === "" ? "" : `.${hundredths}`}S`;
-}
-
-function diff(a: unknown, b: unknown, path: string): string | undefined {
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b)) return path;
-    if (a.length !== b.length) return path;
-    for (let i = 0; i < a.length; i++) {
-      const found = diff(a[i], b[i], `${path}[${i}]`);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  if (isRecord(a) || isRecord(b)) {
-    if (!isRecord(a) || !isRecord(b)) return path;
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const key of [...keys].sort()) {
-      const found = diff(a[key], b[key], `${path}.${key}`);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
-  return Object.is(a, b) || a === b ? undefined : path;
-}
-
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
-  if (isRecord(value)) {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((key) => `${JSON.stringify(key)}:${stableStringify(value[key])}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "undefined";
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -69,7 +69,7 @@ export async function storeStatements(
       async (tx) => {
         // Stored instants are taken under the store's lock, so that stored order is commit order.
         const completed = batch.statements.map((s) => complete(s, principal));
-        const fresh = await skipKnown(tx, principal.storeId, completed);
+        const fresh = await skipKnown(tx, principal.storeId, completed, version);
         commitTerms = await insert(tx, principal, terms, fresh);
         await storeFiles(tx, principal.storeId, files);
         if (allows(principal.scopes, "define"))
@@ -137,6 +137,7 @@ async function skipKnown(
   tx: Queryable,
   storeId: string,
   statements: CompletedStatement[],
+  version: XapiVersion,
 ): Promise<CompletedStatement[]> {
   const existing = await findByIds(
     tx,
@@ -152,8 +153,9 @@ async function skipKnown(
       fresh.push(statement);
       continue;
     }
-    // Compared with what the client sent: a timestamp the LRS filled in is not part of it.
-    if (!sameStatement(held, JSON.parse(statement.json) as Statement)) {
+    // Compared with what the client sent (a timestamp the LRS filled in is not part of it), under the
+    // comparison rules of the request's version.
+    if (!sameStatement(held, JSON.parse(statement.json) as Statement, version)) {
       throw new LrsError(409, `a different statement with id ${statement.id} is stored already`);
     }
   }
