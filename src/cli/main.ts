@@ -7,7 +7,6 @@ import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import { AuditLog } from "../audit/index.js";
 import { Lrs, LrsError } from "../lrs/index.js";
-import { buildServer, XAPI_BASE } from "../server/index.js";
 import { type Database, DEFAULT_DB, openDatabase, redact } from "../store/index.js";
 
 const env = process.env;
@@ -53,7 +52,7 @@ interface ServeOptions {
 /** Starts the server and returns once it listens; SIGINT/SIGTERM close it gracefully. */
 async function serve(
   options: ServeOptions,
-  onListening?: (url: string, lrs: Lrs) => Promise<void>,
+  onListening?: (url: string, endpoint: string, lrs: Lrs) => Promise<void>,
 ): Promise<void> {
   const db = await openDatabase(options.db);
   const port = Number(options.port);
@@ -71,6 +70,8 @@ async function serve(
       actor: cliActor(),
     });
   }
+  // The HTTP stack (Fastify, Swagger UI) loads only for the commands that serve.
+  const { buildServer, XAPI_BASE } = await import("../server/index.js");
   const app = await buildServer({
     lrs,
     logger: options.logLevel === "silent" ? false : { level: options.logLevel },
@@ -95,7 +96,7 @@ async function serve(
   const address = app.server.address();
   const actualPort = typeof address === "object" && address ? address.port : port;
   const url = `http://${options.host === "0.0.0.0" ? "localhost" : options.host}:${actualPort}`;
-  if (onListening) await onListening(url, lrs);
+  if (onListening) await onListening(url, `${url}${XAPI_BASE}`, lrs);
   else {
     // On stderr: stdout carries the JSON log lines only.
     process.stderr.write(`learnpool: xAPI LRS at ${url}${XAPI_BASE}  (API docs at ${url}/docs)\n`);
@@ -150,9 +151,8 @@ export function program(): Command {
     ).action(async (options: ServeOptions) => {
       await serve(
         { ...options, logLevel: options.logLevel === "info" ? "warn" : options.logLevel },
-        async (url, lrs) => {
+        async (url, endpoint, lrs) => {
           const credential = await startCredential(lrs, options.db);
-          const endpoint = `${url}${XAPI_BASE}`;
           process.stdout.write(
             [
               "",
