@@ -54,6 +54,11 @@ interface FloorRow {
   terms: string[];
 }
 
+/** The values of one statement row, in the column order both floors insert. */
+function statementValues(row: FloorRow): [string, string, number, string, string, string] {
+  return ["bench", row.id, idKey(row.id), new Date().toISOString(), "bench", row.body];
+}
+
 /** The rows the LRS would write for `count` statements, in batches, made before the clock starts. */
 function floorBatches(count: number): FloorRow[][] {
   const source = benchStatements(count, 11);
@@ -95,14 +100,7 @@ async function rawInsertFloor(count: number): Promise<number> {
   for (const batch of batches) {
     raw.transaction(() => {
       for (const row of batch) {
-        const seq = insert.run(
-          "bench",
-          row.id,
-          idKey(row.id),
-          new Date().toISOString(),
-          "bench",
-          row.body,
-        ).lastInsertRowid;
+        const seq = insert.run(...statementValues(row)).lastInsertRowid;
         for (const key of row.terms) {
           let id = termIds.get(key);
           if (id === undefined) {
@@ -139,14 +137,7 @@ async function rawInsertFloorPostgres(url: string, count: number): Promise<numbe
     const started = performance.now();
     for (const batch of batches) {
       await db.transaction(async (tx) => {
-        const values = batch.flatMap((row) => [
-          "bench",
-          row.id,
-          idKey(row.id),
-          new Date().toISOString(),
-          "bench",
-          row.body,
-        ]);
+        const values = batch.flatMap(statementValues);
         const tuples = batch.map(() => "(?, ?, ?, ?, ?, 0, ?)").join(", ");
         const seqs = await tx.all<{ seq: number }>(
           `INSERT INTO statements (store_id, id, id_key, stored, credential, voided, body) VALUES ${tuples} RETURNING seq`,
