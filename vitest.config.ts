@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60000,
     pool: "forks",
     reporters: ["default", "./test/summary-reporter.ts"],
+    globalSetup: ["./test/global-setup.ts"],
   },
 });

@@ -31,7 +31,7 @@ export function postgresAvailable(): Promise<boolean> {
 
 /** A URL on the test server whose connections all use a fresh schema of their own. */
 export async function freshPostgresUrl(): Promise<string> {
-  const schema = `t_${randomBytes(6).toString("hex")}`;
+  const schema = `t_${process.env.LEARNPOOL_TEST_RUN ?? "x"}_${randomBytes(6).toString("hex")}`;
   const client = new pg.Client({ connectionString: TEST_PG_URL });
   await client.connect();
   await client.query(`CREATE SCHEMA ${schema}`);
