@@ -8,6 +8,7 @@ import { Command, Option } from "commander";
 import { AuditLog } from "../audit/index.js";
 import { Lrs, LrsError } from "../lrs/index.js";
 import { type Database, DEFAULT_DB, openDatabase, redact } from "../store/index.js";
+import { interopCommands } from "./interop.js";
 
 const env = process.env;
 
@@ -285,6 +286,7 @@ export function program(): Command {
     });
   root.addCommand(audit);
 
+  for (const command of interopCommands()) root.addCommand(command);
   root.addCommand(
     new Command("migrate")
       .description("bring the database schema up to date")
