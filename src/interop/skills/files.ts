@@ -1,0 +1,126 @@
+/**
+ * The file side of skills interoperability: reading framework sources and alignment files from disk
+ * and writing Learnpool's JSON forms. The rules themselves live in the pure modules beside it.
+ */
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { basename, extname, join } from "node:path";
+import { parse } from "csv-parse/sync";
+import {
+  type AlignmentSet,
+  type AlignmentStatus,
+  alignmentSetFromFile,
+  alignmentsFromCsvRows,
+} from "./alignments.js";
+import { frameworkFromEscoCsv } from "./esco-csv.js";
+import { type Framework, frameworkFromFile, frameworkToFile, type LangMap } from "./framework.js";
+import { triplesFromJsonLd } from "./jsonld.js";
+import { type SkosImport, skosFromTriples } from "./skos.js";
+import { triplesFromTurtle } from "./turtle.js";
+
+export const FRAMEWORK_SOURCE_FORMATS = ["skos-jsonld", "turtle", "esco-csv"] as const;
+export type FrameworkSourceFormat = (typeof FRAMEWORK_SOURCE_FORMATS)[number];
+
+export interface ImportOptions {
+  format?: FrameworkSourceFormat;
+  /** Scheme for concepts that name none; the framework's id for ESCO CSV. */
+  scheme?: string;
+  title?: LangMap;
+  /** Language of ESCO CSV files whose names carry none. */
+  language?: string;
+}
+
+/** What the extension or the first bytes say; a directory is ESCO's CSV export. */
+export function detectFormat(path: string): FrameworkSourceFormat {
+  if (statSync(path).isDirectory()) return "esco-csv";
+  const ext = extname(path).toLowerCase();
+  if (ext === ".csv") return "esco-csv";
+  if ([".ttl", ".nt", ".n3", ".trig", ".nq"].includes(ext)) return "turtle";
+  if ([".jsonld", ".json"].includes(ext)) return "skos-jsonld";
+  const head = readFileSync(path, "utf8").slice(0, 200).trimStart();
+  return head.startsWith("{") || head.startsWith("[") ? "skos-jsonld" : "turtle";
+}
+
+/** ESCO CSV inputs: the files given, a directory's CSV files expanded. */
+function csvFiles(paths: string[]): string[] {
+  return paths.flatMap((path) =>
+    statSync(path).isDirectory()
+      ? readdirSync(path)
+          .filter((name) => name.toLowerCase().endsWith(".csv"))
+          .sort()
+          .map((name) => join(path, name))
+      : [path],
+  );
+}
+
+/** Reads framework sources; SKOS files may hold several schemes and mapping relations. */
+export function importFrameworkFiles(
+  paths: string[],
+  options: ImportOptions = {},
+): SkosImport & { format: FrameworkSourceFormat } {
+  if (paths.length === 0) throw new Error("no input file");
+  const format = options.format ?? detectFormat(paths[0]!);
+  if (format === "esco-csv") {
+    const files = csvFiles(paths).map((path) => ({
+      name: basename(path),
+      text: readFileSync(path, "utf8"),
+      ...(options.language !== undefined && { language: options.language }),
+    }));
+    const { framework, warnings } = frameworkFromEscoCsv(files, {
+      ...(options.scheme !== undefined && { scheme: options.scheme }),
+      ...(options.title !== undefined && { title: options.title }),
+    });
+    return { format, frameworks: [framework], alignments: [], warnings };
+  }
+  const triples = [];
+  const warnings: string[] = [];
+  for (const path of paths) {
+    const text = readFileSync(path, "utf8");
+    if (format === "turtle") {
+      const ext = extname(path).toLowerCase();
+      const n3Format =
+        ext === ".nt" ? "N-Triples" : ext === ".nq" ? "N-Quads" : ext === ".trig" ? "TriG" : undefined;
+      triples.push(...triplesFromTurtle(text, n3Format ? { format: n3Format } : {}));
+    } else {
+      const result = triplesFromJsonLd(JSON.parse(text));
+      triples.push(...result.triples);
+      warnings.push(...result.warnings.map((w) => `${basename(path)}: ${w}`));
+    }
+  }
+  const imported = skosFromTriples(
+    triples,
+    options.scheme !== undefined ? { defaultScheme: options.scheme } : {},
+  );
+  if (options.title)
+    for (const framework of imported.frameworks)
+      if (Object.keys(framework.title).length === 0) framework.title = options.title;
+  return { format, ...imported, warnings: [...warnings, ...imported.warnings] };
+}
+
+export function readFramework(path: string): Framework {
+  return frameworkFromFile(JSON.parse(readFileSync(path, "utf8")));
+}
+
+export function writeFramework(path: string, framework: Framework): void {
+  writeFileSync(path, `${JSON.stringify(frameworkToFile(framework), null, 2)}\n`);
+}
+
+export function readAlignmentSet(path: string): AlignmentSet {
+  return alignmentSetFromFile(JSON.parse(readFileSync(path, "utf8")));
+}
+
+export function writeAlignmentSet(path: string, set: AlignmentSet): void {
+  writeFileSync(path, `${JSON.stringify(set, null, 2)}\n`);
+}
+
+/** Reads a `source,relation,target,score?,status?` CSV. */
+export function readAlignmentCsv(
+  path: string,
+  options: { defaultStatus?: AlignmentStatus; sourceScheme?: string; targetScheme?: string } = {},
+) {
+  const rows = parse(readFileSync(path, "utf8"), {
+    bom: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+  }) as string[][];
+  return alignmentsFromCsvRows(rows, options);
+}
