@@ -1,0 +1,5 @@
+/** Placeholder replaced below. */
+export interface MoodleDatabaseOptions {
+  url: string;
+}
+export async function* readMoodleDatabase(_options: MoodleDatabaseOptions): AsyncIterable<never> {}
