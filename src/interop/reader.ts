@@ -170,22 +170,57 @@ async function* remainingLines(
 
 /**
  * Elements of a top-level JSON array, parsed by stream-json so that only one element is in memory at
- * a time. A syntax error ends the array: it is reported as a malformed record at the next index.
+ * a time. A syntax error ends the array: it is reported as one malformed record at the index after
+ * the last element read (the parser reads by chunks, so elements of the failing chunk go with it).
  */
 async function* arrayRecords(text: Readable, file: string | undefined): AsyncGenerator<SourceRecord> {
   const elements = text.pipe(streamArray.withParserAsStream());
   text.on("error", (err) => elements.destroy(err));
+  // Elements are queued from 'data' events rather than read with for-await: on a syntax error the
+  // iterator would drop the elements parsed before it in the same chunk; here they are kept.
+  const queue: { key: number; value: unknown }[] = [];
+  let failure: Error | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  elements.on("data", (item: { key: number; value: unknown }) => {
+    queue.push(item);
+    if (queue.length >= 256) elements.pause();
+    notify();
+  });
+  elements.on("error", (err: Error) => {
+    failure = err;
+    notify();
+  });
+  elements.on("end", () => {
+    ended = true;
+    notify();
+  });
   let index = 0;
-  try {
-    for await (const item of elements as AsyncIterable<{ key: number; value: unknown }>) {
+  for (;;) {
+    const item = queue.shift();
+    if (item) {
       index = item.key + 1;
       yield { value: item.value, position: file ? { file, index: item.key } : { index: item.key } };
+      continue;
     }
-  } catch (err) {
-    yield {
-      value: new MalformedRecord(`malformed JSON array: ${(err as Error).message}`),
-      position: file ? { file, index } : { index },
-    };
+    if (failure) {
+      yield {
+        value: new MalformedRecord(
+          `malformed JSON array: ${failure.message}; the elements from this index on could not be read`,
+        ),
+        position: file ? { file, index } : { index },
+      };
+      return;
+    }
+    if (ended) return;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      elements.resume();
+    });
   }
 }
 
