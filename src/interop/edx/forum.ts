@@ -1,7 +1,10 @@
 /** ERB's forum_events.py: threads, responses and comments of the discussion forum. */
+
+import { ConversionError } from "../converter.js";
 import { getData, requireString } from "./event.js";
+import { pyStr } from "./python.js";
 import { register } from "./registry.js";
-import type { EventScope, Json } from "./statement.js";
+import type { EventScope, Json, StatementParts } from "./statement.js";
 import { ActivityType, Extension, type VerbName } from "./vocabulary.js";
 
 /** The post's URL: the request path with the post id taken out, then the id, under the LMS root. */
@@ -19,15 +22,31 @@ function forumObject(scope: EventScope): Json {
   return { objectType: "Activity", id: `${scope.config.platformUrl}${path}/${postId}`, definition };
 }
 
+/** The course, and for a response or comment the thread it belongs to (ERB 9.2). */
+function forumContext(scope: EventScope): Json | null {
+  const course = scope.courseParent();
+  const threadId = getData(scope.event, "data.discussion.id");
+  if (threadId === undefined) return course === undefined ? null : { parent: [course] };
+  if (course === undefined)
+    throw new ConversionError("a post in a thread needs its course", "context.course_id");
+  const thread = {
+    objectType: "Activity",
+    id: `${scope.config.platformUrl}/api/discussion/v1/threads/${pyStr(threadId)}`,
+    definition: { type: ActivityType.discussion },
+  };
+  return { parent: [course], grouping: [thread] };
+}
+
 function forum(verb: VerbName, modeKey?: string) {
-  return (scope: EventScope) =>
-    scope.statement({
+  return (scope: EventScope) => {
+    const parts: StatementParts = {
       verb,
       object: forumObject(scope),
-      ...(modeKey === undefined
-        ? {}
-        : { contextExtensions: { [Extension.mode]: getData(scope.event, modeKey) } }),
-    });
+      contextActivities: forumContext(scope),
+    };
+    if (modeKey !== undefined) parts.contextExtensions = { [Extension.mode]: getData(scope.event, modeKey) };
+    return scope.statement(parts);
+  };
 }
 
 register(["edx.forum.thread.created"], forum("posted", "thread_type"));

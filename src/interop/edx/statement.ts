@@ -71,16 +71,24 @@ export function languageMap(language: string, value: unknown, path: string): Rec
   return { [language]: value };
 }
 
+/**
+ * An activity as tincan writes it. ERB builds some objects from optional values (a browser problem_check
+ * with neither referrer block nor problem id): their id is then absent, as in ERB's output.
+ */
 export function activity(
   id: unknown,
   definition: Json | undefined,
   path: string,
   objectType = "Activity",
 ): Json {
-  if (typeof id !== "string" || id === "") {
-    throw new ConversionError("no activity id can be made: the value is missing or empty", path);
+  const out: Json = { objectType };
+  if (id !== undefined && id !== null && id !== "") {
+    if (typeof id !== "string")
+      throw new ConversionError(`expected an id string, got ${JSON.stringify(id)}`, path);
+    out.id = id;
   }
-  return definition === undefined ? { objectType, id } : { objectType, id, definition };
+  if (definition !== undefined) out.definition = definition;
+  return out;
 }
 
 /** The statement parts an event transformer decides; the rest comes from the event itself. */

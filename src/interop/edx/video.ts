@@ -13,16 +13,17 @@ function videoStatement(scope: EventScope, verb: VerbName, result?: Json) {
   const { event, config } = scope;
   const courseId = pyStr(requireData(event, "context.course_id"));
   const videoId = pyStr(requireData(event, "data.id"));
-  // make_video_block_id keeps the part of the course key after "course-v1:".
-  const courseKey = courseId.split(":")[1];
+  // The video's usage key in its course: block-v1 in a course-v1 course, ccx-block-v1 in a CCX.
+  const [namespace, courseKey] = courseId.split(":");
   if (courseKey === undefined) {
     throw new ConversionError(`course id ${JSON.stringify(courseId)} has no ':'`, "context.course_id");
   }
+  const blockNamespace = namespace === "ccx-v1" ? "ccx-block-v1" : "block-v1";
   const parts = {
     verb,
     object: {
       objectType: "Activity",
-      id: `${config.platformUrl}/xblock/block-v1:${courseKey}+type@video+block@${videoId}`,
+      id: `${config.platformUrl}/xblock/${blockNamespace}:${courseKey}+type@video+block@${videoId}`,
       definition: { type: ActivityType.video },
     },
     contextExtensions: {
