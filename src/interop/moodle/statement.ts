@@ -215,8 +215,10 @@ export function moduleActivity(ctx: Ctx, course: Row, cmid: unknown, type?: stri
     type ?? moduleActivityType(name, ctx.config.send_jisc_data),
     lang,
     "name" in instance ? str(instance.name) : name,
-    truthy(instance.intro) ? stripTags(instance.intro) : undefined,
+    // The lesson module is named without its intro (the plugin's lesson activity has none).
+    truthy(instance.intro) && name !== "lesson" ? stripTags(instance.intro) : undefined,
   );
+  if (name === "choice") addChoiceOptions(ctx, result, instance, lang);
   if (ctx.config.send_course_and_module_idnumber) {
     const { cm } = moduleParts(ctx, cmid);
     (result.definition as Record<string, unknown>).extensions = {
@@ -224,6 +226,26 @@ export function moduleActivity(ctx: Ctx, course: Row, cmid: unknown, type?: stri
     };
   }
   return result;
+}
+
+/** A choice module is a question: its options are the choices, all of them a correct response. */
+function addChoiceOptions(ctx: Ctx, object: Statement, choice: Row, lang: string): void {
+  const options = ctx.repo.all("choice_options", { choiceid: choice.id });
+  const definition = object.definition as Record<string, unknown>;
+  definition.interactionType = "choice";
+  definition.choices = options.map((option) => ({
+    id: slugOf(str(option.text)),
+    description: { [lang]: str(option.text) },
+  }));
+  definition.correctResponsesPattern = [options.map((option) => slugOf(str(option.text))).join("[,]")];
+}
+
+/** Identifiers made from answer texts: lower case, runs of other characters turned into one dash. */
+export function slugOf(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
 }
 
 /** The parents of something inside a course module: [module?, section, course]. */

@@ -20,7 +20,7 @@ import {
   userAgent,
   verb,
 } from "../statement.js";
-import { EDLM, TYPE, VERB, X } from "../vocabulary.js";
+import { TYPE, VERB, X } from "../vocabulary.js";
 
 /** Context of an event about something of a course: the site as category, the course as parent. */
 export function courseContext(

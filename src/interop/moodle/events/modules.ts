@@ -909,15 +909,19 @@ function quizQuestionAnswered(
     case "numerical": {
       definition.interactionType = "numeric";
       const numerical = ctx.repo.find("question_numerical", { question: question.id });
+      // A numerical answer is right within the tolerance, not only when it is written the same way.
+      let numericSuccess = success;
       if (numerical) {
         const answer = ctx.repo.findById("question_answers", numerical.answer);
         const value = num(answer ? answer.answer : right);
         const tolerance = num(numerical.tolerance);
         definition.correctResponsesPattern = [`${value - tolerance}[:]${value + tolerance}`];
+        const given = Number(summary);
+        numericSuccess = summary !== "" && Number.isFinite(given) && Math.abs(given - value) <= tolerance;
       }
       result = {
         response: summary,
-        success,
+        success: numericSuccess,
         completion,
         extensions: { "http://learninglocker.net/xapi/cmi/numeric/response": Number(summary) },
       };
