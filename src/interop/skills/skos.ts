@@ -2,7 +2,7 @@
  * SKOS read from a graph of triples, whatever syntax carried it (JSON-LD, Turtle): concept schemes
  * become frameworks, mapping relations between concepts become imported alignments.
  */
-import { type Alignment, type MatchRelation, SKOS } from "./alignments.js";
+import { type Alignment, type MatchRelation, SKOS, sortAlignments } from "./alignments.js";
 import {
   type Concept,
   completeHierarchy,
@@ -166,7 +166,7 @@ export function skosFromTriples(triples: Iterable<Triple>, options: SkosOptions 
 
   const result = [...frameworks.values()].filter((f) => f.concepts.size > 0 || schemes.has(f.id));
   for (const framework of result) completeHierarchy(framework);
-  return { frameworks: result, alignments, warnings };
+  return { frameworks: result, alignments: sortAlignments(alignments), warnings };
 }
 
 function readConcept(iri: string, bySubject: Map<string, Triple[]>, warnings: string[]): Concept {
