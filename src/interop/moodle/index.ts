@@ -10,7 +10,7 @@ import { unserialize } from "php-serialize";
 import { ConversionError, type Format, perRecord, Unmapped, type XapiStatement } from "../converter.js";
 import { type MoodleConfig, moodleConfigOf } from "./config.js";
 import { eventFunctionMap } from "./events/map.js";
-import { Repository, type Row } from "./repository.js";
+import { type Lookup, Repository, type Row } from "./repository.js";
 import { type Ctx, type MoodleEvent, withDefaults } from "./statement.js";
 import { TYPE, VERB, X } from "./vocabulary.js";
 
@@ -80,14 +80,18 @@ function tablesOf(raw: unknown): Record<string, Row[]> {
 }
 
 /** Converts one record of the JSON export form into the plugin's statements. */
-export function convertMoodleRecord(record: unknown, config: MoodleConfig): XapiStatement[] {
+export function convertMoodleRecord(
+  record: unknown,
+  config: MoodleConfig,
+  onLookup?: (lookup: Lookup) => void,
+): XapiStatement[] {
   if (!isObject(record)) throw new ConversionError("expected an object with event and data", "");
   if (record.event === undefined) throw new ConversionError("missing", "event");
   const event = eventOf(record.event);
   const mapped = eventFunctionMap[event.eventname];
   if (!mapped) throw new Unmapped(`${event.eventname} is not mapped by logstore_xapi`);
   const [fn, transform] = mapped;
-  const ctx: Ctx = { config, repo: new Repository(tablesOf(record.data)), event, fn };
+  const ctx: Ctx = { config, repo: new Repository(tablesOf(record.data), onLookup), event, fn };
   return transform(ctx).map((statement) => withDefaults(ctx, statement));
 }
 

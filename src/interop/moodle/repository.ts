@@ -10,14 +10,25 @@ export type Row = Record<string, unknown>;
 const same = (a: unknown, b: unknown): boolean =>
   a !== undefined && a !== null && b !== undefined && b !== null && String(a) === String(b);
 
+/** A look-up a transformer made: the database reader fetches exactly these rows. */
+export interface Lookup {
+  table: string;
+  where: Row;
+}
+
 export class Repository {
-  constructor(private readonly tables: Record<string, Row[]>) {}
+  constructor(
+    private readonly tables: Record<string, Row[]>,
+    /** Told of every look-up, found or not (the database reader's way to learn what an event needs). */
+    private readonly onLookup?: (lookup: Lookup) => void,
+  ) {}
 
   rows(table: string): Row[] {
     return this.tables[table] ?? [];
   }
 
   findById(table: string, id: unknown): Row | undefined {
+    this.onLookup?.({ table, where: { id } });
     return this.rows(table).find((row) => same(row.id, id));
   }
 
@@ -29,6 +40,7 @@ export class Repository {
   }
 
   find(table: string, where: Row): Row | undefined {
+    this.onLookup?.({ table, where });
     return this.rows(table).find((row) =>
       Object.entries(where).every(([key, value]) => same(row[key], value)),
     );
@@ -46,6 +58,7 @@ export class Repository {
   }
 
   all(table: string, where: Row = {}): Row[] {
+    this.onLookup?.({ table, where });
     return this.rows(table).filter((row) =>
       Object.entries(where).every(([key, value]) => same(row[key], value)),
     );
