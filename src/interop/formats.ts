@@ -4,7 +4,13 @@
  * line to `registered` below.
  */
 import { v5 as uuidv5 } from "uuid";
+import { caliperFormat } from "./caliper/index.js";
 import { ConversionError, type Format, perRecord, type XapiStatement } from "./converter.js";
+import { csvFormat } from "./csv/index.js";
+import { edxFormat } from "./edx/index.js";
+import { moodleFormat } from "./moodle/index.js";
+import { ouladFormat } from "./oulad/index.js";
+import { scormFormat } from "./scorm/index.js";
 
 /** The namespace of the UUIDv5 ids the `xapi` format gives statements that arrive without one. */
 const XAPI_IMPORT_NAMESPACE = "5b0a3f5e-4c1d-5d7e-9f1a-2c3b4d5e6f70";
@@ -42,7 +48,15 @@ export const xapiFormat: Format = {
 };
 
 /** Every format, in the order `--help` lists them. One line per converter. */
-const registered: Format[] = [xapiFormat];
+const registered: Format[] = [
+  edxFormat,
+  moodleFormat,
+  caliperFormat,
+  scormFormat,
+  csvFormat,
+  ouladFormat,
+  xapiFormat,
+];
 
 export const formats: Map<string, Format> = new Map(registered.map((format) => [format.name, format]));
 

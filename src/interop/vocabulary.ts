@@ -1,8 +1,14 @@
 /**
  * The one registry of the xAPI vocabulary Learnpool's converters emit: verbs, activity types and
  * extensions, each with its IRI, a display label and the converters that use it. Each converter
- * exports `<name>Vocabulary` (a list of terms) from its entry file and adds one line to `sources`.
+ * exports `<name>Vocabulary` (its IRIs by kind) from its entry file and adds one line to `sources`.
  */
+import { caliperVocabulary } from "./caliper/index.js";
+import { csvVocabulary } from "./csv/index.js";
+import { edxVocabulary } from "./edx/index.js";
+import { moodleVocabulary } from "./moodle/index.js";
+import { ouladVocabulary } from "./oulad/index.js";
+import { scormVocabulary } from "./scorm/index.js";
 
 export type TermKind = "verb" | "activityType" | "extension";
 
@@ -19,16 +25,49 @@ export interface RegisteredTerm extends VocabularyTerm {
   usedBy: string[];
 }
 
+/** What a converter exports as `<name>Vocabulary`: the IRIs it emits, by kind; labels when it has them. */
+export interface ConverterVocabulary {
+  verbs: readonly string[];
+  activityTypes: readonly string[];
+  extensions: readonly string[];
+  /** Display labels by IRI; absent ones are taken from the IRI's last segment. */
+  labels?: Readonly<Record<string, string>>;
+}
+
 /** Each converter's vocabulary, by format name. One line per converter. */
-const sources: [string, readonly VocabularyTerm[]][] = [];
+const sources: [string, ConverterVocabulary][] = [
+  ["edx", edxVocabulary],
+  ["moodle", moodleVocabulary],
+  ["caliper", caliperVocabulary],
+  ["scorm", scormVocabulary],
+  ["csv", csvVocabulary],
+  ["oulad", ouladVocabulary],
+];
+
+/** `http://adlnet.gov/expapi/verbs/completed` → `completed`; `…/extensions/time-from` → `time-from`. */
+export function labelFromIri(iri: string): string {
+  const trimmed = iri.replace(/[/#]+$/, "");
+  const cut = Math.max(trimmed.lastIndexOf("/"), trimmed.lastIndexOf("#"), trimmed.lastIndexOf(":"));
+  return decodeURIComponent(trimmed.slice(cut + 1)) || iri;
+}
+
+/** The terms of a converter's vocabulary, labelled. */
+export function termsOfVocabulary(vocabulary: ConverterVocabulary): VocabularyTerm[] {
+  const label = (iri: string) => vocabulary.labels?.[iri] ?? labelFromIri(iri);
+  return [
+    ...vocabulary.verbs.map((iri) => ({ kind: "verb" as const, iri, label: label(iri) })),
+    ...vocabulary.activityTypes.map((iri) => ({ kind: "activityType" as const, iri, label: label(iri) })),
+    ...vocabulary.extensions.map((iri) => ({ kind: "extension" as const, iri, label: label(iri) })),
+  ];
+}
 
 /** Builds the registry from vocabularies (the converters' by default), merging terms by kind and IRI. */
 export function buildVocabulary(
-  from: readonly (readonly [string, readonly VocabularyTerm[]])[] = sources,
+  from: readonly (readonly [string, ConverterVocabulary])[] = sources,
 ): Map<string, RegisteredTerm> {
   const registry = new Map<string, RegisteredTerm>();
-  for (const [format, terms] of from) {
-    for (const term of terms) {
+  for (const [format, vocabulary] of from) {
+    for (const term of termsOfVocabulary(vocabulary)) {
       const key = `${term.kind} ${term.iri}`;
       const known = registry.get(key);
       if (known) {
