@@ -129,8 +129,7 @@ describe("the vocabulary registry", () => {
               statements++;
               for (const term of termsOf(statement)) {
                 const known = vocabulary.get(`${term.kind} ${term.iri}`);
-                if (!known || !known.usedBy.includes(run.format))
-                  unregistered.add(`${term.kind} ${term.iri}`);
+                if (!known?.usedBy.includes(run.format)) unregistered.add(`${term.kind} ${term.iri}`);
               }
             }
           }
