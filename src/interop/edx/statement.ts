@@ -5,7 +5,7 @@
  * computes from the verb, the actor and the event's timestamp so that re-processing an event yields the
  * same statement id.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { ConversionError, type XapiStatement } from "../converter.js";
 import type { ResolvedConfig } from "./config.js";
 import { type EdxEvent, firstOf, getData } from "./event.js";
@@ -39,6 +39,26 @@ function formatUuid(bytes: Buffer): string {
 /** ERB's `get_uuid5(namespace_key, name)`. */
 export function erbUuid5(namespaceKey: string, name: string): string {
   return formatUuid(uuid5Bytes(uuid5Bytes(BASE_NAMESPACE, namespaceKey), name));
+}
+
+/**
+ * SHA-1 states already fed a verb's namespace and an actor's JSON: most of what each id hashes repeats
+ * from event to event, so a statement id only hashes its timestamp on a copy.
+ */
+const prefixHashes = new Map<string, Hash>();
+
+function statementId(entry: VerbEntry, actorJson: string, timestamp: string): string {
+  const key = entry.json + actorJson;
+  let prefix = prefixHashes.get(key);
+  if (prefix === undefined) {
+    if (prefixHashes.size >= 10_000) prefixHashes.clear();
+    prefix = createHash("sha1").update(entry.namespace).update(`${actorJson}-`, "utf8");
+    prefixHashes.set(key, prefix);
+  }
+  const hash = prefix.copy().update(timestamp, "utf8").digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  return formatUuid(hash.subarray(0, 16));
 }
 
 const verbEntries = new Map<VerbName, VerbEntry>();
@@ -172,11 +192,11 @@ export class EventScope {
 
   statement(parts: StatementParts): XapiStatement {
     const entry = verbEntry(parts.verb);
-    const name = `${this.actorJson}-${this.rawTimestamp === undefined ? "None" : pyStr(this.rawTimestamp)}`;
+    const timestamp = this.rawTimestamp === undefined ? "None" : pyStr(this.rawTimestamp);
     const id =
       parts.idSuffix === undefined
-        ? formatUuid(uuid5Bytes(entry.namespace, name))
-        : erbUuid5(`${entry.json}-${parts.idSuffix}`, name);
+        ? statementId(entry, this.actorJson, timestamp)
+        : erbUuid5(`${entry.json}-${parts.idSuffix}`, `${this.actorJson}-${timestamp}`);
     const context: Json = {};
     let activities = parts.contextActivities;
     if (activities === undefined) {
