@@ -203,7 +203,8 @@ function coerce(kind: Kind, value: Json, unit?: string): Json | Failure {
     case "integer": {
       const n =
         typeof value === "number" ? value : text !== undefined && NUMBER.test(text) ? Number(text) : NaN;
-      if (!Number.isFinite(n)) return new Failure("is not a number");
+      if (!Number.isFinite(n))
+        return new Failure(kind === "integer" ? "is not an integer" : "is not a number");
       if (kind === "integer" && !Number.isInteger(n)) return new Failure("is not an integer");
       return n;
     }
