@@ -170,7 +170,7 @@ export function isoTimestamp(value: unknown, path: string): string {
   if (typeof value !== "string") {
     throw new ConversionError(`expected an ISO 8601 timestamp, got ${JSON.stringify(value)}`, path);
   }
-  if (CANONICAL.test(value) && !value.endsWith(".000000+00:00") && !value.includes(".000000")) return value;
+  if (CANONICAL.test(value) && !value.includes(".000000") && !value.endsWith("-00:00")) return value;
   const match = TIMESTAMP.exec(value);
   if (!match) {
     throw new ConversionError(`not an ISO 8601 timestamp with a time zone: ${JSON.stringify(value)}`, path);
