@@ -161,7 +161,7 @@ describe("edx: configuration", () => {
       event_type: "play_video",
       time: "2024-03-01T10:00:00.000000+00:00",
       context: { course_id: "course-v1:Learnpool+VID101+2024", username: "alice" },
-      event: '{"id": "intro", "currentTime": 3.14159, "duration": 120}',
+      event: '{"id": "intro", "currentTime": 3.14251, "duration": 120}',
     };
     const [statement] = edxConverter({ ...config, trackingLog: true })(line);
     expect(statement!.result).toEqual({
