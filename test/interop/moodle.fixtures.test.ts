@@ -15,6 +15,20 @@ const CASE_SETTINGS: Record<string, Record<string, unknown>> = {
   "mod_quiz/attempt_submitted/multichoiceset_withchoices": { send_response_choices: true },
 };
 
+/**
+ * Reference cases whose expected statements cannot follow from their own inputs under the fixtures'
+ * merge rule; they are run and expected to differ, so that a change making them pass is noticed.
+ */
+const DIVERGENT: Record<string, string> = {
+  // The case's `course` array replaces the common one and holds only course 1, named "test_name", yet the
+  // expected statement names the site "test_site_fullname" and has course 2 as parent.
+  "core/course_section_created/new_course_section_created":
+    "course 2 and the site's name are not in the case's data",
+  // The event happened at 1560399491 (2019-06-13T04:18:11Z); the expected timestamp is the common one
+  // (2015), which the plugin, stamping statements with the event's time, cannot produce.
+  "totara_program/program_assigned/existing_program": "expected timestamp is not the event's time",
+};
+
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 /** The fixtures' merge rule: objects key by key, recursively; anything else replaced by the case's value. */
@@ -49,7 +63,8 @@ describe.skipIf(!existsSync(SHARED))("moodle: logstore_xapi reference cases (nee
 
   for (const dir of cases) {
     const name = relative(join(SHARED, "cases"), dir);
-    it(name, () => {
+    const divergent = DIVERGENT[name];
+    (divergent ? it.fails : it)(divergent ? `${name} (known divergence: ${divergent})` : name, () => {
       const record = {
         event: merge(common.event, read(join(dir, "event.json"))),
         data: merge(common.data, read(join(dir, "data.json"))),

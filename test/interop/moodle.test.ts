@@ -20,7 +20,7 @@ const config = moodleConfigOf(read("config.json"));
 const shared = read("shared-rows.json") as Record<string, Json[]>;
 
 /** A fixture record with the rows every fixture shares (courses, users, modules) added. */
-export function fixture(file: string): { event: Json; data: Record<string, Json[]> } {
+function fixture(file: string): { event: Json; data: Record<string, Json[]> } {
   const record = read(file) as { event: Json; data: Record<string, Json[]> };
   return { event: record.event, data: { ...shared, ...record.data } };
 }

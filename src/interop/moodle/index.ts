@@ -16,7 +16,7 @@ import { TYPE, VERB, X } from "./vocabulary.js";
 
 export type { MoodleConfig } from "./config.js";
 export { defaultMoodleConfig, moodleConfigOf } from "./config.js";
-export { type MoodleDatabaseOptions, readMoodleDatabase } from "./database.js";
+export { type MoodleCursor, type MoodleDatabaseOptions, readMoodleDatabase } from "./database.js";
 
 /** The Moodle event names the plugin maps, each ported here. */
 export const moodleEventNames: readonly string[] = Object.keys(eventFunctionMap).sort();
