@@ -52,11 +52,15 @@ function stem(word: string): string {
   return word;
 }
 
-/** Character trigrams of the content words, each word padded so that word starts weigh. */
+/**
+ * Character trigrams of the content words, each word padded with one space so that its first and last
+ * letters count (pg_trgm's two leading spaces would add a trigram per word shared by every word with the
+ * same initial: long postings, little information).
+ */
 export function trigrams(tokens: string[]): string[] {
   const set = new Set<string>();
   for (const token of tokens) {
-    const padded = `  ${token} `;
+    const padded = ` ${token} `;
     for (let i = 0; i + 3 <= padded.length; i++) set.add(padded.slice(i, i + 3));
   }
   return [...set];

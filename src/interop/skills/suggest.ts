@@ -31,6 +31,8 @@ export const DEFAULT_SUGGEST = { minScore: 0.6, exactScore: 0.9, perConcept: 3 }
 
 const KIND_WEIGHT = { pref: 1, alt: 0.97, hidden: 0.92 } as const;
 const CROSS_LANGUAGE_WEIGHT = 0.8;
+/** Candidates are target labels whose trigram Dice is at least minScore minus this margin. */
+const CANDIDATE_MARGIN = 0.3;
 
 type LabelKind = keyof typeof KIND_WEIGHT;
 
@@ -40,13 +42,19 @@ interface IndexedLabel {
   language: string;
   kind: LabelKind;
   normalized: string;
+  /** Content words, each once. */
   tokens: string[];
+  /** Sum of the tokens' weights, for the weighted Dice. */
+  tokenWeight: number;
   trigramCount: number;
 }
 
 interface LanguageIndex {
   labels: IndexedLabel[];
-  postings: Map<string, number[]>;
+  postings: Map<string, Int32Array>;
+  /** Scratch counters of shared trigrams, one per label, reset after each query. */
+  shared: Int32Array;
+  touched: Int32Array;
 }
 
 /** The target side, indexed once and queried for every source concept. */
@@ -59,18 +67,19 @@ export class TargetIndex {
   constructor(readonly framework: Framework) {
     this.concepts = [...framework.concepts.values()];
     const documentFrequency = new Map<string, number>();
+    const building = new Map<string, { labels: IndexedLabel[]; postings: Map<string, number[]> }>();
     let labelCount = 0;
     this.concepts.forEach((concept, ci) => {
       for (const label of labelsOf(concept)) {
         const language = primaryLanguage(label.language);
-        let index = this.byLanguage.get(language);
-        if (!index) {
-          index = { labels: [], postings: new Map() };
-          this.byLanguage.set(language, index);
-        }
         const normalized = normalizeLabel(label.text);
         if (!normalized) continue;
-        const tokens = contentTokens(normalized, language);
+        let index = building.get(language);
+        if (!index) {
+          index = { labels: [], postings: new Map() };
+          building.set(language, index);
+        }
+        const tokens = [...new Set(contentTokens(normalized, language))];
         const grams = trigrams(tokens);
         const id = index.labels.length;
         index.labels.push({
@@ -80,6 +89,7 @@ export class TargetIndex {
           kind: label.kind,
           normalized,
           tokens,
+          tokenWeight: 0,
           trigramCount: grams.length,
         });
         for (const gram of grams) {
@@ -87,13 +97,24 @@ export class TargetIndex {
           if (list) list.push(id);
           else index.postings.set(gram, [id]);
         }
-        for (const token of new Set(tokens))
-          documentFrequency.set(token, (documentFrequency.get(token) ?? 0) + 1);
+        for (const token of tokens) documentFrequency.set(token, (documentFrequency.get(token) ?? 0) + 1);
         labelCount++;
       }
     });
     for (const [token, df] of documentFrequency) this.tokenWeight.set(token, Math.log(1 + labelCount / df));
     this.unseenWeight = Math.log(1 + Math.max(labelCount, 1));
+    for (const [language, index] of building) {
+      for (const label of index.labels)
+        label.tokenWeight = label.tokens.reduce((sum, t) => sum + this.weight(t), 0);
+      const postings = new Map<string, Int32Array>();
+      for (const [gram, list] of index.postings) postings.set(gram, Int32Array.from(list));
+      this.byLanguage.set(language, {
+        labels: index.labels,
+        postings,
+        shared: new Int32Array(index.labels.length),
+        touched: new Int32Array(index.labels.length),
+      });
+    }
   }
 
   languages(): string[] {
@@ -105,29 +126,35 @@ export class TargetIndex {
   }
 
   /**
-   * Target labels of one language whose trigram Dice with the query reaches `floor`, with that Dice.
-   * Shared trigrams are counted through the postings; only labels sharing at least one are touched.
+   * Calls `visit` for each target label of one language whose trigram Dice with the query reaches
+   * `floor`. Shared trigrams are counted through the postings; only labels sharing one are touched.
    */
   candidates(
     language: string,
     grams: string[],
     floor: number,
-  ): Array<{ label: IndexedLabel; trigramDice: number }> {
+    visit: (label: IndexedLabel, trigramDice: number) => void,
+  ): void {
     const index = this.byLanguage.get(language);
-    if (!index || grams.length === 0) return [];
-    const shared = new Map<number, number>();
+    if (!index || grams.length === 0) return;
+    const { shared, touched, labels } = index;
+    let touchedCount = 0;
     for (const gram of grams) {
       const list = index.postings.get(gram);
       if (!list) continue;
-      for (const id of list) shared.set(id, (shared.get(id) ?? 0) + 1);
+      for (let i = 0; i < list.length; i++) {
+        const id = list[i]!;
+        if (shared[id] === 0) touched[touchedCount++] = id;
+        shared[id]!++;
+      }
     }
-    const out: Array<{ label: IndexedLabel; trigramDice: number }> = [];
-    for (const [id, count] of shared) {
-      const label = index.labels[id]!;
-      const dice = (2 * count) / (grams.length + label.trigramCount);
-      if (dice >= floor) out.push({ label, trigramDice: dice });
+    for (let i = 0; i < touchedCount; i++) {
+      const id = touched[i]!;
+      const label = labels[id]!;
+      const dice = (2 * shared[id]!) / (grams.length + label.trigramCount);
+      shared[id] = 0;
+      if (dice >= floor) visit(label, dice);
     }
-    return out;
   }
 }
 
@@ -174,18 +201,31 @@ export function suggestAlignments(
       const language = primaryLanguage(label.language);
       const normalized = normalizeLabel(label.text);
       if (!normalized) continue;
-      const tokens = contentTokens(normalized, language);
+      const tokens = [...new Set(contentTokens(normalized, language))];
       const grams = trigrams(tokens);
+      const queryWeights = new Map(tokens.map((t) => [t, index.weight(t)]));
+      let queryWeight = 0;
+      for (const w of queryWeights.values()) queryWeight += w;
       for (const [from, to, languageWeight] of pairs) {
         if (from !== language) continue;
         const weight = KIND_WEIGHT[label.kind] * languageWeight;
-        // score ≤ ½ + ½·trigramDice, and the weights only lower it: this floor loses no candidate.
-        const floor = Math.max(0, (2 * minScore) / weight - 1);
-        for (const { label: candidate, trigramDice } of index.candidates(to, grams, floor)) {
+        // score ≤ ½ + ½·trigramDice (the weights only lower it) bounds the floor from below; in practice a
+        // pair whose trigrams differ that much does not share its words either, hence the higher floor.
+        const floor = Math.max(0, (2 * minScore) / weight - 1, minScore - CANDIDATE_MARGIN);
+        index.candidates(to, grams, floor, (candidate, trigramDice) => {
+          let common = 0;
+          let matched = 0;
+          for (const t of candidate.tokens) {
+            const w = queryWeights.get(t);
+            if (w !== undefined) {
+              common += w;
+              matched++;
+            }
+          }
+          const tokenDice = (2 * common) / (queryWeight + candidate.tokenWeight);
+          const sameWords = matched === tokens.length && candidate.tokens.length === tokens.length;
           const raw =
-            candidate.normalized === normalized || sameTokens(candidate.tokens, tokens)
-              ? 1
-              : 0.5 * weightedTokenDice(tokens, candidate.tokens, index) + 0.5 * trigramDice;
+            candidate.normalized === normalized || sameWords ? 1 : 0.5 * tokenDice + 0.5 * trigramDice;
           const score = raw * weight * (candidate.kind === "pref" ? 1 : KIND_WEIGHT[candidate.kind]);
           const previous = best.get(candidate.concept);
           if (!previous || score > previous.score)
@@ -194,7 +234,7 @@ export function suggestAlignments(
               source: { text: label.text, language: label.language },
               target: candidate,
             });
-        }
+        });
       }
     }
     const ranked = [...best.entries()]
