@@ -165,7 +165,7 @@ describe("edx: configuration", () => {
     };
     const [statement] = edxConverter({ ...config, trackingLog: true })(line);
     expect(statement!.result).toEqual({
-      extensions: { "https://w3id.org/xapi/video/extensions/time": 3.142 },
+      extensions: { "https://w3id.org/xapi/video/extensions/time": 3.143 },
     });
     expect(statement!.timestamp).toBe("2024-03-01T10:00:00+00:00");
     expect(() => convert(line)).toThrow(ConversionError);
