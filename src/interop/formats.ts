@@ -5,6 +5,7 @@
  */
 import { v5 as uuidv5 } from "uuid";
 import { caliperFormat } from "./caliper/index.js";
+import { cmi5Format } from "./cmi5/index.js";
 import { ConversionError, type Format, perRecord, type XapiStatement } from "./converter.js";
 import { csvFormat } from "./csv/index.js";
 import { edxFormat } from "./edx/index.js";
@@ -53,6 +54,7 @@ const registered: Format[] = [
   moodleFormat,
   caliperFormat,
   scormFormat,
+  cmi5Format,
   csvFormat,
   ouladFormat,
   xapiFormat,

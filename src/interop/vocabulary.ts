@@ -4,6 +4,7 @@
  * exports `<name>Vocabulary` (its IRIs by kind) from its entry file and adds one line to `sources`.
  */
 import { caliperVocabulary } from "./caliper/index.js";
+import { cmi5Vocabulary } from "./cmi5/index.js";
 import { csvVocabulary } from "./csv/index.js";
 import { edxVocabulary } from "./edx/index.js";
 import { moodleVocabulary } from "./moodle/index.js";
@@ -40,6 +41,7 @@ const sources: [string, ConverterVocabulary][] = [
   ["moodle", moodleVocabulary],
   ["caliper", caliperVocabulary],
   ["scorm", scormVocabulary],
+  ["cmi5", cmi5Vocabulary],
   ["csv", csvVocabulary],
   ["oulad", ouladVocabulary],
 ];

@@ -45,6 +45,7 @@ const fixtureRuns: { format: string; inputs: string[]; config?: unknown }[] = [
     config: { homePage: "https://lms.example.org" },
   },
   { format: "scorm", inputs: filesIn(join(here, "fixtures/scorm")) },
+  { format: "cmi5", inputs: filesIn(join(here, "fixtures/cmi5")) },
   { format: "oulad", inputs: existsSync(join(here, "fixtures/oulad")) ? [join(here, "fixtures/oulad")] : [] },
 ];
 
