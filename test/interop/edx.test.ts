@@ -1,5 +1,6 @@
 // The edx converter on events of our own (test/interop/fixtures/edx), its configuration, its statement
 // ids, and its answers to bad input. The reference pairs of ../shared are in edx.fixtures.test.ts.
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -302,5 +303,20 @@ describe("edx: the Python behaviours ERB's output depends on", () => {
     expect(pyStr({ k: ["choice_0", true, null], "it's": 'say "hi"' })).toBe(
       `{'k': ['choice_0', True, None], "it's": 'say "hi"'}`,
     );
+  });
+});
+
+describe("edx: resumable SHA-1 behind statement ids", () => {
+  it("equals node:crypto's SHA-1 for prefixes and suffixes across block boundaries", () => {
+    for (let prefixLength = 0; prefixLength < 140; prefixLength += 7) {
+      for (let suffixLength = 0; suffixLength < 140; suffixLength += 11) {
+        const prefix = Buffer.from(
+          "é".repeat(prefixLength).slice(0, prefixLength) + "x".repeat(prefixLength % 3),
+        );
+        const suffix = Buffer.from("2024-03-01T10:00:00.123456+00:00".repeat(5).slice(0, suffixLength));
+        const expected = createHash("sha1").update(prefix).update(suffix).digest();
+        expect(Buffer.from(sha1Resume(sha1Prefix(prefix), suffix))).toEqual(expected);
+      }
+    }
   });
 });

@@ -5,11 +5,12 @@
  * computes from the verb, the actor and the event's timestamp so that re-processing an event yields the
  * same statement id.
  */
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { ConversionError, type XapiStatement } from "../converter.js";
 import type { ResolvedConfig } from "./config.js";
 import { type EdxEvent, firstOf, getData } from "./event.js";
 import { isoTimestamp, pyJsonString, pyStr } from "./python.js";
+import { type Sha1Prefix, sha1Prefix, sha1Resume } from "./sha1.js";
 import { ActivityType, Extension, Verb, type VerbName } from "./vocabulary.js";
 
 export type Json = Record<string, unknown>;
@@ -43,22 +44,28 @@ export function erbUuid5(namespaceKey: string, name: string): string {
 
 /**
  * SHA-1 states already fed a verb's namespace and an actor's JSON: most of what each id hashes repeats
- * from event to event, so a statement id only hashes its timestamp on a copy.
+ * from event to event, so a statement id only hashes its timestamp from the saved state.
  */
-const prefixHashes = new Map<string, Hash>();
+const prefixHashes = new Map<string, Sha1Prefix>();
+const HEX = "0123456789abcdef";
 
 function statementId(entry: VerbEntry, actorJson: string, timestamp: string): string {
   const key = entry.json + actorJson;
   let prefix = prefixHashes.get(key);
   if (prefix === undefined) {
     if (prefixHashes.size >= 10_000) prefixHashes.clear();
-    prefix = createHash("sha1").update(entry.namespace).update(`${actorJson}-`, "utf8");
+    prefix = sha1Prefix(Buffer.concat([entry.namespace, Buffer.from(`${actorJson}-`, "utf8")]));
     prefixHashes.set(key, prefix);
   }
-  const hash = prefix.copy().update(timestamp, "utf8").digest();
+  const hash = sha1Resume(prefix, Buffer.from(timestamp, "utf8"));
   hash[6] = (hash[6]! & 0x0f) | 0x50;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
-  return formatUuid(hash.subarray(0, 16));
+  let id = "";
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) id += "-";
+    id += HEX[hash[i]! >> 4]! + HEX[hash[i]! & 15]!;
+  }
+  return id;
 }
 
 const verbEntries = new Map<VerbName, VerbEntry>();
