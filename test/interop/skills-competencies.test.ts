@@ -183,12 +183,14 @@ describe("translateStatementCompetencies", () => {
       [`${ACME}MGT-02`, "closeMatch", 2],
       [`${ACME}MGT-01`, "exactMatch", 1],
     ]);
-    expect(context.extensions[COMPETENCY_TRANSLATIONS_EXTENSION]).toContainEqual({
-      source: `${ACME}MGT-01`,
-      target: TEAM,
-      relation: "exactMatch",
-      framework: ESCO_SCHEME,
-    });
+    expect((context.extensions as Record<string, unknown>)[COMPETENCY_TRANSLATIONS_EXTENSION]).toContainEqual(
+      {
+        source: `${ACME}MGT-01`,
+        target: TEAM,
+        relation: "exactMatch",
+        framework: ESCO_SCHEME,
+      },
+    );
   });
 
   it("uses suggestions when asked, and never rejected alignments", () => {
