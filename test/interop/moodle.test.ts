@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { outcomeOf, type XapiStatement } from "../../src/interop/converter.js";
 import {
   convertMoodleRecord,
+  databaseInput,
   moodleConfigOf,
   moodleEventNames,
   moodleFormat,
@@ -197,5 +198,27 @@ describe("moodle: own fixtures", () => {
 
   it("the registration is the plugin's UUID of the session id", () => {
     expect(stringToUuidV5("test_session_id")).toBe("58028332-2277-5b51-a632-7836992917ea");
+  });
+});
+
+describe("moodle: input", () => {
+  it("takes the reader's settings from a database URL's moodle_* parameters", () => {
+    expect(
+      databaseInput("postgres://u@h:5432/moodle?moodle_prefix=m_&moodle_after_id=42&sslmode=disable"),
+    ).toEqual({
+      url: "postgres://u@h:5432/moodle?sslmode=disable",
+      prefix: "m_",
+      afterId: 42,
+      batchSize: 500,
+    });
+    expect(() => databaseInput("mysql://root@h/moodle?moodle_after_id=-1")).toThrow(/moodle_after_id/);
+  });
+
+  it("reads a JSON export file with the common reader", async () => {
+    const values: unknown[] = [];
+    for await (const record of moodleFormat.read!(join(FIXTURES, "page-viewed.json"), undefined)) {
+      values.push(record.value);
+    }
+    expect(values).toEqual([read("page-viewed.json")]);
   });
 });

@@ -7,8 +7,17 @@
  * Events the plugin does not map are skipped, named.
  */
 import { unserialize } from "php-serialize";
-import { ConversionError, type Format, perRecord, Unmapped, type XapiStatement } from "../converter.js";
+import {
+  ConversionError,
+  type Format,
+  perRecord,
+  type SourceRecord,
+  Unmapped,
+  type XapiStatement,
+} from "../converter.js";
+import { readJsonRecords } from "../reader.js";
 import { type MoodleConfig, moodleConfigOf } from "./config.js";
+import { readMoodleDatabase } from "./database.js";
 import { eventFunctionMap } from "./events/map.js";
 import { type Lookup, Repository, type Row } from "./repository.js";
 import { type Ctx, type MoodleEvent, withDefaults } from "./statement.js";
@@ -95,10 +104,42 @@ export function convertMoodleRecord(
   return transform(ctx).map((statement) => withDefaults(ctx, statement));
 }
 
+const DATABASE_URL = /^(postgres|postgresql|mysql|mariadb):\/\//i;
+
+/**
+ * A database URL as input: `postgres://…/moodle?moodle_prefix=mdl_&moodle_after_id=1234` (the
+ * `moodle_*` parameters are the reader's and are not passed to the driver).
+ */
+export function databaseInput(input: string): {
+  url: string;
+  prefix: string;
+  afterId: number;
+  batchSize: number;
+} {
+  const parsed = new URL(input);
+  const take = (name: string): string | null => {
+    const value = parsed.searchParams.get(name);
+    parsed.searchParams.delete(name);
+    return value;
+  };
+  const prefix = take("moodle_prefix") ?? "mdl_";
+  const afterId = Number(take("moodle_after_id") ?? 0);
+  const batchSize = Number(take("moodle_batch_size") ?? 500);
+  if (!Number.isInteger(afterId) || afterId < 0)
+    throw new Error("moodle_after_id: expected a log id (an integer ≥ 0)");
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error("moodle_batch_size: expected an integer ≥ 1");
+  return { url: parsed.toString(), prefix, afterId, batchSize };
+}
+
 export const moodleFormat: Format = {
   name: "moodle",
   description:
-    "Moodle logstore_standard_log rows with the rows they refer to ({event, data}) → the statements of Moodle's logstore_xapi plugin",
+    "Moodle logstore_standard_log rows with the rows they refer to ({event, data}), from a JSON export or straight from a Moodle database (postgres:// or mysql:// URL) → the statements of Moodle's logstore_xapi plugin",
+  read(input: string, config: unknown): AsyncIterable<SourceRecord> {
+    if (!DATABASE_URL.test(input)) return readJsonRecords(input);
+    return readMoodleDatabase({ ...databaseInput(input), config: moodleConfigOf(config) });
+  },
   converter(config: unknown) {
     const settings = moodleConfigOf(config);
     return perRecord((value) => convertMoodleRecord(value, settings));

@@ -119,10 +119,17 @@ export function badge_revoked(ctx: Ctx): Statement[] {
       actor: userAgent(ctx, ctx.event.relateduserid),
       verb: verb(VERB.forfeited, "Forfeited"),
       object: badgeActivity(ctx, badge, lang),
-      context: { ...contextBase(ctx, lang), instructor: userAgent(ctx, ctx.event.userid), contextActivities },
+      context: {
+        // A revocation is always someone's doing: the plugin reports it as a manual assignment method.
+        ...contextBase(ctx, lang, { [X.badgeAssignmentMethod]: "Manual" }),
+        instructor: userAgent(ctx, ctx.event.userid),
+        contextActivities,
+      },
     },
   ];
 }
+
+export const badge_viewed = (ctx: Ctx) => badgeChange(ctx, VERB.viewed, "Viewed");
 
 function calendarEvent(ctx: Ctx, verbId: string, display: string): Statement[] {
   const course = eventCourse(ctx);

@@ -15,6 +15,7 @@ export const eventFunctionMap: Record<string, [string, Transformer]> = {
   "\\core\\event\\badge_awarded": ["core\\badge_awarded", core.badge_awarded],
   "\\core\\event\\badge_revoked": ["core\\badge_revoked", core.badge_revoked],
   "\\core\\event\\badge_updated": ["core\\badge_updated", core.badge_updated],
+  "\\core\\event\\badge_viewed": ["core\\badge_viewed", core.badge_viewed],
   "\\core\\event\\calendar_event_created": ["core\\calendar_event_created", core.calendar_event_created],
   "\\core\\event\\calendar_event_updated": ["core\\calendar_event_updated", core.calendar_event_updated],
   "\\core\\event\\calendar_event_deleted": ["core\\calendar_event_deleted", core.calendar_event_deleted],
