@@ -255,6 +255,11 @@ describe("csv: mapping options", () => {
     expect(iso("YYYY-MM-DD HH:mm:ss.SSS Z", "2024-03-06 12:00:00.25 -03:00")).toBe(
       "2024-03-06T15:00:00.250Z",
     );
+    // Around the spring change in Paris (02:00 CET → 03:00 CEST at 01:00 UTC), and in New York.
+    expect(iso("iso", "2024-03-31 01:59:59", "Europe/Paris")).toBe("2024-03-31T00:59:59.000Z");
+    expect(iso("iso", "2024-03-31 03:00:00", "Europe/Paris")).toBe("2024-03-31T01:00:00.000Z");
+    expect(iso("iso", "2024-11-03 00:59:00", "America/New_York")).toBe("2024-11-03T04:59:00.000Z");
+    expect(iso("iso", "2024-11-03 03:00:00", "America/New_York")).toBe("2024-11-03T08:00:00.000Z");
     expect(iso("YYYY-MM-DD", "2024-02-30")).toBe("is not a valid date and time");
     expect(iso("epoch-seconds", "12a")).toBe("is not a number of seconds");
   });
