@@ -20,6 +20,7 @@ import {
   pyStr,
   secondsToFloat,
 } from "../../src/interop/edx/python.js";
+import { sha1Prefix, sha1Resume } from "../../src/interop/edx/sha1.js";
 
 const fixtures = join(import.meta.dirname, "fixtures/edx");
 const config = JSON.parse(readFileSync(join(fixtures, "config.json"), "utf8"));
