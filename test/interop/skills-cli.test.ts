@@ -263,7 +263,8 @@ describe("registerSkillsCommands", () => {
     ]);
     const write = process.stdout.write;
     const printed: string[] = [];
-    process.stdout.write = ((chunk: string) => printed.push(String(chunk))) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string) =>
+      printed.push(String(chunk)) > 0) as unknown as typeof process.stdout.write;
     try {
       await program.parseAsync(
         ["skills", "import", join(FIXTURES, "rome-like.ttl"), "--out", path("rome.json")],
