@@ -220,6 +220,17 @@ describe("csv: mapping options", () => {
     ]);
   });
 
+  it("reads tab-separated text without quoting, trimming fields", async () => {
+    const input = tempFile("t.tsv", 'user\tcourse\n u1 \t "c1\n');
+    const outcomes = await run(input, mappingWith({ csv: { delimiter: "\t", quote: null, trim: true } }));
+    expect(outcomes[0]).toMatchObject({
+      kind: "converted",
+      statements: [
+        { actor: { account: { name: "u1" } }, object: { id: "https://lms.example.org/courses/%22c1" } },
+      ],
+    });
+  });
+
   it("checks the header against the columns the mapping reads before the first row", async () => {
     const input = tempFile("h.csv", "user,cours\nu1,c1\n");
     await expect(run(input, mappingWith({}))).rejects.toThrow(
