@@ -237,6 +237,35 @@ describe("SKOS in JSON-LD", () => {
   });
 });
 
+describe("SKOS interpretation", () => {
+  it("takes untyped labelled subjects as concepts, but not collections", () => {
+    const { triples } = triplesFromJsonLd({
+      "@context": ["https://w3id.org/xapi/profiles/context", { ex: "https://ex.org/" }],
+      "@graph": [
+        { id: "ex:c1", prefLabel: { fr: "parler français" } },
+        { id: "ex:langues", type: "skos:Collection", prefLabel: { fr: "langues" }, "skos:member": "ex:c1" },
+      ],
+    });
+    const { frameworks } = skosFromTriples(triples, { defaultScheme: "https://ex.org/s" });
+    expect([...frameworks[0]!.concepts.keys()]).toEqual(["https://ex.org/c1"]);
+  });
+
+  it("without a default, concepts of a file with several schemes that name none are reported, not guessed", () => {
+    const { triples } = triplesFromJsonLd({
+      "@graph": [
+        { "@id": "https://ex.org/s1", "@type": "skos:ConceptScheme" },
+        { "@id": "https://ex.org/s2", "@type": "skos:ConceptScheme" },
+        { "@id": "https://ex.org/c", "skos:prefLabel": "x" },
+      ],
+    });
+    const { frameworks, warnings } = skosFromTriples(triples);
+    expect(frameworks.every((f) => f.concepts.size === 0)).toBe(true);
+    expect(warnings).toEqual([
+      "1 concept(s) name no scheme and the file declares 2 schemes: give a default scheme to keep them",
+    ]);
+  });
+});
+
 describe("framework file", () => {
   it("round-trips through its JSON form", () => {
     const { frameworks } = importFrameworkFiles([join(FIXTURES, "esco")]);

@@ -37,6 +37,8 @@ const CONCEPT_CLASSES = new Set([
   `${ESCO}MemberConcept`,
   `${ESCO}KnowledgeSkillCompetence`,
 ]);
+/** Labelled things that are not concepts. */
+const NOT_CONCEPTS = new Set([`${SKOS}Collection`, `${SKOS}OrderedCollection`, `${SKOSXL}Label`]);
 const MAPPING_PREDICATES: Record<string, MatchRelation> = {
   [`${SKOS}exactMatch`]: "exactMatch",
   [`${SKOS}closeMatch`]: "closeMatch",
@@ -100,10 +102,16 @@ export function skosFromTriples(triples: Iterable<Triple>, options: SkosOptions 
       }
     }
   }
-  // Labelled subjects that are neither schemes nor label resources count as concepts: many
-  // hand-written SKOS files type nothing.
+  // Labelled subjects that are neither schemes, collections nor label resources count as concepts:
+  // many hand-written SKOS files type nothing.
   for (const [subject, list] of bySubject) {
     if (schemes.has(subject) || conceptIris.has(subject) || subject.startsWith("_:")) continue;
+    if (
+      list.some(
+        (t) => t.predicate === RDF_TYPE && t.object.kind === "iri" && NOT_CONCEPTS.has(t.object.value),
+      )
+    )
+      continue;
     if (list.some((t) => t.predicate === `${SKOS}prefLabel` || t.predicate === `${SKOSXL}prefLabel`))
       conceptIris.add(subject);
   }
