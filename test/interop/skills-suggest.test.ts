@@ -156,6 +156,11 @@ describe("suggestAlignments", () => {
     ]);
     const both = framework("urn:both", [concept("urn:b:1", { fr: "Java", en: "Python" })]);
     expect(suggestAlignments(fr, both)).toEqual([]);
+    // An untagged label may be in any language: compared with all, without a discount.
+    const untagged = framework("urn:und", [concept("urn:und:1", { und: "Python" })]);
+    expect(suggestAlignments(untagged, both)).toEqual([
+      expect.objectContaining({ target: "urn:b:1", score: 1, relation: "exactMatch" }),
+    ]);
   });
 });
 

@@ -11,7 +11,7 @@
  * languages (only tried when the frameworks share none) less again.
  */
 import { type Alignment, type AlignmentSet, alignmentKey, type MatchRelation } from "./alignments.js";
-import type { Concept, Framework } from "./framework.js";
+import { type Concept, type Framework, NO_LANGUAGE } from "./framework.js";
 import { contentTokens, normalizeLabel, primaryLanguage, trigrams } from "./normalize.js";
 
 export interface SuggestOptions {
@@ -184,14 +184,7 @@ export function suggestAlignments(
   const sourceLanguages = new Set<string>();
   for (const concept of source.concepts.values())
     for (const label of labelsOf(concept)) sourceLanguages.add(primaryLanguage(label.language));
-  const shared = [...sourceLanguages].filter((l) => targetLanguages.has(l));
-  // Languages are compared with themselves; across languages only when the frameworks share none.
-  const pairs: Array<[string, string, number]> =
-    shared.length > 0
-      ? shared.map((l) => [l, l, 1])
-      : [...sourceLanguages].flatMap((s) =>
-          [...targetLanguages].map((t): [string, string, number] => [s, t, CROSS_LANGUAGE_WEIGHT]),
-        );
+  const pairs = languagePairs(sourceLanguages, targetLanguages);
 
   const out: Alignment[] = [];
   for (const concept of source.concepts.values()) {
@@ -266,6 +259,24 @@ export function suggestAlignments(
     }
   }
   return out;
+}
+
+/**
+ * Which source language is compared with which target language: each language with itself; untagged
+ * labels (`und`) with every language, since nothing says they differ; and every language with every
+ * other, at a discount, only when nothing else pairs up.
+ */
+function languagePairs(source: Set<string>, target: Set<string>): Array<[string, string, number]> {
+  const pairs: Array<[string, string, number]> = [];
+  for (const s of source) {
+    for (const t of target) {
+      if (s === t || s === NO_LANGUAGE || t === NO_LANGUAGE) pairs.push([s, t, 1]);
+    }
+  }
+  if (pairs.length > 0) return pairs;
+  return [...source].flatMap((s) =>
+    [...target].map((t): [string, string, number] => [s, t, CROSS_LANGUAGE_WEIGHT]),
+  );
 }
 
 /** The similarity of two labels, as the suggester computes it (for reviewers and tests). */
