@@ -82,8 +82,9 @@ function floorBatches(count: number): FloorRow[][] {
 }
 
 /**
- * The SQLite floor: the rows the LRS would write (statement rows, new index terms, (term, seq) index
- * rows), inserted straight into SQLite with prepared statements in transactions of one batch.
+ * The SQLite floor: the rows the LRS writes (statement rows, new index terms, (id, seq) and
+ * (term, seq) index rows), inserted straight into SQLite with prepared statements, each batch in one
+ * transaction with its index rows, as they come.
  */
 async function rawInsertFloor(count: number): Promise<number> {
   const db = new SqliteDatabase(join(work, "floor.db"));
@@ -95,12 +96,14 @@ async function rawInsertFloor(count: number): Promise<number> {
   );
   const term = raw.prepare("INSERT INTO terms (store_id, kind, value) VALUES (?, ?, ?)");
   const index = raw.prepare("INSERT INTO statement_index (term, seq) VALUES (?, ?) ON CONFLICT DO NOTHING");
+  const ids = raw.prepare("INSERT INTO statement_ids (id_key, seq) VALUES (?, ?)");
   const termIds = new Map<string, number | bigint>();
   const started = performance.now();
   for (const batch of batches) {
     raw.transaction(() => {
       for (const row of batch) {
         const seq = insert.run(...statementValues(row)).lastInsertRowid;
+        ids.run(idKey(row.id), seq);
         for (const key of row.terms) {
           let id = termIds.get(key);
           if (id === undefined) {
@@ -155,6 +158,11 @@ async function rawInsertFloorPostgres(url: string, count: number): Promise<numbe
           row.terms.map((key) => [termIds.get(key) as number, Number(seqs[i]?.seq)]),
         );
         await tx.insertMany("statement_index", ["term", "seq"], index, "ON CONFLICT DO NOTHING");
+        await tx.insertMany(
+          "statement_ids",
+          ["id_key", "seq"],
+          batch.map((row, i) => [idKey(row.id), Number(seqs[i]?.seq)]),
+        );
       });
     }
     return count / ((performance.now() - started) / 1000);

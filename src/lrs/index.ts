@@ -20,6 +20,7 @@ import {
   type StatementsRequest,
 } from "./statements/query.js";
 import { type StoreStatementsRequest, storeStatements } from "./statements/store.js";
+import { IndexTail } from "./statements/tail.js";
 import { TermDictionary } from "./statements/terms.js";
 import type { Principal } from "./tenancy.js";
 import { Tenancy } from "./tenancy.js";
@@ -59,6 +60,7 @@ export class Lrs {
   private readonly preparer: StatementPreparer;
   private readonly knownAgents = new KnownAgents();
   private readonly limits: QueryLimits;
+  private readonly tail: IndexTail;
 
   constructor(
     readonly db: Database,
@@ -71,15 +73,28 @@ export class Lrs {
     this.documents = new DocumentService(db);
     this.activities = new ActivityService(db);
     this.agents = new AgentService(db);
+    this.tail = new IndexTail(db, this.terms);
   }
 
   /** POST/PUT /statements: stores the statements atomically and returns their ids in order. */
   storeStatements(request: StoreStatementsRequest): Promise<string[]> {
-    return storeStatements(this.db, this.writes, this.terms, this.preparer, this.knownAgents, request);
+    return storeStatements(
+      this.db,
+      this.writes,
+      this.terms,
+      this.preparer,
+      this.knownAgents,
+      this.tail,
+      request,
+    );
   }
 
-  /** Stops the statement worker thread; the database is the caller's to close. */
+  /**
+   * Writes the index tail to disk (so the next start need not derive it) and stops the statement
+   * worker thread; the database is the caller's to close.
+   */
   async close(): Promise<void> {
+    await this.tail.close();
     await this.preparer.close();
   }
 
@@ -93,7 +108,7 @@ export class Lrs {
 
   /** GET /statements. `moreBase` is the path `more` links start with (e.g. `/xapi/statements`). */
   fetchStatements(principal: Principal, request: StatementsRequest, moreBase: string) {
-    return fetchStatements(this.db, this.terms, principal, request, moreBase);
+    return fetchStatements(this.db, this.terms, this.tail, principal, request, moreBase);
   }
 
   attachment(principal: Principal, sha2: string) {

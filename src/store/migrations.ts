@@ -213,6 +213,40 @@ CREATE TABLE agents (
 `,
     },
   },
+  {
+    version: 2,
+    name: "statement ids in their own table, written in sorted bulk with the statement index",
+    sql: {
+      sqlite: `
+DROP INDEX statements_id_key;
+CREATE TABLE statement_ids (
+  id_key INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (id_key, seq)
+) WITHOUT ROWID;
+INSERT INTO statement_ids (id_key, seq) SELECT id_key, seq FROM statements;
+CREATE TABLE index_watermark (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL
+);
+INSERT INTO index_watermark (id, seq) VALUES (1, (SELECT COALESCE(MAX(seq), 0) FROM statements));
+`,
+      postgres: `
+DROP INDEX statements_id_key;
+CREATE TABLE statement_ids (
+  id_key BIGINT NOT NULL,
+  seq BIGINT NOT NULL,
+  PRIMARY KEY (id_key, seq)
+);
+INSERT INTO statement_ids (id_key, seq) SELECT id_key, seq FROM statements;
+CREATE TABLE index_watermark (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq BIGINT NOT NULL
+);
+INSERT INTO index_watermark (id, seq) VALUES (1, (SELECT COALESCE(MAX(seq), 0) FROM statements));
+`,
+    },
+  },
 ];
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */

@@ -17,7 +17,8 @@ import { badRequest, LrsError } from "../errors.js";
 import { allows } from "../scopes.js";
 import type { Principal } from "../tenancy.js";
 import type { IndexKind } from "./indexing.js";
-import { byIdKey, idKey, type StatementRow } from "./repository.js";
+import { findByIds, type StatementRow } from "./repository.js";
+import type { IndexTail } from "./tail.js";
 import { TermDictionary } from "./terms.js";
 
 /** The query of GET /statements after its parameters are checked. */
@@ -209,6 +210,7 @@ function moreFetch(token: string): Partial<StatementFetch> {
 export async function fetchStatements(
   db: Database,
   terms: TermDictionary,
+  tail: IndexTail,
   principal: Principal,
   request: StatementsRequest,
   moreBase: string,
@@ -224,10 +226,8 @@ export async function fetchStatements(
     principal.scopes.has("statements/read/mine");
 
   if (request.kind === "single") {
-    const row = await db.one<StatementRow & { credential: string }>(
-      `SELECT seq, id, stored, voided, body, credential FROM statements ${byIdKey[db.dialect]} WHERE id_key = ? AND store_id = ? AND id = ?`,
-      [idKey(request.id), principal.storeId, request.id],
-    );
+    await tail.ready();
+    const [row] = await findByIds(db, tail, principal.storeId, [request.id]);
     if (
       !row ||
       (mine && row.credential !== principal.key) ||
@@ -243,6 +243,8 @@ export async function fetchStatements(
     };
   }
 
+  // Filters read the on-disk index: statements still in the tail are written to it first.
+  await tail.flush();
   const cap =
     request.cap ??
     Number(

@@ -1,4 +1,5 @@
-import type { Dialect, Queryable, SqlValue } from "../../store/index.js";
+import type { Queryable, SqlValue } from "../../store/index.js";
+import type { IndexTail } from "./tail.js";
 
 /** One statement row as stored. */
 export interface StatementRow {
@@ -7,6 +8,7 @@ export interface StatementRow {
   stored: string;
   voided: number;
   body: string;
+  credential: string;
 }
 
 export interface NewStatementRow {
@@ -19,23 +21,21 @@ export interface NewStatementRow {
   refTarget: string | undefined;
 }
 
+const ROW = "s.seq, s.id, s.stored, s.voided, s.body, s.credential";
+
 /** Every SQL statement the Statements resource runs; the same text serves SQLite and PostgreSQL. */
 export const statementSql = {
-  findByIds: (n: number, dialect: Dialect) =>
-    `SELECT seq, id, stored, voided, body FROM statements ${byIdKey[dialect]} WHERE id_key IN (${marks(n)}) AND store_id = ? AND id IN (${marks(n)})`,
-  markVoided: (n: number, dialect: Dialect) =>
-    `UPDATE statements ${byIdKey[dialect]} SET voided = 1 WHERE id_key IN (${marks(n)}) AND store_id = ? AND id IN (${marks(n)})`,
+  findByIds: (n: number) =>
+    `SELECT ${ROW} FROM statement_ids i JOIN statements s ON s.seq = i.seq
+     WHERE i.id_key IN (${marks(n)}) AND s.store_id = ? AND s.id IN (${marks(n)})`,
+  findBySeqs: (n: number) =>
+    `SELECT ${ROW} FROM statements s WHERE s.seq IN (${marks(n)}) AND s.store_id = ?`,
+  markVoided: (n: number) => `UPDATE statements SET voided = 1 WHERE seq IN (${marks(n)})`,
   referrers: (n: number) =>
     `SELECT r.target_id, s.seq, s.body FROM statement_refs r JOIN statements s ON s.seq = r.seq
      WHERE r.store_id = ? AND r.target_id IN (${marks(n)})`,
   copiesOf: (n: number) => `SELECT seq, term FROM statement_copies WHERE seq IN (${marks(n)})`,
 };
-
-/**
- * SQLite without statistics would rather scan the store's rows than probe the id_key index for a
- * list of keys; PostgreSQL's planner needs no hint.
- */
-export const byIdKey: Record<Dialect, string> = { sqlite: "INDEXED BY statements_id_key", postgres: "" };
 
 function marks(n: number): string {
   return Array.from({ length: n }, () => "?").join(", ");
@@ -63,23 +63,31 @@ export function idKey(id: string): number {
   return Number.parseInt(id.slice(0, 8) + id.slice(9, 14), 16);
 }
 
+/** The statements of a store with these ids, from the on-disk index and the index tail. */
 export async function findByIds(
   tx: Queryable,
+  tail: IndexTail,
   storeId: string,
   ids: readonly string[],
 ): Promise<StatementRow[]> {
-  return inChunks(ids, (chunk) =>
-    tx.all<StatementRow>(statementSql.findByIds(chunk.length, tx.dialect), [
-      ...chunk.map(idKey),
-      storeId,
-      ...chunk,
-    ]),
+  // The tail first: a flush between the two reads moves entries from the tail to the index, not back.
+  const recent = tail.seqsOf(storeId, ids);
+  const indexed = await inChunks(ids, (chunk) =>
+    tx.all<StatementRow>(statementSql.findByIds(chunk.length), [...chunk.map(idKey), storeId, ...chunk]),
   );
+  if (recent.length === 0) return indexed;
+  // The tail's sequence numbers are checked against the rows: a stale entry names another statement.
+  const wanted = new Set(ids);
+  const seen = new Set(indexed.map((r) => Number(r.seq)));
+  const rows = await inChunks(recent, (chunk) =>
+    tx.all<StatementRow>(statementSql.findBySeqs(chunk.length), [...chunk, storeId]),
+  );
+  return [...indexed, ...rows.filter((r) => wanted.has(r.id) && !seen.has(Number(r.seq)))];
 }
 
 /**
- * Inserts the statements with their index and reference rows. Sequence numbers come back in insertion
- * order.
+ * Inserts the statement rows and their reference rows (the index rows are the tail's: see tail.ts).
+ * Sequence numbers come back in insertion order.
  */
 export async function insertStatements(
   tx: Queryable,
@@ -116,22 +124,18 @@ export async function insertStatements(
       seqs.push(...res.map((r) => Number(r.seq)).sort((a, b) => a - b));
     }
   }
-  const indexRows: SqlValue[][] = [];
   const refRows: SqlValue[][] = [];
   rows.forEach((row, i) => {
-    const seq = seqs[i] as number;
-    for (const term of row.terms) indexRows.push([term, seq]);
-    if (row.refTarget) refRows.push([storeId, row.refTarget, seq]);
+    if (row.refTarget) refRows.push([storeId, row.refTarget, seqs[i] as number]);
   });
-  await tx.insertMany("statement_index", ["term", "seq"], indexRows, "ON CONFLICT DO NOTHING");
   await tx.insertMany("statement_refs", ["store_id", "target_id", "seq"], refRows, "ON CONFLICT DO NOTHING");
   return seqs;
 }
 
-export async function markVoided(tx: Queryable, storeId: string, ids: readonly string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    await tx.run(statementSql.markVoided(chunk.length, tx.dialect), [...chunk.map(idKey), storeId, ...chunk]);
+export async function markVoided(tx: Queryable, seqs: readonly number[]): Promise<void> {
+  for (let i = 0; i < seqs.length; i += 500) {
+    const chunk = seqs.slice(i, i + 500);
+    await tx.run(statementSql.markVoided(chunk.length), chunk);
   }
 }
 

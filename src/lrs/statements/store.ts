@@ -18,6 +18,7 @@ import { type IndexEntry, indexEntries } from "./indexing.js";
 import { type PreparedStatement, prepareJson, prepareStatements } from "./prepare.js";
 import type { StatementPreparer } from "./preparer.js";
 import { addCopies, copiesOf, findByIds, insertStatements, markVoided, referrersOf } from "./repository.js";
+import type { IndexTail } from "./tail.js";
 import { TermDictionary } from "./terms.js";
 
 export interface StoreStatementsRequest {
@@ -45,6 +46,7 @@ export async function storeStatements(
   terms: TermDictionary,
   preparer: StatementPreparer,
   knownAgents: KnownAgents,
+  tail: IndexTail,
   request: StoreStatementsRequest,
 ): Promise<string[]> {
   const { principal, version } = request;
@@ -62,6 +64,7 @@ export async function storeStatements(
     if (again.ok) batch = again.batch;
   }
   const files = await checkAttachments(batch.parsed, request.parts ?? [], version);
+  await tail.ready();
   return writes.track(async () => {
     let commitTerms = () => {};
     let commitAgents = () => {};
@@ -69,8 +72,8 @@ export async function storeStatements(
       async (tx) => {
         // Stored instants are taken under the store's lock, so that stored order is commit order.
         const completed = batch.statements.map((s) => complete(s, principal));
-        const fresh = await skipKnown(tx, principal.storeId, completed, version);
-        commitTerms = await insert(tx, principal, terms, fresh);
+        const fresh = await skipKnown(tx, tail, principal.storeId, completed, version);
+        commitTerms = await insert(tx, tail, principal, terms, fresh);
         await storeFiles(tx, principal.storeId, files);
         if (allows(principal.scopes, "define"))
           commitAgents = await recordDefinitions(tx, principal.storeId, batch.definitions, knownAgents);
@@ -79,6 +82,7 @@ export async function storeStatements(
     );
     commitTerms();
     commitAgents();
+    tail.written();
     return batch.statements.map((s) => s.id);
   });
 }
@@ -135,12 +139,14 @@ function authorityJson(principal: Principal): string {
  */
 async function skipKnown(
   tx: Queryable,
+  tail: IndexTail,
   storeId: string,
   statements: CompletedStatement[],
   version: XapiVersion,
 ): Promise<CompletedStatement[]> {
   const existing = await findByIds(
     tx,
+    tail,
     storeId,
     statements.map((s) => s.id),
   );
@@ -164,6 +170,7 @@ async function skipKnown(
 
 async function insert(
   tx: Queryable,
+  tail: IndexTail,
   principal: Principal,
   terms: TermDictionary,
   statements: CompletedStatement[],
@@ -186,12 +193,16 @@ async function insert(
     refTarget: s.refTarget,
   }));
   const seqs = await insertStatements(tx, storeId, rows);
+  await tail.write(
+    tx,
+    rows.map((row, i) => ({ storeId, id: row.id, seq: seqs[i] as number, terms: row.terms })),
+  );
   const batch = new Map<string, BatchEntry>();
   statements.forEach((s, i) => {
     batch.set(s.id, { seq: seqs[i] as number, statement: s, terms: rows[i]?.terms ?? [] });
   });
-  await linkStatementRefs(tx, storeId, terms, batch);
-  await voidTargets(tx, storeId, batch);
+  await linkStatementRefs(tx, tail, storeId, terms, batch);
+  await voidTargets(tx, tail, storeId, batch);
   return dictionary.commit;
 }
 
@@ -209,6 +220,7 @@ const isVoiding = (s: Statement) => s.verb.id === VOIDED_VERB && s.object.object
  */
 async function linkStatementRefs(
   tx: Queryable,
+  tail: IndexTail,
   storeId: string,
   terms: TermDictionary,
   batch: Map<string, BatchEntry>,
@@ -245,6 +257,7 @@ async function linkStatementRefs(
       (
         await findByIds(
           tx,
+          tail,
           storeId,
           targets.map((t) => t.target),
         )
@@ -283,7 +296,12 @@ async function linkStatementRefs(
  * A statement is voided when a voiding statement targets it and it is not itself a voiding statement,
  * whichever arrives first. A voiding statement that targets a voiding statement is kept and ignored.
  */
-async function voidTargets(tx: Queryable, storeId: string, batch: Map<string, BatchEntry>): Promise<void> {
+async function voidTargets(
+  tx: Queryable,
+  tail: IndexTail,
+  storeId: string,
+  batch: Map<string, BatchEntry>,
+): Promise<void> {
   const targets = new Set<string>();
   for (const { statement } of batch.values()) {
     if (statement.voiding && statement.refTarget) targets.add(statement.refTarget);
@@ -294,15 +312,15 @@ async function voidTargets(tx: Queryable, storeId: string, batch: Map<string, Ba
     if (isVoiding(JSON.parse(ref.body) as Statement)) targets.add(ref.target_id);
   }
   if (targets.size === 0) return;
-  const toVoid: string[] = [];
+  const toVoid: number[] = [];
   const outside = [...targets].filter((id) => !batch.has(id));
-  const held = await findByIds(tx, storeId, outside);
-  for (const row of held) if (!isVoiding(JSON.parse(row.body) as Statement)) toVoid.push(row.id);
+  const held = await findByIds(tx, tail, storeId, outside);
+  for (const row of held) if (!isVoiding(JSON.parse(row.body) as Statement)) toVoid.push(Number(row.seq));
   for (const id of targets) {
     const inBatch = batch.get(id);
-    if (inBatch && !inBatch.statement.voiding) toVoid.push(id);
+    if (inBatch && !inBatch.statement.voiding) toVoid.push(inBatch.seq);
   }
-  await markVoided(tx, storeId, toVoid);
+  await markVoided(tx, toVoid);
 }
 
 async function storeFiles(
