@@ -47,7 +47,14 @@ describe("ESCO CSV export", () => {
     expect(group.notation).toBe("S4.8");
     expect(esco.concepts.get(TEAM)!.broader).toEqual([`${ESCO}S4.8`]);
     expect(group.narrower).toEqual([TEAM]);
-    expect(warnings).toEqual(["1 broader link(s) point at concepts not in these files (kept as IRIs)"]);
+    expect(warnings).toContain("1 broader link(s) point at concepts not in these files (kept as IRIs)");
+  });
+
+  it("reads only the skills pillar's tables of a folder, and says which it left", () => {
+    expect(
+      esco.concepts.has("http://data.europa.eu/esco/occupation/a1b2c3d4-0000-4000-8000-000000000001"),
+    ).toBe(false);
+    expect(warnings[0]).toMatch(/not part of the skills pillar, not read: occupations_en\.csv/);
   });
 
   it("reads the language from the file name, or refuses to guess", () => {

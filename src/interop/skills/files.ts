@@ -40,16 +40,26 @@ export function detectFormat(path: string): FrameworkSourceFormat {
   return head.startsWith("{") || head.startsWith("[") ? "skos-jsonld" : "turtle";
 }
 
-/** ESCO CSV inputs: the files given, a directory's CSV files expanded. */
-function csvFiles(paths: string[]): string[] {
-  return paths.flatMap((path) =>
-    statSync(path).isDirectory()
-      ? readdirSync(path)
-          .filter((name) => name.toLowerCase().endsWith(".csv"))
-          .sort()
-          .map((name) => join(path, name))
-      : [path],
-  );
+/**
+ * The tables of ESCO's CSV download that make the skills pillar; a folder holds many others
+ * (occupations, ISCO groups, collections, occupation–skill relations) that are not this framework.
+ */
+const ESCO_SKILL_TABLES = /^(skills|skillGroups|broaderRelationsSkillPillar)(_[A-Za-z-]+)?\.csv$/i;
+
+/** ESCO CSV inputs: the files given, and a folder's skills-pillar tables; the rest is reported. */
+function csvFiles(paths: string[], warnings: string[]): string[] {
+  return paths.flatMap((path) => {
+    if (!statSync(path).isDirectory()) return [path];
+    const names = readdirSync(path)
+      .filter((name) => name.toLowerCase().endsWith(".csv"))
+      .sort();
+    const ignored = names.filter((name) => !ESCO_SKILL_TABLES.test(name));
+    if (ignored.length > 0)
+      warnings.push(
+        `${path}: not part of the skills pillar, not read: ${ignored.join(", ")} (name a file to read it)`,
+      );
+    return names.filter((name) => ESCO_SKILL_TABLES.test(name)).map((name) => join(path, name));
+  });
 }
 
 /** Reads framework sources; SKOS files may hold several schemes and mapping relations. */
@@ -60,7 +70,8 @@ export function importFrameworkFiles(
   if (paths.length === 0) throw new Error("no input file");
   const format = options.format ?? detectFormat(paths[0]!);
   if (format === "esco-csv") {
-    const files = csvFiles(paths).map((path) => ({
+    const skipped: string[] = [];
+    const files = csvFiles(paths, skipped).map((path) => ({
       name: basename(path),
       text: readFileSync(path, "utf8"),
       ...(options.language !== undefined && { language: options.language }),
@@ -69,7 +80,7 @@ export function importFrameworkFiles(
       ...(options.scheme !== undefined && { scheme: options.scheme }),
       ...(options.title !== undefined && { title: options.title }),
     });
-    return { format, frameworks: [framework], alignments: [], warnings };
+    return { format, frameworks: [framework], alignments: [], warnings: [...skipped, ...warnings] };
   }
   const triples = [];
   const warnings: string[] = [];

@@ -239,14 +239,16 @@ export function suggestAlignments(
       )
       .slice(0, perConcept);
     for (const [ci, b] of ranked) {
-      const relation: MatchRelation = b.score >= exactScore ? "exactMatch" : "closeMatch";
+      // The relation follows the score as written, so that the file never contradicts itself.
+      const score = Math.round(b.score * 1000) / 1000;
+      const relation: MatchRelation = score >= exactScore ? "exactMatch" : "closeMatch";
       out.push({
         source: concept.iri,
         target: index.concepts[ci]!.iri,
         relation,
         status: "suggested",
         origin: "label-similarity",
-        score: Math.round(b.score * 1000) / 1000,
+        score,
         sourceScheme: source.id,
         targetScheme: index.framework.id,
         evidence: {
