@@ -74,7 +74,11 @@ export function importCommand(
     ...(options.language !== undefined && { language: options.language }),
   });
   if (imported.frameworks.length === 0)
-    throw new SkillsCommandError("no concept scheme and no concept found");
+    throw new SkillsCommandError(
+      imported.warnings.length > 0
+        ? `no framework read: ${imported.warnings.join("; ")} (--scheme <iri>)`
+        : "no concept scheme and no concept found",
+    );
   const chosen =
     (options.scheme ? imported.frameworks.find((f) => f.id === options.scheme) : undefined) ??
     [...imported.frameworks].sort((a, b) => b.concepts.size - a.concepts.size)[0]!;

@@ -84,6 +84,25 @@ describe("learnpool skills: import → suggest → review → translate", () => 
     expect(member.concepts).toBe(1);
   });
 
+  it("asks for the scheme when a file's concepts name none, and uses the one given", () => {
+    writeFileSync(
+      path("loose.jsonld"),
+      JSON.stringify({
+        "@context": { "@vocab": "http://www.w3.org/2004/02/skos/core#" },
+        "@graph": [{ "@id": "https://ex.org/c1", prefLabel: { "@value": "souder", "@language": "fr" } }],
+      }),
+    );
+    expect(() => importCommand([path("loose.jsonld")], { out: path("loose.json") }, () => {})).toThrow(
+      "no framework read: 1 concept(s) and no scheme: give the scheme they belong to (--scheme <iri>)",
+    );
+    const summary = importCommand(
+      [path("loose.jsonld")],
+      { out: path("loose.json"), scheme: "https://ex.org/s" },
+      () => {},
+    );
+    expect(summary).toMatchObject({ framework: "https://ex.org/s", concepts: 1, languages: { fr: 1 } });
+  });
+
   it("suggests into the existing set, keeping the imported decision", () => {
     const out = capture();
     const { suggestions, set } = suggestCommand(

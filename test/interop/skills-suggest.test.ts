@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   type AlignmentSet,
@@ -244,5 +245,21 @@ describe("scale", () => {
       expect(found).toMatchObject({ relation: "exactMatch", score: 0.97 });
     }
     expect(done - started).toBeLessThan(20_000);
+  });
+});
+
+describe("similarity properties", () => {
+  it("normalization is idempotent; similarity lies in [0, 1], is 1 for a label with itself, and is symmetric without weights", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), (a, b) => {
+        expect(normalizeLabel(normalizeLabel(a))).toBe(normalizeLabel(a));
+        const ab = labelSimilarity(a, b, "fr");
+        expect(ab).toBeGreaterThanOrEqual(0);
+        expect(ab).toBeLessThanOrEqual(1);
+        expect(labelSimilarity(b, a, "fr")).toBeCloseTo(ab, 10);
+        if (normalizeLabel(a)) expect(labelSimilarity(a, a, "fr")).toBe(1);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

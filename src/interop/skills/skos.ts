@@ -148,7 +148,9 @@ export function skosFromTriples(triples: Iterable<Triple>, options: SkosOptions 
   }
   if (homeless > 0)
     warnings.push(
-      `${homeless} concept(s) name no scheme and the file declares ${schemeList.length} schemes: give a default scheme to keep them`,
+      schemeList.length === 0
+        ? `${homeless} concept(s) and no scheme: give the scheme they belong to`
+        : `${homeless} concept(s) name no scheme and the file declares ${schemeList.length} schemes: give a default scheme to keep them`,
     );
 
   const alignments: Alignment[] = [];
