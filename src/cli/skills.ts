@@ -47,6 +47,8 @@ export interface ImportCommandOptions {
   scheme?: string;
   title?: string;
   language?: string;
+  /** Comma-separated languages to keep (all by default). */
+  languages?: string;
   /** Where mapping relations found in SKOS files go (an alignment set). */
   alignmentsOut?: string;
 }
@@ -60,18 +62,24 @@ export interface ImportSummary {
   warnings: string[];
 }
 
-export function importCommand(
+export async function importCommand(
   files: string[],
   options: ImportCommandOptions,
   print: Print = stdout,
-): ImportSummary {
+): Promise<ImportSummary> {
   if (options.format && !FRAMEWORK_SOURCE_FORMATS.includes(options.format))
     throw new SkillsCommandError(`--format must be one of ${FRAMEWORK_SOURCE_FORMATS.join(", ")}`);
-  const imported = importFrameworkFiles(files, {
+  const imported = await importFrameworkFiles(files, {
     ...(options.format !== undefined && { format: options.format }),
     ...(options.scheme !== undefined && { scheme: options.scheme }),
     ...(options.title !== undefined && { title: { en: options.title } }),
     ...(options.language !== undefined && { language: options.language }),
+    ...(options.languages !== undefined && {
+      languages: options.languages
+        .split(",")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    }),
   });
   if (imported.frameworks.length === 0)
     throw new SkillsCommandError(
@@ -135,7 +143,7 @@ export interface ImportAlignmentsOptions {
 }
 
 /** Adds the alignments of a CSV or SKOS file to an alignment set (decisions already there stay). */
-export function importAlignmentsCommand(
+export async function importAlignmentsCommand(
   file: string,
   options: ImportAlignmentsOptions,
   print: Print = stdout,
@@ -150,7 +158,7 @@ export function importAlignmentsCommand(
     if (problems.length > 0) throw new SkillsCommandError(`${file}:\n  ${problems.join("\n  ")}`);
     incoming = alignments;
   } else {
-    incoming = importFrameworkFiles([file]).alignments.map((a) => ({
+    incoming = (await importFrameworkFiles([file])).alignments.map((a) => ({
       ...a,
       ...(options.status !== undefined && { status: options.status }),
       ...(options.sourceScheme !== undefined && { sourceScheme: options.sourceScheme }),
@@ -395,12 +403,13 @@ export function registerSkillsCommands(program: Command): Command {
     )
     .option("--title <text>", "the framework's title when the input gives none")
     .option("--language <tag>", "language of ESCO CSV files whose names do not end in _<lang>.csv")
+    .option("--languages <list>", "keep labels of these languages only, comma-separated (default: all)")
     .option(
       "--alignments-out <alignments.json>",
       "write the SKOS mapping relations found to this alignment set",
     )
-    .action((files: string[], o: ImportCommandOptions) => {
-      importCommand(files, o);
+    .action(async (files: string[], o: ImportCommandOptions) => {
+      await importCommand(files, o);
     });
   skills
     .command("import-alignments <file>")
@@ -417,8 +426,8 @@ export function registerSkillsCommands(program: Command): Command {
         "rejected",
       ]),
     )
-    .action((file: string, o: ImportAlignmentsOptions) => {
-      importAlignmentsCommand(file, o);
+    .action(async (file: string, o: ImportAlignmentsOptions) => {
+      await importAlignmentsCommand(file, o);
     });
   skills
     .command("suggest")

@@ -38,18 +38,18 @@ function capture() {
 }
 
 describe("learnpool skills: import → suggest → review → translate", () => {
-  it("imports ESCO's CSV folder and prints concepts and languages", () => {
+  it("imports ESCO's CSV folder and prints concepts and languages", async () => {
     const out = capture();
-    const summary = importCommand([join(FIXTURES, "esco")], { out: path("esco.json") }, out.print);
+    const summary = await importCommand([join(FIXTURES, "esco")], { out: path("esco.json") }, out.print);
     expect(summary).toMatchObject({ framework: ESCO_SCHEME, concepts: 9, languages: { en: 9, fr: 9 } });
     expect(out.lines[0]).toBe(`framework ${ESCO_SCHEME} ("ESCO skills"): 9 concepts → ${path("esco.json")}`);
     expect(out.lines[1]).toBe("languages (concepts with a preferred label): en 9, fr 9");
     expect(readFramework(path("esco.json")).concepts.get(TEAM)!.prefLabel.fr).toBe("gérer une équipe");
   });
 
-  it("imports a provider's JSON-LD framework, with its mapping relations into an alignment set", () => {
+  it("imports a provider's JSON-LD framework, with its mapping relations into an alignment set", async () => {
     const out = capture();
-    const summary = importCommand(
+    const summary = await importCommand(
       [join(FIXTURES, "provider-framework.jsonld")],
       { out: path("acme.json"), alignmentsOut: path("acme-esco.json") },
       out.print,
@@ -71,12 +71,16 @@ describe("learnpool skills: import → suggest → review → translate", () => 
     ]);
   });
 
-  it("picks the largest scheme of a multi-scheme file, names the others, and obeys --scheme", () => {
+  it("picks the largest scheme of a multi-scheme file, names the others, and obeys --scheme", async () => {
     const out = capture();
-    const summary = importCommand([join(FIXTURES, "esco-skills.ttl")], { out: path("ttl.json") }, out.print);
+    const summary = await importCommand(
+      [join(FIXTURES, "esco-skills.ttl")],
+      { out: path("ttl.json") },
+      out.print,
+    );
     expect(summary.framework).toBe(ESCO_SCHEME);
     expect(summary.otherSchemes).toEqual(["http://data.europa.eu/esco/concept-scheme/member-skills (1)"]);
-    const member = importCommand(
+    const member = await importCommand(
       [join(FIXTURES, "esco-skills.ttl")],
       { out: path("member.json"), scheme: "http://data.europa.eu/esco/concept-scheme/member-skills" },
       () => {},
@@ -84,7 +88,7 @@ describe("learnpool skills: import → suggest → review → translate", () => 
     expect(member.concepts).toBe(1);
   });
 
-  it("asks for the scheme when a file's concepts name none, and uses the one given", () => {
+  it("asks for the scheme when a file's concepts name none, and uses the one given", async () => {
     writeFileSync(
       path("loose.jsonld"),
       JSON.stringify({
@@ -92,10 +96,12 @@ describe("learnpool skills: import → suggest → review → translate", () => 
         "@graph": [{ "@id": "https://ex.org/c1", prefLabel: { "@value": "souder", "@language": "fr" } }],
       }),
     );
-    expect(() => importCommand([path("loose.jsonld")], { out: path("loose.json") }, () => {})).toThrow(
+    await expect(
+      importCommand([path("loose.jsonld")], { out: path("loose.json") }, () => {}),
+    ).rejects.toThrow(
       "no framework read: 1 concept(s) and no scheme: give the scheme they belong to (--scheme <iri>)",
     );
-    const summary = importCommand(
+    const summary = await importCommand(
       [path("loose.jsonld")],
       { out: path("loose.json"), scheme: "https://ex.org/s" },
       () => {},
@@ -226,9 +232,9 @@ describe("learnpool skills: import → suggest → review → translate", () => 
     ).toThrow(/--target-framework is .* not the --target/);
   });
 
-  it("adds alignments from a CSV file, keeping decisions already made", () => {
+  it("adds alignments from a CSV file, keeping decisions already made", async () => {
     const out = capture();
-    const merged = importAlignmentsCommand(
+    const merged = await importAlignmentsCommand(
       join(FIXTURES, "acme-to-esco.csv"),
       { out: path("acme-esco.json"), sourceScheme: ACME, targetScheme: ESCO_SCHEME },
       out.print,

@@ -22,7 +22,7 @@ const PROJECTS = `${ESCO}f3a4b5c6-d7e8-4f9a-0b1c-2d3e4f5a6b99`;
 const TLA = "https://w3id.org/xapi/tla/activity-types/competency";
 const ADL = "http://adlnet.gov/expapi/activities/competency";
 
-const esco = importFrameworkFiles([join(FIXTURES, "esco")]).frameworks[0]!;
+const esco = (await importFrameworkFiles([join(FIXTURES, "esco")])).frameworks[0]!;
 
 const alignments: AlignmentSet = {
   format: "learnpool-skills-alignments/1",

@@ -17,8 +17,11 @@ const TEAM = `${ESCO}7a2c1f0e-6d3b-4b43-9b3e-1a5f2d0e8c11`;
 const ACME = "https://competences.acme-formation.fr/referentiel/";
 const SKOS = "http://www.w3.org/2004/02/skos/core#";
 
+const escoImport = await importFrameworkFiles([join(FIXTURES, "esco")]);
+const turtleImport = await importFrameworkFiles([join(FIXTURES, "esco-skills.ttl")]);
+
 describe("ESCO CSV export", () => {
-  const { frameworks, warnings } = importFrameworkFiles([join(FIXTURES, "esco")]);
+  const { frameworks, warnings } = escoImport;
   const esco = frameworks[0]!;
 
   it("merges the language files by conceptUri and keeps every language", () => {
@@ -79,7 +82,7 @@ describe("ESCO CSV export", () => {
 });
 
 describe("SKOS in Turtle", () => {
-  const imported = importFrameworkFiles([join(FIXTURES, "esco-skills.ttl")]);
+  const imported = turtleImport;
   const skills = imported.frameworks.find(
     (f) => f.id === "http://data.europa.eu/esco/concept-scheme/skills",
   )!;
@@ -103,8 +106,8 @@ describe("SKOS in Turtle", () => {
     expect(skills.concepts.get(TEAM)!.broader).toEqual([`${ESCO}S4.8`]);
   });
 
-  it("imports mapping relations between schemes as accepted alignments", () => {
-    const rome = importFrameworkFiles([join(FIXTURES, "rome-like.ttl")]);
+  it("imports mapping relations between schemes as accepted alignments", async () => {
+    const rome = await importFrameworkFiles([join(FIXTURES, "rome-like.ttl")]);
     expect(rome.frameworks).toHaveLength(1);
     expect(rome.frameworks[0]!.concepts.size).toBe(4);
     expect(rome.alignments).toEqual([
@@ -128,9 +131,35 @@ describe("SKOS in Turtle", () => {
   });
 });
 
+describe("language selection", () => {
+  it("keeps only the languages asked for, from Turtle as it streams and from ESCO CSV", async () => {
+    const ttl = await importFrameworkFiles([join(FIXTURES, "esco-skills.ttl")], { languages: ["fr"] });
+    const team = ttl.frameworks.find((f) => f.id.endsWith("/skills"))!.concepts.get(TEAM)!;
+    expect(team.prefLabel).toEqual({ fr: "gérer une équipe" });
+    expect(Object.keys(team.altLabels)).toEqual(["fr"]);
+    // The ESCO description node has its language apart from its literal: kept, then filtered by it.
+    expect(team.definition).toEqual({ fr: "Diriger et superviser le travail d'une équipe." });
+    const csv = await importFrameworkFiles([join(FIXTURES, "esco")], { languages: ["en-GB"] });
+    expect(frameworkLanguages(csv.frameworks[0]!)).toEqual([]);
+    const en = await importFrameworkFiles([join(FIXTURES, "esco")], { languages: ["en"] });
+    expect(frameworkLanguages(en.frameworks[0]!)).toEqual(["en"]);
+  });
+
+  it("reports a Turtle syntax error with the file's name", async () => {
+    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const bad = join(mkdtempSync(join(tmpdir(), "skills-ttl-")), "bad.ttl");
+    writeFileSync(
+      bad,
+      '@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n<a> skos:prefLabel "x"@en ;; .\n<b> <c',
+    );
+    await expect(importFrameworkFiles([bad])).rejects.toThrow(/bad\.ttl: /);
+  });
+});
+
 describe("SKOS in JSON-LD", () => {
-  it("reads the compact form: prefixes, language containers, typed terms, @graph", () => {
-    const { frameworks, alignments, warnings } = importFrameworkFiles([
+  it("reads the compact form: prefixes, language containers, typed terms, @graph", async () => {
+    const { frameworks, alignments, warnings } = await importFrameworkFiles([
       join(FIXTURES, "provider-framework.jsonld"),
     ]);
     expect(warnings).toEqual([]);
@@ -163,8 +192,8 @@ describe("SKOS in JSON-LD", () => {
     ]);
   });
 
-  it("reads the expanded form to the same concepts", () => {
-    const { frameworks } = importFrameworkFiles([join(FIXTURES, "provider-expanded.jsonld")]);
+  it("reads the expanded form to the same concepts", async () => {
+    const { frameworks } = await importFrameworkFiles([join(FIXTURES, "provider-expanded.jsonld")]);
     const team = frameworks[0]!.concepts.get(`${ACME}MGT-01`)!;
     expect(team.prefLabel).toEqual({ fr: "Gérer une équipe", en: "Manage a team" });
     expect(team.altLabels).toEqual({ fr: ["Animer une équipe"] });
@@ -274,8 +303,8 @@ describe("SKOS interpretation", () => {
 });
 
 describe("framework file", () => {
-  it("round-trips through its JSON form", () => {
-    const { frameworks } = importFrameworkFiles([join(FIXTURES, "esco")]);
+  it("round-trips through its JSON form", async () => {
+    const { frameworks } = await importFrameworkFiles([join(FIXTURES, "esco")]);
     const file = JSON.parse(JSON.stringify(frameworkToFile(frameworks[0]!)));
     expect(file.format).toBe("learnpool-skills-framework/1");
     expect(file.languages).toEqual(["en", "fr"]);

@@ -23,9 +23,9 @@ const CUSTOMERS = `${ESCO}5d8f3c2a-9e1b-4f6d-8a7c-3b2e1d0f4a55`;
 const VEHICLES = `${ESCO}9e4a7b1c-2d3f-4e5a-8b6c-7d8e9f0a1b66`;
 const ACME = "https://competences.acme-formation.fr/referentiel/";
 
-const esco = importFrameworkFiles([join(FIXTURES, "esco")]).frameworks[0]!;
-const acme = importFrameworkFiles([join(FIXTURES, "provider-framework.jsonld")]).frameworks[0]!;
-const rome = importFrameworkFiles([join(FIXTURES, "rome-like.ttl")]).frameworks[0]!;
+const esco = (await importFrameworkFiles([join(FIXTURES, "esco")])).frameworks[0]!;
+const acme = (await importFrameworkFiles([join(FIXTURES, "provider-framework.jsonld")])).frameworks[0]!;
+const rome = (await importFrameworkFiles([join(FIXTURES, "rome-like.ttl")])).frameworks[0]!;
 
 function concept(
   iri: string,

@@ -2,9 +2,10 @@
  * The file side of skills interoperability: reading framework sources and alignment files from disk
  * and writing Learnpool's JSON forms. The rules themselves live in the pure modules beside it.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { parse } from "csv-parse/sync";
+import { type Quad, StreamParser } from "n3";
 import {
   type AlignmentSet,
   type AlignmentStatus,
@@ -12,10 +13,16 @@ import {
   alignmentsFromCsvRows,
 } from "./alignments.js";
 import { frameworkFromEscoCsv } from "./esco-csv.js";
-import { type Framework, frameworkFromFile, frameworkToFile, type LangMap } from "./framework.js";
+import {
+  type Framework,
+  frameworkFromFile,
+  frameworkToFile,
+  keepLanguages,
+  type LangMap,
+} from "./framework.js";
 import { triplesFromJsonLd } from "./jsonld.js";
-import { type SkosImport, skosFromTriples } from "./skos.js";
-import { triplesFromTurtle } from "./turtle.js";
+import { type SkosImport, skosFromTriples, skosTripleFilter, type Triple } from "./skos.js";
+import { TurtleError, tripleOfQuad } from "./turtle.js";
 
 export const FRAMEWORK_SOURCE_FORMATS = ["skos-jsonld", "turtle", "esco-csv"] as const;
 export type FrameworkSourceFormat = (typeof FRAMEWORK_SOURCE_FORMATS)[number];
@@ -27,6 +34,8 @@ export interface ImportOptions {
   title?: LangMap;
   /** Language of ESCO CSV files whose names carry none. */
   language?: string;
+  /** Keep labels of these languages only (ESCO carries 28): a smaller file, a faster import. */
+  languages?: string[];
 }
 
 /** What the extension or the first bytes say; a directory is ESCO's CSV export. */
@@ -63,12 +72,13 @@ function csvFiles(paths: string[], warnings: string[]): string[] {
 }
 
 /** Reads framework sources; SKOS files may hold several schemes and mapping relations. */
-export function importFrameworkFiles(
+export async function importFrameworkFiles(
   paths: string[],
   options: ImportOptions = {},
-): SkosImport & { format: FrameworkSourceFormat } {
+): Promise<SkosImport & { format: FrameworkSourceFormat }> {
   if (paths.length === 0) throw new Error("no input file");
   const format = options.format ?? detectFormat(paths[0]!);
+  const languages = options.languages?.length ? options.languages : undefined;
   if (format === "esco-csv") {
     const skipped: string[] = [];
     const files = csvFiles(paths, skipped).map((path) => ({
@@ -80,20 +90,22 @@ export function importFrameworkFiles(
       ...(options.scheme !== undefined && { scheme: options.scheme }),
       ...(options.title !== undefined && { title: options.title }),
     });
-    return { format, frameworks: [framework], alignments: [], warnings: [...skipped, ...warnings] };
+    return {
+      format,
+      frameworks: [languages ? keepLanguages(framework, languages) : framework],
+      alignments: [],
+      warnings: [...skipped, ...warnings],
+    };
   }
-  const triples = [];
+  const keep = skosTripleFilter(languages);
+  const triples: Triple[] = [];
   const warnings: string[] = [];
   for (const path of paths) {
-    const text = readFileSync(path, "utf8");
     if (format === "turtle") {
-      const ext = extname(path).toLowerCase();
-      const n3Format =
-        ext === ".nt" ? "N-Triples" : ext === ".nq" ? "N-Quads" : ext === ".trig" ? "TriG" : undefined;
-      triples.push(...triplesFromTurtle(text, n3Format ? { format: n3Format } : {}));
+      for await (const triple of turtleTriples(path)) if (keep(triple)) triples.push(triple);
     } else {
-      const result = triplesFromJsonLd(JSON.parse(text));
-      triples.push(...result.triples);
+      const result = triplesFromJsonLd(JSON.parse(readFileSync(path, "utf8")));
+      for (const triple of result.triples) if (keep(triple)) triples.push(triple);
       warnings.push(...result.warnings.map((w) => `${basename(path)}: ${w}`));
     }
   }
@@ -101,10 +113,34 @@ export function importFrameworkFiles(
     triples,
     options.scheme !== undefined ? { defaultScheme: options.scheme } : {},
   );
+  // Labels whose language sits apart from their literal (ESCO's description nodes) are filtered here.
+  if (languages) imported.frameworks = imported.frameworks.map((f) => keepLanguages(f, languages));
   if (options.title)
     for (const framework of imported.frameworks)
       if (Object.keys(framework.title).length === 0) framework.title = options.title;
   return { format, ...imported, warnings: [...warnings, ...imported.warnings] };
+}
+
+/**
+ * Streams a Turtle (or N-Triples, TriG, N-Quads) file: ESCO's full RDF dump is gigabytes, more than a
+ * string can hold; streamed and filtered, only the SKOS triples stay in memory.
+ */
+async function* turtleTriples(path: string): AsyncGenerator<Triple> {
+  const ext = extname(path).toLowerCase();
+  const format =
+    ext === ".nt" ? "N-Triples" : ext === ".nq" ? "N-Quads" : ext === ".trig" ? "TriG" : undefined;
+  const parser = new StreamParser(format ? { format } : {});
+  const input = createReadStream(path, { encoding: "utf8" });
+  input.on("error", (error) => parser.destroy(error));
+  input.pipe(parser);
+  try {
+    for await (const quad of parser as AsyncIterable<Quad>) {
+      const triple = tripleOfQuad(quad);
+      if (triple) yield triple;
+    }
+  } catch (error) {
+    throw new TurtleError(`${basename(path)}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 export function readFramework(path: string): Framework {

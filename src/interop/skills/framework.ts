@@ -131,3 +131,22 @@ export function displayLabel(concept: Concept, lang?: string): string {
   if (lang && labels[lang]) return labels[lang];
   return labels.en ?? Object.values(labels)[0] ?? concept.iri;
 }
+
+/** The framework with labels and definitions of the given languages only (untagged ones kept). */
+export function keepLanguages(framework: Framework, languages: string[]): Framework {
+  const wanted = new Set(languages.map((l) => l.toLowerCase()));
+  const keep = (tag: string) =>
+    tag === NO_LANGUAGE || wanted.has(tag.toLowerCase()) || wanted.has(tag.split("-")[0]!.toLowerCase());
+  const filter = <T>(map: Record<string, T>): Record<string, T> =>
+    Object.fromEntries(Object.entries(map).filter(([tag]) => keep(tag)));
+  const concepts = new Map<string, Concept>();
+  for (const [iri, concept] of framework.concepts)
+    concepts.set(iri, {
+      ...concept,
+      prefLabel: filter(concept.prefLabel),
+      altLabels: filter(concept.altLabels),
+      hiddenLabels: filter(concept.hiddenLabels),
+      definition: filter(concept.definition),
+    });
+  return { ...framework, title: filter(framework.title), concepts };
+}

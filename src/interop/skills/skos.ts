@@ -47,6 +47,53 @@ const MAPPING_PREDICATES: Record<string, MatchRelation> = {
   [`${SKOS}relatedMatch`]: "relatedMatch",
 };
 
+/** Predicates whose triples the SKOS reading uses: a large dump can drop every other triple as it streams. */
+export const SKOS_READ_PREDICATES = new Set([
+  RDF_TYPE,
+  RDF_VALUE,
+  ...[
+    "prefLabel",
+    "altLabel",
+    "hiddenLabel",
+    "definition",
+    "notation",
+    "inScheme",
+    "topConceptOf",
+    "hasTopConcept",
+    "broader",
+    "narrower",
+    "broaderTransitive",
+    "narrowerTransitive",
+    "exactMatch",
+    "closeMatch",
+    "broadMatch",
+    "narrowMatch",
+    "relatedMatch",
+  ].map((p) => `${SKOS}${p}`),
+  ...["prefLabel", "altLabel", "hiddenLabel", "literalForm"].map((p) => `${SKOSXL}${p}`),
+  `${ESCO}nodeLiteral`,
+  `${ESCO}language`,
+  `${DCT}title`,
+  `${DCT}description`,
+  `${DC}title`,
+  `${RDFS}label`,
+]);
+
+/**
+ * Whether a triple matters to the SKOS reading, keeping literals of the given languages only (all when
+ * none are given; untagged literals always).
+ */
+export function skosTripleFilter(languages?: string[]): (triple: Triple) => boolean {
+  const wanted =
+    languages && languages.length > 0 ? new Set(languages.map((l) => l.toLowerCase())) : undefined;
+  return (triple) => {
+    if (!SKOS_READ_PREDICATES.has(triple.predicate)) return false;
+    if (!wanted || triple.object.kind !== "literal" || triple.object.language === undefined) return true;
+    const tag = triple.object.language.toLowerCase();
+    return wanted.has(tag) || wanted.has(tag.split("-")[0]!);
+  };
+}
+
 export interface SkosImport {
   frameworks: Framework[];
   /** Mapping relations found between concepts, as accepted imported alignments. */

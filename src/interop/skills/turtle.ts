@@ -22,23 +22,29 @@ export function triplesFromTurtle(text: string, options: { base?: string; format
   }
   const triples: Triple[] = [];
   for (const quad of quads) {
-    const subject = quad.subject.termType === "BlankNode" ? `_:${quad.subject.value}` : quad.subject.value;
-    const object = quad.object;
-    if (object.termType === "Literal") {
-      triples.push({
-        subject,
-        predicate: quad.predicate.value,
-        object: object.language
-          ? { kind: "literal", value: object.value, language: object.language }
-          : { kind: "literal", value: object.value },
-      });
-    } else if (object.termType === "NamedNode" || object.termType === "BlankNode") {
-      triples.push({
-        subject,
-        predicate: quad.predicate.value,
-        object: { kind: "iri", value: object.termType === "BlankNode" ? `_:${object.value}` : object.value },
-      });
-    }
+    const triple = tripleOfQuad(quad);
+    if (triple) triples.push(triple);
   }
   return triples;
+}
+
+/** An n3 quad as a triple (its graph dropped); undefined for what SKOS cannot use (quoted triples). */
+export function tripleOfQuad(quad: Quad): Triple | undefined {
+  const subject = quad.subject.termType === "BlankNode" ? `_:${quad.subject.value}` : quad.subject.value;
+  const object = quad.object;
+  if (object.termType === "Literal")
+    return {
+      subject,
+      predicate: quad.predicate.value,
+      object: object.language
+        ? { kind: "literal", value: object.value, language: object.language }
+        : { kind: "literal", value: object.value },
+    };
+  if (object.termType === "NamedNode" || object.termType === "BlankNode")
+    return {
+      subject,
+      predicate: quad.predicate.value,
+      object: { kind: "iri", value: object.termType === "BlankNode" ? `_:${object.value}` : object.value },
+    };
+  return undefined;
 }
