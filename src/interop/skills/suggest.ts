@@ -8,7 +8,8 @@
  * tokens weigh by their rarity in the target (IDF), so that sharing "équipe" counts for more than
  * sharing "gérer". Identical normalized labels score 1. Matching through a synonym (altLabel) or a
  * hidden label scores a little less than through the preferred labels, and labels of two different
- * languages (only tried when the frameworks share none) less again.
+ * languages (only tried when no language pairs up, untagged labels pairing with any) less again.
+ * Candidates come from the trigram postings: target labels whose trigram Dice reaches minScore − 0.3.
  */
 import { type Alignment, type AlignmentSet, alignmentKey, type MatchRelation } from "./alignments.js";
 import { type Concept, type Framework, NO_LANGUAGE } from "./framework.js";
