@@ -186,10 +186,10 @@ async function freePort(): Promise<number> {
 
 async function startServer(db: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
+  // The command as users run it (its shebang sets Node's heap ceiling).
   const child = spawn(
-    process.execPath,
+    join(root, "bin/learnpool.js"),
     [
-      join(root, "bin/learnpool.js"),
       "serve",
       "--db",
       db,

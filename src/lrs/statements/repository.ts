@@ -23,11 +23,14 @@ export interface NewStatementRow {
 
 const ROW = "s.seq, s.id, s.stored, s.voided, s.body, s.credential";
 
+// CROSS JOIN makes SQLite, which keeps no statistics, drive the lookup from the id index rather than
+// scan the store's rows; for PostgreSQL it is an inner join like any other.
+
 /** Every SQL statement the Statements resource runs; the same text serves SQLite and PostgreSQL. */
 export const statementSql = {
   findByIds: (n: number) =>
-    `SELECT ${ROW} FROM statement_ids i JOIN statements s ON s.seq = i.seq
-     WHERE i.id_key IN (${marks(n)}) AND s.store_id = ? AND s.id IN (${marks(n)})`,
+    `SELECT ${ROW} FROM statement_ids i CROSS JOIN statements s
+     WHERE s.seq = i.seq AND i.id_key IN (${marks(n)}) AND s.store_id = ? AND s.id IN (${marks(n)})`,
   findBySeqs: (n: number) =>
     `SELECT ${ROW} FROM statements s WHERE s.seq IN (${marks(n)}) AND s.store_id = ?`,
   markVoided: (n: number) => `UPDATE statements SET voided = 1 WHERE seq IN (${marks(n)})`,
