@@ -5,6 +5,7 @@
  * stable anonymous ids are derived; the fixtures' producer used one id for everyone.
  */
 import { createHmac } from "node:crypto";
+import type { Actor, Course } from "./statement.js";
 
 export interface EdxConfig {
   /** The LMS root URL (ERB's LMS_ROOT_URL), also the actor account's homePage; no trailing slash. */
@@ -38,6 +39,10 @@ export interface ResolvedConfig {
   /** The learner's anonymous id, or undefined when no source of ids covers them. */
   anonymousId(usernameOrId: string | undefined): string | undefined;
   trackingLog: boolean;
+  /** Learners met so far, by anonymous id: their JSON and statement-id prefixes, built once. */
+  actors: Map<string, Actor>;
+  /** Courses met so far, by course id: IRI and display name, built once. */
+  courses: Map<string, Course>;
 }
 
 function invalid(message: string): never {
@@ -94,6 +99,8 @@ export function resolveConfig(raw: unknown): ResolvedConfig {
     platformUrl: platformUrl.replace(/\/+$/, ""),
     transformerVersion,
     trackingLog: config.trackingLog === true,
+    actors: new Map(),
+    courses: new Map(),
     courseName: (courseId) => courseNames.get(courseId) ?? defaultCourseName,
     anonymousId(usernameOrId) {
       if (usernameOrId !== undefined) {

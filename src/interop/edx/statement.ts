@@ -5,19 +5,21 @@
  * computes from the verb, the actor and the event's timestamp so that re-processing an event yields the
  * same statement id.
  */
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import { ConversionError, type XapiStatement } from "../converter.js";
 import type { ResolvedConfig } from "./config.js";
 import { type EdxEvent, firstOf, getData } from "./event.js";
 import { isoTimestamp, pyJsonString, pyStr } from "./python.js";
-import { type Sha1Prefix, sha1Prefix, sha1Resume } from "./sha1.js";
 import { ActivityType, Extension, Verb, type VerbName } from "./vocabulary.js";
 
 export type Json = Record<string, unknown>;
 
 /** A verb with what its statement ids hash: the UUIDv5 namespace made from tincan's JSON of the verb. */
 export interface VerbEntry {
-  verb: { id: string; display: { en: string } };
+  /** Position among the verbs, for the per-actor id prefixes. */
+  index: number;
+  id: string;
+  display: string;
   json: string;
   namespace: Buffer;
 }
@@ -25,47 +27,65 @@ export interface VerbEntry {
 // ERB's fixed base namespace (the RFC 4122 DNS namespace); see helpers.get_uuid5.
 const BASE_NAMESPACE = Buffer.from("6ba7b8109dad11d180b400c04fd430c8", "hex");
 
+/** SHA-1 in hex of some bytes: node:crypto's one-shot `hash` where Node has it (20.12+), else a Hash. */
+const sha1Hex: (data: Uint8Array) => string =
+  typeof crypto.hash === "function"
+    ? (data) => crypto.hash("sha1", data, "hex")
+    : (data) => crypto.createHash("sha1").update(data).digest("hex");
+
+// The third hex digit of a UUID's fourth group carries the RFC 4122 variant: 8, 9, a or b.
+const VARIANT: string[] = [];
+for (let code = 0; code < 128; code++)
+  VARIANT.push("89ab"[Number.parseInt(String.fromCharCode(code), 16) & 3]!);
+
+/** A UUIDv5 from the hex SHA-1 of namespace + name: version 5 and the RFC 4122 variant set. */
+function uuidFromSha1Hex(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${VARIANT[hex.charCodeAt(16)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 function uuid5Bytes(namespace: Buffer, name: string): Buffer {
-  const hash = createHash("sha1").update(namespace).update(name, "utf8").digest();
+  const hash = crypto.createHash("sha1").update(namespace).update(name, "utf8").digest();
   hash[6] = (hash[6]! & 0x0f) | 0x50;
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   return hash.subarray(0, 16);
 }
 
-function formatUuid(bytes: Buffer): string {
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
 /** ERB's `get_uuid5(namespace_key, name)`. */
 export function erbUuid5(namespaceKey: string, name: string): string {
-  return formatUuid(uuid5Bytes(uuid5Bytes(BASE_NAMESPACE, namespaceKey), name));
+  return uuidFromSha1Hex(
+    sha1Hex(Buffer.concat([uuid5Bytes(BASE_NAMESPACE, namespaceKey), Buffer.from(name, "utf8")])),
+  );
 }
 
 /**
- * SHA-1 states already fed a verb's namespace and an actor's JSON: most of what each id hashes repeats
- * from event to event, so a statement id only hashes its timestamp from the saved state.
+ * The bytes every statement id of one verb and one actor starts with (the verb's namespace, the actor's
+ * JSON and "-"), with room after them for the event's timestamp: an id hashes one buffer, written once.
  */
-const prefixHashes = new Map<string, Sha1Prefix>();
-const HEX = "0123456789abcdef";
+class IdPrefix {
+  private readonly buffer: Buffer;
+  private readonly length: number;
+  /** Views of the buffer by the length hashed (timestamps mostly have one length). */
+  private readonly views: Buffer[] = [];
 
-function statementId(entry: VerbEntry, actorJson: string, timestamp: string): string {
-  const key = entry.json + actorJson;
-  let prefix = prefixHashes.get(key);
-  if (prefix === undefined) {
-    if (prefixHashes.size >= 10_000) prefixHashes.clear();
-    prefix = sha1Prefix(Buffer.concat([entry.namespace, Buffer.from(`${actorJson}-`, "utf8")]));
-    prefixHashes.set(key, prefix);
+  constructor(namespace: Buffer, actorJson: string) {
+    const actor = Buffer.from(`${actorJson}-`, "utf8");
+    this.length = namespace.length + actor.length;
+    this.buffer = Buffer.allocUnsafe(this.length + 192);
+    namespace.copy(this.buffer, 0);
+    actor.copy(this.buffer, namespace.length);
   }
-  const hash = sha1Resume(prefix, Buffer.from(timestamp, "utf8"));
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  let id = "";
-  for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) id += "-";
-    id += HEX[hash[i]! >> 4]! + HEX[hash[i]! & 15]!;
+
+  id(timestamp: string): string {
+    let view: Buffer;
+    if (timestamp.length <= 64) {
+      // At most 3 UTF-8 bytes per UTF-16 unit: 192 bytes of room hold any 64 units.
+      const end = this.length + this.buffer.write(timestamp, this.length, "utf8");
+      view = this.views[end] ??= this.buffer.subarray(0, end);
+    } else {
+      view = Buffer.concat([this.buffer.subarray(0, this.length), Buffer.from(timestamp, "utf8")]);
+    }
+    return uuidFromSha1Hex(sha1Hex(view));
   }
-  return id;
 }
 
 const verbEntries = new Map<VerbName, VerbEntry>();
@@ -73,7 +93,9 @@ for (const display of Object.keys(Verb) as VerbName[]) {
   const id = Verb[display];
   const json = `{"id": ${pyJsonString(id)}, "display": {"en": ${pyJsonString(display)}}}`;
   verbEntries.set(display, {
-    verb: { id, display: { en: display } },
+    index: verbEntries.size,
+    id,
+    display,
     json,
     namespace: uuid5Bytes(BASE_NAMESPACE, json),
   });
@@ -81,6 +103,28 @@ for (const display of Object.keys(Verb) as VerbName[]) {
 
 export function verbEntry(name: VerbName): VerbEntry {
   return verbEntries.get(name)!;
+}
+
+/** A learner as statements show them, with their id prefixes; kept per configuration by anonymous id. */
+export class Actor {
+  readonly json: string;
+  private readonly prefixes: (IdPrefix | undefined)[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly homePage: string,
+  ) {
+    this.json = `{"objectType": "Agent", "account": {"name": ${pyJsonString(name)}, "homePage": ${pyJsonString(homePage)}}}`;
+  }
+
+  statementId(entry: VerbEntry, timestamp: string): string {
+    let prefix = this.prefixes[entry.index];
+    if (prefix === undefined) {
+      prefix = new IdPrefix(entry.namespace, this.json);
+      this.prefixes[entry.index] = prefix;
+    }
+    return prefix.id(timestamp);
+  }
 }
 
 /** tincan's serialization of an Extensions map: entries whose value is None are left out. */
@@ -133,13 +177,20 @@ export interface StatementParts {
   idSuffix?: string;
 }
 
+/** A course as ERB's parent context activity shows it; kept per configuration by course id. */
+export interface Course {
+  iri: string;
+  name: string;
+}
+
 /** The per-event values every statement of an event shares, computed once. */
 export class EventScope {
-  readonly actorName: string;
-  readonly actorJson: string;
-  readonly rawTimestamp: unknown;
+  readonly actor: Actor;
+  /** The timestamp as the statement id hashes it: Python's str() of the raw value, "None" when absent. */
+  private readonly idTimestamp: string;
   readonly timestamp: string | undefined;
   readonly sessionId: unknown;
+  private course: Course | null | undefined;
 
   constructor(
     readonly event: EdxEvent,
@@ -150,7 +201,12 @@ export class EventScope {
     const fallback = learner === undefined ? firstOf(event, "data.username", "data.user_id") : learner;
     const usernameOrId =
       fallback === undefined ? firstOf(event, "context.username", "context.user_id") : fallback;
-    const key = usernameOrId === undefined || usernameOrId === 0 ? undefined : pyStr(usernameOrId);
+    const key =
+      usernameOrId === undefined || usernameOrId === 0
+        ? undefined
+        : typeof usernameOrId === "string"
+          ? usernameOrId
+          : pyStr(usernameOrId);
     const anonymous = config.anonymousId(key);
     if (anonymous === undefined) {
       throw new ConversionError(
@@ -160,14 +216,30 @@ export class EventScope {
         "context.username",
       );
     }
-    this.actorName = anonymous;
-    this.actorJson = `{"objectType": "Agent", "account": {"name": ${pyJsonString(anonymous)}, "homePage": ${pyJsonString(config.platformUrl)}}}`;
-    this.rawTimestamp = firstOf(event, "timestamp", "time");
-    this.timestamp =
-      this.rawTimestamp === undefined
-        ? undefined
-        : isoTimestamp(this.rawTimestamp, getData(event, "timestamp") === undefined ? "time" : "timestamp");
+    let actor = config.actors.get(anonymous);
+    if (actor === undefined) {
+      // Learners are few next to events; the bound only keeps a pathological log from growing it forever.
+      if (config.actors.size >= 10_000) config.actors.clear();
+      actor = new Actor(anonymous, config.platformUrl);
+      config.actors.set(anonymous, actor);
+    }
+    this.actor = actor;
+    // firstOf(event, "timestamp", "time"), with the key read kept for the error's path.
+    const stamp = getData(event, "timestamp");
+    const raw = stamp !== undefined && stamp !== 0 && stamp !== false ? stamp : getData(event, "time");
+    if (raw === undefined) {
+      this.idTimestamp = "None";
+      this.timestamp = undefined;
+    } else {
+      this.idTimestamp = typeof raw === "string" ? raw : pyStr(raw);
+      this.timestamp = isoTimestamp(raw, stamp === undefined ? "time" : "timestamp");
+    }
     this.sessionId = firstOf(event, "session", "context.session", "data.session");
+  }
+
+  /** The learner's anonymous id, the actor account's name. */
+  get actorName(): string {
+    return this.actor.name;
   }
 
   /** ERB's `get_object_iri`: `{LMS root}/{type}/{id}`. */
@@ -175,18 +247,22 @@ export class EventScope {
     if (objectId === undefined || objectId === null || objectId === "") {
       throw new ConversionError("required value is missing or empty", path);
     }
-    return `${this.config.platformUrl}/${objectType}/${pyStr(objectId)}`;
+    return `${this.config.platformUrl}/${objectType}/${typeof objectId === "string" ? objectId : pyStr(objectId)}`;
   }
 
   /** The course as ERB's parent context activity, or undefined for an event outside a course. */
   courseParent(): Json | undefined {
-    const courseId = getData(this.event, "context.course_id");
-    if (courseId === undefined) return undefined;
-    const id = pyStr(courseId);
+    let course = this.course;
+    if (course === undefined) {
+      const courseId = getData(this.event, "context.course_id");
+      course = courseId === undefined ? null : courseOf(this.config, courseId);
+      this.course = course;
+    }
+    if (course === null) return undefined;
     return {
       objectType: "Activity",
-      id: `${this.config.platformUrl}/course/${id}`,
-      definition: { type: ActivityType.course, name: { "en-US": this.config.courseName(id) } },
+      id: course.iri,
+      definition: { type: ActivityType.course, name: { "en-US": course.name } },
     };
   }
 
@@ -199,11 +275,10 @@ export class EventScope {
 
   statement(parts: StatementParts): XapiStatement {
     const entry = verbEntry(parts.verb);
-    const timestamp = this.rawTimestamp === undefined ? "None" : pyStr(this.rawTimestamp);
     const id =
       parts.idSuffix === undefined
-        ? statementId(entry, this.actorJson, timestamp)
-        : erbUuid5(`${entry.json}-${parts.idSuffix}`, `${this.actorJson}-${timestamp}`);
+        ? this.actor.statementId(entry, this.idTimestamp)
+        : erbUuid5(`${entry.json}-${parts.idSuffix}`, `${this.actor.json}-${this.idTimestamp}`);
     const context: Json = {};
     let activities = parts.contextActivities;
     if (activities === undefined) {
@@ -217,8 +292,8 @@ export class EventScope {
     }
     const statement: XapiStatement = {
       id,
-      actor: { objectType: "Agent", account: { homePage: this.config.platformUrl, name: this.actorName } },
-      verb: { id: entry.verb.id, display: { en: entry.verb.display.en } },
+      actor: { objectType: "Agent", account: { homePage: this.config.platformUrl, name: this.actor.name } },
+      verb: { id: entry.id, display: { en: entry.display } },
       object: parts.object,
       context,
     };
@@ -227,4 +302,19 @@ export class EventScope {
     statement.version = "1.0.3";
     return statement;
   }
+}
+
+/** The course's IRI and display name, built once per course id and configuration. */
+function courseOf(config: ResolvedConfig, courseId: unknown): Course {
+  if (typeof courseId !== "string") {
+    const id = pyStr(courseId);
+    return { iri: `${config.platformUrl}/course/${id}`, name: config.courseName(id) };
+  }
+  let course = config.courses.get(courseId);
+  if (course === undefined) {
+    if (config.courses.size >= 10_000) config.courses.clear();
+    course = { iri: `${config.platformUrl}/course/${courseId}`, name: config.courseName(courseId) };
+    config.courses.set(courseId, course);
+  }
+  return course;
 }
