@@ -5,8 +5,11 @@
  * - query latency (agent + verb + since, limit 100) on the store just filled, against the round trip of
  *   the About resource (HTTP without the database);
  * - the server's peak RSS while ingesting.
+ * - Open edX conversion throughput beside JSON.parse + JSON.stringify of the same lines, and the peak
+ *   RSS of the convert pipeline over a large gzipped log (bench/interop.ts).
  * Options: --statements N (default 1,000,000), --queries N (default 400), --db postgres://… (default a
- * SQLite file in a temporary folder).
+ * SQLite file in a temporary folder), --only lrs|interop, --interop-events N (300,000),
+ * --interop-megabytes N (1,024: the uncompressed size of the generated log).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -18,6 +21,7 @@ import pg from "pg";
 import { indexEntries } from "../src/lrs/statements/indexing.js";
 import { idKey } from "../src/lrs/statements/repository.js";
 import { migrate, PostgresDatabase, SqliteDatabase } from "../src/store/index.js";
+import { benchInterop } from "./interop.js";
 import { benchStatements } from "./statements.js";
 
 const { values } = parseArgs({
@@ -27,6 +31,9 @@ const { values } = parseArgs({
     db: { type: "string" },
     batch: { type: "string", default: "500" },
     concurrency: { type: "string", default: "3" },
+    only: { type: "string" },
+    "interop-events": { type: "string", default: "300000" },
+    "interop-megabytes": { type: "string", default: "1024" },
   },
 });
 const total = Number(values.statements);
@@ -305,6 +312,19 @@ async function timeRequests(count: number, url: () => string): Promise<number[]>
 
 async function main(): Promise<void> {
   line(`Learnpool benchmarks — ${new Date().toISOString()} — node ${process.version}`);
+  if (values.only !== "interop") await lrsBenchmarks();
+  if (values.only !== "lrs") {
+    line("\n[interop] Open edX conversion, and the convert pipeline's memory over a large gzipped log");
+    const result = await benchInterop({
+      events: Number(values["interop-events"]),
+      megabytes: Number(values["interop-megabytes"]),
+      log: (text) => line(`  ${text.replace(/^interop: /, "")}`),
+    });
+    line(`\n${JSON.stringify({ interop: result })}`);
+  }
+}
+
+async function lrsBenchmarks(): Promise<void> {
   const db = values.db ?? join(work, "lrs.db");
   const backend = db.startsWith("postgres") ? "PostgreSQL" : "SQLite";
   const results: Record<string, unknown> = { statements: total, backend };

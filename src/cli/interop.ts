@@ -194,6 +194,15 @@ function formatsCommand(): Command {
     });
 }
 
+function vocabularyCommand(): Command {
+  return new Command("vocabulary")
+    .description("print, as markdown tables, the verbs, activity types and extensions the converters emit")
+    .action(async () => {
+      const { vocabularyMarkdown } = await interop();
+      process.stdout.write(vocabularyMarkdown());
+    });
+}
+
 function profileCommand(): Command {
   const profile = new Command("profile").description("xAPI Profiles");
   profile
@@ -235,5 +244,5 @@ function profileCommand(): Command {
 
 /** The interop commands, for `program()` to add. */
 export function interopCommands(): Command[] {
-  return [convertCommand(), ingestCommand(), formatsCommand(), profileCommand()];
+  return [convertCommand(), ingestCommand(), formatsCommand(), vocabularyCommand(), profileCommand()];
 }

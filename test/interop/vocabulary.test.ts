@@ -147,3 +147,10 @@ describe("the vocabulary registry", () => {
     expect(isRegistered("verb", "http://example.org/never-emitted")).toBe(false);
   });
 });
+
+describe("docs/vocabulary.md", () => {
+  it("is the registry's output (regenerate it with the command its header names)", () => {
+    const doc = readFileSync(join(here, "../../docs/vocabulary.md"), "utf8");
+    expect(doc.slice(doc.indexOf("#### "))).toBe(vocabularyMarkdown());
+  });
+});
