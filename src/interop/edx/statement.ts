@@ -22,6 +22,8 @@ export interface VerbEntry {
   display: string;
   json: string;
   namespace: Buffer;
+  /** The namespaces of a multi-question problem's children (the verb's JSON, "-" and the question id). */
+  children: Map<string, Buffer>;
 }
 
 // ERB's fixed base namespace (the RFC 4122 DNS namespace); see helpers.get_uuid5.
@@ -50,11 +52,23 @@ function uuid5Bytes(namespace: Buffer, name: string): Buffer {
   return hash.subarray(0, 16);
 }
 
+/** A buffer for hashing a namespace and a name without allocating one per id. */
+const scratch = Buffer.allocUnsafe(4096);
+
+/** The UUIDv5 of a name under a namespace (16 bytes), as a string. */
+function uuid5(namespace: Buffer, name: string): string {
+  // At most 3 UTF-8 bytes per UTF-16 unit: a name this short always fits after the namespace.
+  if (name.length * 3 <= scratch.length - namespace.length) {
+    namespace.copy(scratch, 0);
+    const end = namespace.length + scratch.write(name, namespace.length, "utf8");
+    return uuidFromSha1Hex(sha1Hex(scratch.subarray(0, end)));
+  }
+  return uuidFromSha1Hex(sha1Hex(Buffer.concat([namespace, Buffer.from(name, "utf8")])));
+}
+
 /** ERB's `get_uuid5(namespace_key, name)`. */
 export function erbUuid5(namespaceKey: string, name: string): string {
-  return uuidFromSha1Hex(
-    sha1Hex(Buffer.concat([uuid5Bytes(BASE_NAMESPACE, namespaceKey), Buffer.from(name, "utf8")])),
-  );
+  return uuid5(uuid5Bytes(BASE_NAMESPACE, namespaceKey), name);
 }
 
 /**
@@ -98,11 +112,23 @@ for (const display of Object.keys(Verb) as VerbName[]) {
     display,
     json,
     namespace: uuid5Bytes(BASE_NAMESPACE, json),
+    children: new Map(),
   });
 }
 
 export function verbEntry(name: VerbName): VerbEntry {
   return verbEntries.get(name)!;
+}
+
+/** The namespace of a child statement's id: ERB's get_uuid5 namespace from `{verb JSON}-{question id}`. */
+function childNamespace(entry: VerbEntry, questionId: string): Buffer {
+  let namespace = entry.children.get(questionId);
+  if (namespace === undefined) {
+    if (entry.children.size >= 10_000) entry.children.clear();
+    namespace = uuid5Bytes(BASE_NAMESPACE, `${entry.json}-${questionId}`);
+    entry.children.set(questionId, namespace);
+  }
+  return namespace;
 }
 
 /** A learner as statements show them, with their id prefixes; kept per configuration by anonymous id. */
@@ -278,7 +304,7 @@ export class EventScope {
     const id =
       parts.idSuffix === undefined
         ? this.actor.statementId(entry, this.idTimestamp)
-        : erbUuid5(`${entry.json}-${parts.idSuffix}`, `${this.actor.json}-${this.idTimestamp}`);
+        : uuid5(childNamespace(entry, parts.idSuffix), `${this.actor.json}-${this.idTimestamp}`);
     const context: Json = {};
     let activities = parts.contextActivities;
     if (activities === undefined) {
