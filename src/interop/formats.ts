@@ -9,16 +9,13 @@ import { cmi5Format } from "./cmi5/index.js";
 import { ConversionError, type Format, perRecord, type XapiStatement } from "./converter.js";
 import { csvFormat } from "./csv/index.js";
 import { edxFormat } from "./edx/index.js";
+import { isObject } from "./json.js";
 import { moodleFormat } from "./moodle/index.js";
 import { ouladFormat } from "./oulad/index.js";
 import { scormFormat } from "./scorm/index.js";
 
 /** The namespace of the UUIDv5 ids the `xapi` format gives statements that arrive without one. */
 const XAPI_IMPORT_NAMESPACE = "5b0a3f5e-4c1d-5d7e-9f1a-2c3b4d5e6f70";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * Statements that are already xAPI (another LRS's export: statements one per line, an array, or

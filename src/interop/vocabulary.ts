@@ -7,6 +7,7 @@ import { caliperVocabulary } from "./caliper/index.js";
 import { cmi5Vocabulary } from "./cmi5/index.js";
 import { csvVocabulary } from "./csv/index.js";
 import { edxVocabulary } from "./edx/index.js";
+import { isObject } from "./json.js";
 import { moodleVocabulary } from "./moodle/index.js";
 import { ouladVocabulary } from "./oulad/index.js";
 import { scormVocabulary } from "./scorm/index.js";
@@ -84,10 +85,6 @@ export const vocabulary: Map<string, RegisteredTerm> = buildVocabulary();
 
 export function isRegistered(kind: TermKind, iri: string, registry = vocabulary): boolean {
   return registry.has(`${kind} ${iri}`);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Every verb, activity type and extension IRI a statement uses (SubStatements and context included). */

@@ -6,6 +6,7 @@
 import { v5 as uuidv5 } from "uuid";
 import { isIri, isIsoDuration, isTimestamp, isUuid } from "../../xapi/index.js";
 import { ConversionError, Unmapped, type XapiStatement } from "../converter.js";
+import { isObject, type Json, prune } from "../json.js";
 import {
   ACTION_VERBS,
   ATTEMPT_EVENTS,
@@ -32,7 +33,6 @@ export interface CaliperConfig {
   language?: string;
 }
 
-type Json = Record<string, unknown>;
 type Activity = { objectType: "Activity"; id: string; definition?: Json };
 
 /** Namespace of the registrations derived from Caliper memberships (a UUIDv5 of this IRI). */
@@ -46,8 +46,6 @@ const ANONYMOUS = /^http:\/\/purl\.imsglobal\.org\/caliper\/[A-Za-z]+$/;
 const AGENT_TYPES = new Set(["Person", "Agent", "SoftwareApplication", "Organization"]);
 /** Entities that describe a situation rather than a resource acted upon: never an event's object. */
 const NOT_RESOURCES = new Set(["Membership", "Session", "LtiSession", "Person", "Agent"]);
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 interface Ctx {
   config: CaliperConfig;
@@ -470,14 +468,3 @@ function dedupe(activities: Activity[]): Activity[] {
 }
 
 const nonEmpty = <T>(list: T[]): T[] | undefined => (list.length > 0 ? list : undefined);
-
-/** Drops undefined members and empty objects, so that optional parts are absent rather than empty. */
-function prune<T extends Json>(value: T): T {
-  const out: Json = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v === undefined) continue;
-    if (isObject(v) && Object.keys(v).length === 0) continue;
-    out[k] = v;
-  }
-  return out as T;
-}

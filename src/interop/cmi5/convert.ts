@@ -7,6 +7,7 @@
 import { v5 as uuidv5 } from "uuid";
 import { isIri, isIsoDuration, isTimestamp, isUuid, validateAgent } from "../../xapi/index.js";
 import { ConversionError, type XapiStatement } from "../converter.js";
+import { isObject, type Json, prune } from "../json.js";
 
 const ADL = "http://adlnet.gov/expapi/verbs/";
 const ADL_W3 = "https://w3id.org/xapi/adl/verbs/";
@@ -53,9 +54,6 @@ export interface Cmi5Config {
   /** Language tag of titles (default `und`). */
   language?: string;
 }
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Namespace of the statement ids: UUIDv5 of registration, session id and the event's position. */
 export const STATEMENT_NAMESPACE = uuidv5("https://w3id.org/learnpool/interop/cmi5/statement", uuidv5.URL);
@@ -388,14 +386,4 @@ function readSession(value: unknown): Session {
     },
     course: isObject(course) ? { id: course.id as string, title: str(course.title) } : undefined,
   };
-}
-
-function prune<T extends Json>(value: T): T {
-  const out: Json = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v === undefined) continue;
-    if (isObject(v) && Object.keys(v).length === 0) continue;
-    out[k] = v;
-  }
-  return out as T;
 }

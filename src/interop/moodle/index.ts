@@ -15,6 +15,7 @@ import {
   Unmapped,
   type XapiStatement,
 } from "../converter.js";
+import { isObject } from "../json.js";
 import { readJsonRecords } from "../reader.js";
 import { type MoodleConfig, moodleConfigOf } from "./config.js";
 import { readMoodleDatabase } from "./database.js";
@@ -29,10 +30,6 @@ export { type MoodleCursor, type MoodleDatabaseOptions, readMoodleDatabase } fro
 
 /** The Moodle event names the plugin maps, each ported here. */
 export const moodleEventNames: readonly string[] = Object.keys(eventFunctionMap).sort();
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** `other` as logstore_standard_log stores it: PHP-serialized (or JSON in newer Moodles), or absent. */
 export function parseOther(other: unknown): Record<string, unknown> {

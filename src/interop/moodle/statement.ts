@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { ConversionError } from "../converter.js";
+import { isObject } from "../json.js";
 import type { MoodleConfig } from "./config.js";
 import type { Repository, Row } from "./repository.js";
 
@@ -281,10 +282,6 @@ export function verb(id: string, display: string): Statement {
 
 export function timestampOf(event: MoodleEvent): string {
   return new Date(event.timecreated * 1000).toISOString();
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export function deepMerge(

@@ -5,6 +5,7 @@
  * without a JSON-LD processor, tolerating the drafts' `rule` for `presence` and single strings for
  * `any`/`all`/`none`, since published profiles carry both.
  */
+import { isObject } from "../json.js";
 
 export type Presence = "included" | "excluded" | "recommended";
 
@@ -47,10 +48,6 @@ export class ProfileError extends Error {
     super(message);
     this.name = "ProfileError";
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A language map's English text (or its first), or a plain string as it is. */

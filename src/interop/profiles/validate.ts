@@ -4,6 +4,7 @@
  * Pure: statements and profiles in, reports out.
  */
 import { JSONPath } from "jsonpath-plus";
+import { isObject } from "../json.js";
 import type { DeterminingProperties, Profile, StatementTemplate, TemplateRule } from "./profile.js";
 
 export interface RuleFailure {
@@ -35,10 +36,6 @@ export interface StatementReport {
   mismatch?: string;
   /** No failure in any matched template (and, with a chosen template, that template matched). */
   valid: boolean;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function get(value: unknown, ...keys: string[]): unknown {

@@ -7,6 +7,7 @@
 import { v5 as uuidv5 } from "uuid";
 import { isIri, isIsoDuration, isTimestamp, isUuid } from "../../xapi/index.js";
 import { ConversionError, type XapiStatement } from "../converter.js";
+import { isObject, type Json, prune } from "../json.js";
 import {
   ACTIVITY_TYPES,
   COMPLETION_STATUS,
@@ -44,9 +45,6 @@ export interface ScormAttempt {
   endedAt?: string;
   cmi: Record<string, string | number>;
 }
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Namespace of the statement ids (UUIDv5 of the attempt, the statement's kind and its index). */
 export const STATEMENT_NAMESPACE = uuidv5("https://w3id.org/learnpool/interop/scorm/statement", uuidv5.URL);
@@ -438,14 +436,4 @@ export function addDuration(start: string, duration: string): string {
   ];
   const seconds = (((y * 365 + mo * 30 + w * 7 + d) * 24 + h) * 60 + mi) * 60 + s;
   return new Date(Date.parse(start) + Math.round(seconds * 1000)).toISOString();
-}
-
-function prune<T extends Json>(value: T): T {
-  const out: Json = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v === undefined) continue;
-    if (isObject(v) && Object.keys(v).length === 0) continue;
-    out[k] = v;
-  }
-  return out as T;
 }

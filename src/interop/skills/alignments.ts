@@ -2,7 +2,7 @@
  * Alignments between two frameworks: SKOS mapping relations between concepts, each with who proposed it
  * (an imported file, the label-similarity suggester, a person) and where its review stands.
  */
-import { isObject } from "./framework.js";
+import { isObject } from "../json.js";
 
 export const MATCH_RELATIONS = [
   "exactMatch",

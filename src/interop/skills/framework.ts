@@ -2,6 +2,7 @@
  * The competency framework as Learnpool holds it: a SKOS concept scheme reduced to what alignment and
  * translation need, with labels kept in every language the source carries.
  */
+import { isObject } from "../json.js";
 
 /** A language tag → one text (SKOS allows one prefLabel per language). */
 export type LangMap = Record<string, string>;
@@ -119,10 +120,6 @@ export function frameworkFromFile(value: unknown): Framework {
     concepts.set(concept.iri, concept);
   });
   return { id: value.id, title: isObject(value.title) ? (value.title as LangMap) : {}, concepts };
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** The label to show for a concept: the requested language, then English, then any. */

@@ -4,6 +4,7 @@
  * form). A remote context is never fetched: a few are built in; any other is reported, and the file is
  * still read through its prefixed names, full IRIs, and — only then — bare SKOS property names.
  */
+import { isObject } from "../json.js";
 import { SKOS } from "./alignments.js";
 import { RDF_TYPE, type Term, type Triple } from "./skos.js";
 
@@ -349,8 +350,4 @@ function looksLikeLanguageMap(value: Record<string, unknown>): boolean {
 
 function asArray(value: unknown): unknown[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
