@@ -12,10 +12,7 @@ import {
   readAlignmentCsv,
   reviewAlignments,
 } from "../../src/interop/skills/index.js";
-
-const FIXTURES = join(import.meta.dirname, "fixtures/skills");
-const ACME = "https://competences.acme-formation.fr/referentiel/";
-const ESCO = "http://data.europa.eu/esco/skill/";
+import { ACME, ESCO, FIXTURES } from "./skills-fixtures.js";
 
 const suggestion = (source: string, target: string, score: number): Alignment => ({
   source,

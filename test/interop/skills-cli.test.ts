@@ -18,15 +18,7 @@ import {
   readAlignmentSet,
   readFramework,
 } from "../../src/interop/skills/index.js";
-
-const FIXTURES = join(import.meta.dirname, "fixtures/skills");
-const ACME = "https://competences.acme-formation.fr/referentiel/";
-const ESCO_SCHEME = "http://data.europa.eu/esco/concept-scheme/skills";
-const ESCO = "http://data.europa.eu/esco/skill/";
-const TEAM = `${ESCO}7a2c1f0e-6d3b-4b43-9b3e-1a5f2d0e8c11`;
-const PROJECTS = `${ESCO}f3a4b5c6-d7e8-4f9a-0b1c-2d3e4f5a6b99`;
-const SPREADSHEETS = `${ESCO}e2f3a4b5-c6d7-4e8f-9a0b-1c2d3e4f5a88`;
-const TLA = "https://w3id.org/xapi/tla/activity-types/competency";
+import { ACME, ESCO_SCHEME, FIXTURES, PROJECTS, SPREADSHEETS, TEAM, TLA } from "./skills-fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "learnpool-skills-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

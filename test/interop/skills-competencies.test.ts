@@ -1,28 +1,28 @@
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   type AlignmentSet,
   COMPETENCIES_EXTENSION,
   COMPETENCY_TRANSLATIONS_EXTENSION,
-  importFrameworkFiles,
   statementCompetencies,
   translateStatementCompetencies,
   translationTable,
 } from "../../src/interop/skills/index.js";
+import {
+  ACME,
+  BUDGETS,
+  ESCO,
+  ESCO_SCHEME,
+  fixtureFramework,
+  PROJECTS,
+  PYTHON,
+  TEAM,
+  TLA,
+} from "./skills-fixtures.js";
 
-const FIXTURES = join(import.meta.dirname, "fixtures/skills");
-const ACME = "https://competences.acme-formation.fr/referentiel/";
 const ACME_SCHEME = ACME;
-const ESCO_SCHEME = "http://data.europa.eu/esco/concept-scheme/skills";
-const ESCO = "http://data.europa.eu/esco/skill/";
-const TEAM = `${ESCO}7a2c1f0e-6d3b-4b43-9b3e-1a5f2d0e8c11`;
-const BUDGETS = `${ESCO}2b0d9e6c-3f51-4a8c-a4de-07c1b2e3f922`;
-const PYTHON = `${ESCO}ccd0a1d9-afda-43d9-b901-96344886e14d`;
-const PROJECTS = `${ESCO}f3a4b5c6-d7e8-4f9a-0b1c-2d3e4f5a6b99`;
-const TLA = "https://w3id.org/xapi/tla/activity-types/competency";
 const ADL = "http://adlnet.gov/expapi/activities/competency";
 
-const esco = (await importFrameworkFiles([join(FIXTURES, "esco")])).frameworks[0]!;
+const esco = await fixtureFramework("esco");
 
 const alignments: AlignmentSet = {
   format: "learnpool-skills-alignments/1",

@@ -10,11 +10,8 @@ import {
   skosFromTriples,
   triplesFromJsonLd,
 } from "../../src/interop/skills/index.js";
+import { ACME, ESCO, FIXTURES, TEAM } from "./skills-fixtures.js";
 
-const FIXTURES = join(import.meta.dirname, "fixtures/skills");
-const ESCO = "http://data.europa.eu/esco/skill/";
-const TEAM = `${ESCO}7a2c1f0e-6d3b-4b43-9b3e-1a5f2d0e8c11`;
-const ACME = "https://competences.acme-formation.fr/referentiel/";
 const SKOS = "http://www.w3.org/2004/02/skos/core#";
 
 const escoImport = await importFrameworkFiles([join(FIXTURES, "esco")]);

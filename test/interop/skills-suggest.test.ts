@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -7,25 +6,16 @@ import {
   contentTokens,
   emptyAlignmentSet,
   type Framework,
-  importFrameworkFiles,
   labelSimilarity,
   normalizeLabel,
   suggestAlignments,
   TargetIndex,
 } from "../../src/interop/skills/index.js";
+import { ACME, BUDGETS, CUSTOMERS, fixtureFramework, PYTHON, TEAM, VEHICLES } from "./skills-fixtures.js";
 
-const FIXTURES = join(import.meta.dirname, "fixtures/skills");
-const ESCO = "http://data.europa.eu/esco/skill/";
-const TEAM = `${ESCO}7a2c1f0e-6d3b-4b43-9b3e-1a5f2d0e8c11`;
-const BUDGETS = `${ESCO}2b0d9e6c-3f51-4a8c-a4de-07c1b2e3f922`;
-const PYTHON = `${ESCO}ccd0a1d9-afda-43d9-b901-96344886e14d`;
-const CUSTOMERS = `${ESCO}5d8f3c2a-9e1b-4f6d-8a7c-3b2e1d0f4a55`;
-const VEHICLES = `${ESCO}9e4a7b1c-2d3f-4e5a-8b6c-7d8e9f0a1b66`;
-const ACME = "https://competences.acme-formation.fr/referentiel/";
-
-const esco = (await importFrameworkFiles([join(FIXTURES, "esco")])).frameworks[0]!;
-const acme = (await importFrameworkFiles([join(FIXTURES, "provider-framework.jsonld")])).frameworks[0]!;
-const rome = (await importFrameworkFiles([join(FIXTURES, "rome-like.ttl")])).frameworks[0]!;
+const esco = await fixtureFramework("esco");
+const acme = await fixtureFramework("provider-framework.jsonld");
+const rome = await fixtureFramework("rome-like.ttl");
 
 function concept(
   iri: string,
