@@ -280,6 +280,29 @@ export function verb(id: string, display: string): Statement {
   return { id, display: { en: display } };
 }
 
+/** What follows the actor and the verb in a statement: the object, then the result if any, then the context. */
+export interface StatementRest {
+  object: Statement;
+  result?: Statement;
+  context: Statement;
+}
+
+/**
+ * An event's one statement: the user `actorId` did `verbId` to `rest().object`. `rest` is called once the
+ * actor is read, so that the rows are looked up in the order the plugin reads them (the database reader
+ * fetches, round by round, what each attempt looked up before it failed).
+ */
+export function statementBy(
+  ctx: Ctx,
+  actorId: unknown,
+  verbId: string,
+  display: string,
+  rest: () => StatementRest,
+): Statement[] {
+  const actor = userAgent(ctx, actorId);
+  return [{ actor, verb: verb(verbId, display), ...rest() }];
+}
+
 export function timestampOf(event: MoodleEvent): string {
   return new Date(event.timecreated * 1000).toISOString();
 }

@@ -14,11 +14,11 @@ import {
   type Statement,
   sectionActivity,
   siteActivity,
+  statementBy,
   str,
   stripTags,
   truthy,
   userAgent,
-  verb,
 } from "../statement.js";
 import { TYPE, VERB, X } from "../vocabulary.js";
 
@@ -32,6 +32,27 @@ export function courseContext(
   const contextActivities: Record<string, unknown> = { category: [siteActivity(ctx)] };
   if (course) contextActivities.parent = [courseActivity(ctx, course)];
   return { ...contextBase(ctx, lang, extra), contextActivities };
+}
+
+/**
+ * Context of an event about a course module or something in it: the site as category; as parents,
+ * `parentsBefore`, then the module itself when `inModule`, its section and the course.
+ */
+export function moduleContext(
+  ctx: Ctx,
+  course: Row,
+  cmid: unknown,
+  inModule: boolean,
+  extensions: Record<string, unknown> = {},
+  parentsBefore: Statement[] = [],
+): Statement {
+  return {
+    ...contextBase(ctx, courseLang(course), extensions),
+    contextActivities: {
+      category: [siteActivity(ctx)],
+      parent: [...parentsBefore, ...moduleParents(ctx, course, cmid, inModule)],
+    },
+  };
 }
 
 export function siteContext(ctx: Ctx, lang: string, extra: Record<string, unknown> = {}): Statement {
@@ -79,33 +100,25 @@ export function badge_awarded(ctx: Ctx): Statement[] {
   const awarder = manual ? userAgent(ctx, manual.issuerid) : "System";
   const contextActivities: Record<string, unknown> = { category: [siteActivity(ctx)] };
   if (course) contextActivities.parent = [badgeCourse(ctx, course, lang)];
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.relateduserid),
-      verb: verb(VERB.achieved, "Achieved"),
-      object: badgeActivity(ctx, badge, lang),
-      result: { response: badge.message ?? null },
-      context: {
-        ...contextBase(ctx, lang, { [X.badgeAssignmentMethod]: manual ? "Manual" : "Automatic" }),
-        instructor: awarder,
-        contextActivities,
-      },
+  return statementBy(ctx, ctx.event.relateduserid, VERB.achieved, "Achieved", () => ({
+    object: badgeActivity(ctx, badge, lang),
+    result: { response: badge.message ?? null },
+    context: {
+      ...contextBase(ctx, lang, { [X.badgeAssignmentMethod]: manual ? "Manual" : "Automatic" }),
+      instructor: awarder,
+      contextActivities,
     },
-  ];
+  }));
 }
 
 function badgeChange(ctx: Ctx, verbId: string, display: string): Statement[] {
   const { badge, course, lang } = badgeParts(ctx);
   const contextActivities: Record<string, unknown> = { category: [siteActivity(ctx)] };
   if (course) contextActivities.parent = [courseActivity(ctx, course)];
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(verbId, display),
-      object: badgeActivity(ctx, badge, lang),
-      context: { ...contextBase(ctx, lang), contextActivities },
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, verbId, display, () => ({
+    object: badgeActivity(ctx, badge, lang),
+    context: { ...contextBase(ctx, lang), contextActivities },
+  }));
 }
 
 export const badge_updated = (ctx: Ctx) => badgeChange(ctx, VERB.edited, "Edited");
@@ -114,19 +127,15 @@ export function badge_revoked(ctx: Ctx): Statement[] {
   const { badge, course, lang } = badgeParts(ctx);
   const contextActivities: Record<string, unknown> = { category: [siteActivity(ctx)] };
   if (course) contextActivities.parent = [badgeCourse(ctx, course, lang)];
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.relateduserid),
-      verb: verb(VERB.forfeited, "Forfeited"),
-      object: badgeActivity(ctx, badge, lang),
-      context: {
-        // A revocation is always someone's doing: the plugin reports it as a manual assignment method.
-        ...contextBase(ctx, lang, { [X.badgeAssignmentMethod]: "Manual" }),
-        instructor: userAgent(ctx, ctx.event.userid),
-        contextActivities,
-      },
+  return statementBy(ctx, ctx.event.relateduserid, VERB.forfeited, "Forfeited", () => ({
+    object: badgeActivity(ctx, badge, lang),
+    context: {
+      // A revocation is always someone's doing: the plugin reports it as a manual assignment method.
+      ...contextBase(ctx, lang, { [X.badgeAssignmentMethod]: "Manual" }),
+      instructor: userAgent(ctx, ctx.event.userid),
+      contextActivities,
     },
-  ];
+  }));
 }
 
 export const badge_viewed = (ctx: Ctx) => badgeChange(ctx, VERB.viewed, "Viewed");
@@ -135,19 +144,15 @@ function calendarEvent(ctx: Ctx, verbId: string, display: string): Statement[] {
   const course = eventCourse(ctx);
   const row = ctx.repo.findById("event", ctx.event.objectid);
   const name = row ? str(row.name) : str(ctx.event.other.name);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(verbId, display),
-      object: activity(
-        `${ctx.config.app_url}/calendar/view.php?id=${str(ctx.event.objectid)}`,
-        TYPE.calendarEvent,
-        courseLang(course),
-        name,
-      ),
-      context: courseContext(ctx, course),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, verbId, display, () => ({
+    object: activity(
+      `${ctx.config.app_url}/calendar/view.php?id=${str(ctx.event.objectid)}`,
+      TYPE.calendarEvent,
+      courseLang(course),
+      name,
+    ),
+    context: courseContext(ctx, course),
+  }));
 }
 
 export const calendar_event_created = (ctx: Ctx) => calendarEvent(ctx, VERB.create, "Created");
@@ -157,19 +162,15 @@ export const calendar_event_deleted = (ctx: Ctx) => calendarEvent(ctx, VERB.dele
 function calendarSubscription(ctx: Ctx, verbId: string, display: string): Statement[] {
   const course = eventCourse(ctx);
   const row = ctx.repo.findById("event_subscriptions", ctx.event.objectid);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(verbId, display),
-      object: activity(
-        `${ctx.config.app_url}/calendar/subscription?id=${str(ctx.event.objectid)}`,
-        TYPE.calendarSubscription,
-        courseLang(course),
-        row && truthy(row.name) ? str(row.name) : undefined,
-      ),
-      context: courseContext(ctx, course),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, verbId, display, () => ({
+    object: activity(
+      `${ctx.config.app_url}/calendar/subscription?id=${str(ctx.event.objectid)}`,
+      TYPE.calendarSubscription,
+      courseLang(course),
+      row && truthy(row.name) ? str(row.name) : undefined,
+    ),
+    context: courseContext(ctx, course),
+  }));
 }
 
 export const calendar_subscription_created = (ctx: Ctx) => calendarSubscription(ctx, VERB.create, "Created");
@@ -197,43 +198,31 @@ export function course_category_created(ctx: Ctx): Statement[] {
       categoryActivity(ctx, ctx.repo.byId("course_categories", category.parent), lang),
     ];
   }
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.create, "Created"),
-      object: categoryActivity(ctx, category, lang),
-      context: { ...contextBase(ctx, lang), contextActivities },
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.create, "Created", () => ({
+    object: categoryActivity(ctx, category, lang),
+    context: { ...contextBase(ctx, lang), contextActivities },
+  }));
 }
 
 export function course_completion_updated(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.edited, "Edited"),
-      object: activity(
-        `${ctx.config.app_url}/course/completion.php?id=${str(course.id)}`,
-        TYPE.courseCompletionCriteria,
-        courseLang(course),
-        `${str(course.fullname)} Completion Criteria`,
-      ),
-      context: courseContext(ctx, course),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.edited, "Edited", () => ({
+    object: activity(
+      `${ctx.config.app_url}/course/completion.php?id=${str(course.id)}`,
+      TYPE.courseCompletionCriteria,
+      courseLang(course),
+      `${str(course.fullname)} Completion Criteria`,
+    ),
+    context: courseContext(ctx, course),
+  }));
 }
 
 function courseChange(ctx: Ctx, verbId: string, display: string): Statement[] {
   const course = ctx.repo.byId("course", ctx.event.objectid ?? ctx.event.courseid);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(verbId, display),
-      object: courseActivity(ctx, course),
-      context: siteContext(ctx, courseLang(course)),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, verbId, display, () => ({
+    object: courseActivity(ctx, course),
+    context: siteContext(ctx, courseLang(course)),
+  }));
 }
 
 export const course_created = (ctx: Ctx) => courseChange(ctx, VERB.create, "Created");
@@ -241,42 +230,27 @@ export const course_updated = (ctx: Ctx) => courseChange(ctx, VERB.edited, "Edit
 
 export function course_completed(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.relateduserid),
-      verb: verb(VERB.completed, "Completed"),
-      object: courseActivity(ctx, course),
-      context: siteContext(ctx, courseLang(course)),
-    },
-  ];
+  return statementBy(ctx, ctx.event.relateduserid, VERB.completed, "Completed", () => ({
+    object: courseActivity(ctx, course),
+    context: siteContext(ctx, courseLang(course)),
+  }));
 }
 
 export function course_viewed(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: courseActivity(ctx, course),
-      context: siteContext(ctx, courseLang(course)),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: courseActivity(ctx, course),
+    context: siteContext(ctx, courseLang(course)),
+  }));
 }
 
 export function course_module_created(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const cmid = ctx.event.contextinstanceid ?? ctx.event.objectid;
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.create, "Created"),
-      object: moduleActivity(ctx, course, cmid),
-      context: {
-        ...contextBase(ctx, courseLang(course)),
-        contextActivities: { category: [siteActivity(ctx)], parent: moduleParents(ctx, course, cmid, false) },
-      },
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.create, "Created", () => ({
+    object: moduleActivity(ctx, course, cmid),
+    context: moduleContext(ctx, course, cmid, false),
+  }));
 }
 
 export function course_module_completion_updated(ctx: Ctx): Statement[] {
@@ -288,31 +262,21 @@ export function course_module_completion_updated(ctx: Ctx): Statement[] {
   const result: Record<string, unknown> = { completion: state !== 0 };
   if (state === 2) result.success = true;
   if (state === 3) result.success = false;
-  return [
-    {
-      actor: userAgent(ctx, completion.userid ?? ctx.event.relateduserid),
-      verb: state === 0 ? verb(VERB.incomplete, "Incomplete") : verb(VERB.completed, "Completed"),
-      object: moduleActivity(ctx, course, cmid),
-      result,
-      context: {
-        ...contextBase(ctx, courseLang(course)),
-        contextActivities: { category: [siteActivity(ctx)], parent: moduleParents(ctx, course, cmid, false) },
-      },
-    },
-  ];
+  const [verbId, display] = state === 0 ? [VERB.incomplete, "Incomplete"] : [VERB.completed, "Completed"];
+  return statementBy(ctx, completion.userid ?? ctx.event.relateduserid, verbId, display, () => ({
+    object: moduleActivity(ctx, course, cmid),
+    result,
+    context: moduleContext(ctx, course, cmid, false),
+  }));
 }
 
 export function course_section_created(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const section = ctx.repo.byId("course_sections", ctx.event.objectid);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.create, "Created"),
-      object: sectionActivity(ctx, course, section),
-      context: courseContext(ctx, course),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.create, "Created", () => ({
+    object: sectionActivity(ctx, course, section),
+    context: courseContext(ctx, course),
+  }));
 }
 
 function groupActivity(ctx: Ctx, groupId: unknown, lang: string, group: Row | undefined): Statement {
@@ -327,39 +291,27 @@ function groupActivity(ctx: Ctx, groupId: unknown, lang: string, group: Row | un
 export function group_created(ctx: Ctx): Statement[] {
   const course = eventCourse(ctx);
   const group = ctx.repo.byId("groups", ctx.event.objectid);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.create, "Created"),
-      object: groupActivity(ctx, ctx.event.objectid, courseLang(course), group),
-      context: courseContext(ctx, course),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.create, "Created", () => ({
+    object: groupActivity(ctx, ctx.event.objectid, courseLang(course), group),
+    context: courseContext(ctx, course),
+  }));
 }
 
 export function group_deleted(ctx: Ctx): Statement[] {
   const course = eventCourse(ctx);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.delete, "Deleted"),
-      object: groupActivity(ctx, ctx.event.objectid, courseLang(course), undefined),
-      context: courseContext(ctx, course),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.delete, "Deleted", () => ({
+    object: groupActivity(ctx, ctx.event.objectid, courseLang(course), undefined),
+    context: courseContext(ctx, course),
+  }));
 }
 
 function groupMembership(ctx: Ctx, verbId: string, display: string): Statement[] {
   const course = eventCourse(ctx);
   const group = ctx.repo.byId("groups", ctx.event.objectid);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.relateduserid),
-      verb: verb(verbId, display),
-      object: groupActivity(ctx, ctx.event.objectid, courseLang(course), group),
-      context: { ...courseContext(ctx, course), instructor: userAgent(ctx, ctx.event.userid) },
-    },
-  ];
+  return statementBy(ctx, ctx.event.relateduserid, verbId, display, () => ({
+    object: groupActivity(ctx, ctx.event.objectid, courseLang(course), group),
+    context: { ...courseContext(ctx, course), instructor: userAgent(ctx, ctx.event.userid) },
+  }));
 }
 
 export const group_member_added = (ctx: Ctx) => groupMembership(ctx, VERB.join, "Joined");
@@ -390,40 +342,28 @@ export function group_message_sent(ctx: Ctx): Statement[] {
   (context.contextActivities as Record<string, unknown>).grouping = [
     groupActivity(ctx, group.id, lang, group),
   ];
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.send, "Sent"),
-      object: messageActivity(ctx, message, lang),
-      context,
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.send, "Sent", () => ({
+    object: messageActivity(ctx, message, lang),
+    context,
+  }));
 }
 
 export function message_sent(ctx: Ctx): Statement[] {
   const course = eventCourse(ctx);
   const message = ctx.repo.byId("messages", ctx.event.objectid);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.send, "Sent"),
-      object: messageActivity(ctx, message, courseLang(course)),
-      context: courseContext(ctx, course, { [X.to]: userAgent(ctx, ctx.event.relateduserid) }),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.send, "Sent", () => ({
+    object: messageActivity(ctx, message, courseLang(course)),
+    context: courseContext(ctx, course, { [X.to]: userAgent(ctx, ctx.event.relateduserid) }),
+  }));
 }
 
 export function message_viewed(ctx: Ctx): Statement[] {
   const course = eventCourse(ctx);
   const message = ctx.repo.byId("messages", ctx.event.other.messageid ?? ctx.event.objectid);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: messageActivity(ctx, message, courseLang(course)),
-      context: courseContext(ctx, course),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: messageActivity(ctx, message, courseLang(course)),
+    context: courseContext(ctx, course),
+  }));
 }
 
 function noteChange(ctx: Ctx, verbId: string, display: string): Statement[] {
@@ -440,14 +380,10 @@ function noteChange(ctx: Ctx, verbId: string, display: string): Statement[] {
       [X.noteType]: truthy(note.publishstate) ? str(note.publishstate) : "course",
     },
   );
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(verbId, display),
-      object,
-      context: courseContext(ctx, course),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, verbId, display, () => ({
+    object,
+    context: courseContext(ctx, course),
+  }));
 }
 
 export const note_created = (ctx: Ctx) => noteChange(ctx, VERB.create, "Created");
@@ -456,86 +392,72 @@ export const note_updated = (ctx: Ctx) => noteChange(ctx, VERB.edited, "Edited")
 export function notes_viewed(ctx: Ctx): Statement[] {
   const course = eventCourse(ctx);
   const subject = truthy(ctx.event.relateduserid) ? userAgent(ctx, ctx.event.relateduserid) : undefined;
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: activity(
-        `${ctx.config.app_url}/notes/index.php`,
-        TYPE.webpage,
-        courseLang(course),
-        "Notes",
-        undefined,
-        subject ? { [X.noteSubject]: subject } : undefined,
-      ),
-      context: courseContext(ctx, course, subject ? { [X.noteSubjectScope]: subject } : {}),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: activity(
+      `${ctx.config.app_url}/notes/index.php`,
+      TYPE.webpage,
+      courseLang(course),
+      "Notes",
+      undefined,
+      subject ? { [X.noteSubject]: subject } : undefined,
+    ),
+    context: courseContext(ctx, course, subject ? { [X.noteSubjectScope]: subject } : {}),
+  }));
 }
 
 export function questions_imported(ctx: Ctx): Statement[] {
   const course = eventCourse(ctx);
   const format = str(otherField(ctx, "format"));
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.imported, "Imported"),
-      object: activity(
-        `${ctx.config.app_url}/question/bank/importquestions/import.php`,
-        TYPE.file,
-        courseLang(course),
-        `Questions in ${format} format`,
-      ),
-      context: courseContext(ctx, course),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.imported, "Imported", () => ({
+    object: activity(
+      `${ctx.config.app_url}/question/bank/importquestions/import.php`,
+      TYPE.file,
+      courseLang(course),
+      `Questions in ${format} format`,
+    ),
+    context: courseContext(ctx, course),
+  }));
 }
 
 export function search_results_viewed(ctx: Ctx): Statement[] {
   const course = eventCourse(ctx);
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.searched, "Searched"),
-      object: activity(
-        `${ctx.config.app_url}/search/index.php`,
-        TYPE.webpage,
-        courseLang(course),
-        "Global Search",
-      ),
-      result: { response: str(otherField(ctx, "q")) },
-      context: courseContext(ctx, course),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.searched, "Searched", () => ({
+    object: activity(
+      `${ctx.config.app_url}/search/index.php`,
+      TYPE.webpage,
+      courseLang(course),
+      "Global Search",
+    ),
+    result: { response: str(otherField(ctx, "q")) },
+    context: courseContext(ctx, course),
+  }));
 }
 
 export function user_created(ctx: Ctx): Statement[] {
   const lang = courseLang(ctx.repo.findById("course", 1));
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.relateduserid ?? ctx.event.objectid),
-      verb: verb(VERB.registered, "Registered"),
+  return statementBy(
+    ctx,
+    ctx.event.relateduserid ?? ctx.event.objectid,
+    VERB.registered,
+    "Registered",
+    () => ({
       object: siteActivity(ctx),
       context: siteContext(ctx, lang),
-    },
-  ];
+    }),
+  );
 }
 
 function enrolment(ctx: Ctx, verbId: string, display: string): Statement[] {
   const course = requireCourse(ctx);
   const extensions: Record<string, unknown> = {};
   if (ctx.event.other.enrol !== undefined) extensions[X.enrolmentType] = ctx.event.other.enrol;
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.relateduserid),
-      verb: verb(verbId, display),
-      object: courseActivity(ctx, course),
-      context: {
-        ...siteContext(ctx, courseLang(course), extensions),
-        instructor: userAgent(ctx, ctx.event.userid),
-      },
+  return statementBy(ctx, ctx.event.relateduserid, verbId, display, () => ({
+    object: courseActivity(ctx, course),
+    context: {
+      ...siteContext(ctx, courseLang(course), extensions),
+      instructor: userAgent(ctx, ctx.event.userid),
     },
-  ];
+  }));
 }
 
 export const user_enrolment_created = (ctx: Ctx) => enrolment(ctx, VERB.enrolled, "Enrolled");
@@ -554,24 +476,16 @@ export function user_loggedin(ctx: Ctx): Statement[] {
   if (ctx.event.eventname === "\\core\\event\\user_loggedinas") {
     extensions[X.as] = userAgent(ctx, ctx.event.relateduserid);
   }
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.login, "Logged In"),
-      object: siteActivity(ctx),
-      context: contextBase(ctx, lang, extensions),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.login, "Logged In", () => ({
+    object: siteActivity(ctx),
+    context: contextBase(ctx, lang, extensions),
+  }));
 }
 
 export function user_loggedout(ctx: Ctx): Statement[] {
   const lang = courseLang(ctx.repo.findById("course", 1));
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.logout, "Logged Out"),
-      object: siteActivity(ctx),
-      context: contextBase(ctx, lang),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.logout, "Logged Out", () => ({
+    object: siteActivity(ctx),
+    context: contextBase(ctx, lang),
+  }));
 }

@@ -11,13 +11,14 @@ import {
   courseLang,
   eventCourse,
   moduleActivity,
-  moduleParents,
   moduleParts,
   num,
   otherField,
   requireCourse,
   type Statement,
   siteActivity,
+  slugOf,
+  statementBy,
   str,
   stripTags,
   truthy,
@@ -25,15 +26,7 @@ import {
   verb,
 } from "../statement.js";
 import { TYPE, VERB, X } from "../vocabulary.js";
-import { siteContext } from "./core.js";
-
-/** Identifiers made from answer texts: lower case, runs of other characters turned into one dash. */
-export function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-}
+import { moduleContext, siteContext } from "./core.js";
 
 interface ModuleStatement {
   actor: Agent;
@@ -50,17 +43,28 @@ interface ModuleStatement {
 
 function moduleStatement(ctx: Ctx, course: Row, parts: ModuleStatement): Statement {
   const cmid = parts.cmid ?? ctx.event.contextinstanceid;
-  const context: Record<string, unknown> = {
-    ...contextBase(ctx, courseLang(course), parts.extensions ?? {}),
-    contextActivities: {
-      category: [siteActivity(ctx)],
-      parent: [...(parts.parentsBefore ?? []), ...moduleParents(ctx, course, cmid, parts.inModule)],
-    },
-  };
+  const context = moduleContext(ctx, course, cmid, parts.inModule, parts.extensions, parts.parentsBefore);
   if (parts.instructor) context.instructor = parts.instructor;
   const statement: Statement = { actor: parts.actor, verb: parts.verb, object: parts.object, context };
   if (parts.result) statement.result = parts.result;
   return statement;
+}
+
+/**
+ * An event's one statement about the module or something in it: the user `actorId` did `verbId` to
+ * `rest().object`. `rest` is called once the actor is read, keeping the plugin's order of look-ups (as
+ * `statementBy` does).
+ */
+function moduleEvent(
+  ctx: Ctx,
+  course: Row,
+  actorId: unknown,
+  verbId: string,
+  display: string,
+  rest: () => Omit<ModuleStatement, "actor" | "verb">,
+): Statement[] {
+  const actor = userAgent(ctx, actorId);
+  return [moduleStatement(ctx, course, { actor, verb: verb(verbId, display), ...rest() })];
 }
 
 function cmUrl(ctx: Ctx, module: string, cmid: unknown): string {
@@ -75,14 +79,10 @@ function onModule(
   actorId: unknown = ctx.event.userid,
 ): Statement[] {
   const course = requireCourse(ctx);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, actorId),
-      verb: verb(verbId, display),
-      object: moduleActivity(ctx, course, ctx.event.contextinstanceid),
-      inModule: false,
-    }),
-  ];
+  return moduleEvent(ctx, course, actorId, verbId, display, () => ({
+    object: moduleActivity(ctx, course, ctx.event.contextinstanceid),
+    inModule: false,
+  }));
 }
 
 export const course_module_viewed = (ctx: Ctx) => onModule(ctx, VERB.viewed, "Viewed");
@@ -124,61 +124,45 @@ export function assignment_graded(ctx: Ctx): Statement[] {
   };
   const comment = ctx.repo.find("assignfeedback_comments", { grade: grade.id });
   if (comment && truthy(comment.commenttext)) result.response = stripTags(comment.commenttext);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, grade.userid),
-      verb: verb(VERB.scored, "Scored"),
-      object: assignSubmission(ctx, course),
-      inModule: true,
-      instructor: userAgent(ctx, ctx.event.userid),
-      result,
-    }),
-  ];
+  return moduleEvent(ctx, course, grade.userid, VERB.scored, "Scored", () => ({
+    object: assignSubmission(ctx, course),
+    inModule: true,
+    instructor: userAgent(ctx, ctx.event.userid),
+    result,
+  }));
 }
 
 export function assignment_submitted(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.submit, "Submitted"),
-      object: assignSubmission(ctx, course),
-      inModule: true,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.submit, "Submitted", () => ({
+    object: assignSubmission(ctx, course),
+    inModule: true,
+  }));
 }
 
 export function feedback_viewed(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const grade = ctx.repo.byId("assign_grades", ctx.event.objectid);
   const { instance } = moduleParts(ctx, ctx.event.contextinstanceid);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: activity(
-        `${cmUrl(ctx, "assign", ctx.event.contextinstanceid)}#feedback`,
-        TYPE.feedback,
-        courseLang(course),
-        `${str(instance.name)} Feedback`,
-      ),
-      inModule: true,
-      instructor: userAgent(ctx, grade.grader),
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: activity(
+      `${cmUrl(ctx, "assign", ctx.event.contextinstanceid)}#feedback`,
+      TYPE.feedback,
+      courseLang(course),
+      `${str(instance.name)} Feedback`,
+    ),
+    inModule: true,
+    instructor: userAgent(ctx, grade.grader),
+  }));
 }
 
 function submissionFor(ctx: Ctx, verbId: string, display: string): Statement[] {
   const course = requireCourse(ctx);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(verbId, display),
-      object: assignSubmission(ctx, course),
-      inModule: true,
-      extensions: { [X.for]: userAgent(ctx, ctx.event.relateduserid) },
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, verbId, display, () => ({
+    object: assignSubmission(ctx, course),
+    inModule: true,
+    extensions: { [X.for]: userAgent(ctx, ctx.event.relateduserid) },
+  }));
 }
 
 /** Both lock events go through one transformer (`mod_assign\submission_locked`), which reads the action. */
@@ -232,15 +216,11 @@ function chapterEvent(ctx: Ctx, verbId: string, display: string): Statement[] {
   const course = requireCourse(ctx);
   const chapter = ctx.repo.byId("book_chapters", ctx.event.objectid);
   const parent = parentChapter(ctx, chapter);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(verbId, display),
-      object: chapterActivity(ctx, course, chapter),
-      inModule: true,
-      parentsBefore: parent ? [chapterActivity(ctx, course, parent)] : [],
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, verbId, display, () => ({
+    object: chapterActivity(ctx, course, chapter),
+    inModule: true,
+    parentsBefore: parent ? [chapterActivity(ctx, course, parent)] : [],
+  }));
 }
 
 export const chapter_viewed = (ctx: Ctx) => chapterEvent(ctx, VERB.viewed, "Viewed");
@@ -286,10 +266,10 @@ function feedbackItemStatement(
       const choices = feedbackChoices(str(item.presentation));
       definition.interactionType = "choice";
       definition.choices = choices.map((choice) => ({
-        id: slug(choice.label),
+        id: slugOf(choice.label),
         description: { [lang]: choice.label },
       }));
-      definition.correctResponsesPattern = [choices.map((choice) => slug(choice.label)).join("[,]")];
+      definition.correctResponsesPattern = [choices.map((choice) => slugOf(choice.label)).join("[,]")];
       const selected = response
         .split("|")
         .filter((index) => index !== "")
@@ -374,14 +354,10 @@ function discussionActivity(ctx: Ctx, course: Row, discussion: Row): Statement {
 function onDiscussion(ctx: Ctx, discussionId: unknown, verbId: string, display: string): Statement[] {
   const course = requireCourse(ctx);
   const discussion = ctx.repo.byId("forum_discussions", discussionId);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(verbId, display),
-      object: discussionActivity(ctx, course, discussion),
-      inModule: true,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, verbId, display, () => ({
+    object: discussionActivity(ctx, course, discussion),
+    inModule: true,
+  }));
 }
 
 export const discussion_created = (ctx: Ctx) => onDiscussion(ctx, ctx.event.objectid, VERB.create, "Created");
@@ -404,15 +380,11 @@ function onPost(ctx: Ctx, verbId: string, display: string, withContent: boolean)
     withContent && post
       ? activity(id, TYPE.forumReply, lang, str(post.subject), stripTags(post.message))
       : activity(id, TYPE.forumReply, lang);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(verbId, display),
-      object,
-      inModule: true,
-      parentsBefore: [discussionActivity(ctx, course, discussion)],
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, verbId, display, () => ({
+    object,
+    inModule: true,
+    parentsBefore: [discussionActivity(ctx, course, discussion)],
+  }));
 }
 
 export const post_created = (ctx: Ctx) => onPost(ctx, VERB.replied, "Replied", true);
@@ -435,14 +407,10 @@ export function user_report_viewed(ctx: Ctx): Statement[] {
   const contextActivities: Record<string, unknown> = { category: [siteActivity(ctx)] };
   if (course) contextActivities.parent = [courseActivity(ctx, course)];
   const name = [str(viewed.firstname), str(viewed.lastname)].filter((part) => part !== "").join(" ");
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: activity(id, TYPE.userProfile, lang, `forum posts of ${name}`, undefined, extensions),
-      context: { ...contextBase(ctx, lang), contextActivities },
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: activity(id, TYPE.userProfile, lang, `forum posts of ${name}`, undefined, extensions),
+    context: { ...contextBase(ctx, lang), contextActivities },
+  }));
 }
 
 // ---- mod_glossary
@@ -461,34 +429,26 @@ export function glossary_comment_created(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const comment = ctx.repo.byId("comments", ctx.event.objectid);
   const entry = ctx.repo.byId("glossary_entries", ctx.event.other.itemid ?? comment.itemid);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.commented, "Commented"),
-      object: activity(
-        `${ctx.config.app_url}/mod/glossary/showentry.php?eid=${str(entry.id)}#c${str(comment.id)}`,
-        TYPE.comment,
-        courseLang(course),
-        `RE: ${str(entry.concept)}`,
-        stripTags(comment.content),
-      ),
-      inModule: true,
-      parentsBefore: [glossaryEntryActivity(ctx, course, entry)],
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.commented, "Commented", () => ({
+    object: activity(
+      `${ctx.config.app_url}/mod/glossary/showentry.php?eid=${str(entry.id)}#c${str(comment.id)}`,
+      TYPE.comment,
+      courseLang(course),
+      `RE: ${str(entry.concept)}`,
+      stripTags(comment.content),
+    ),
+    inModule: true,
+    parentsBefore: [glossaryEntryActivity(ctx, course, entry)],
+  }));
 }
 
 export function glossary_entry_viewed(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const entry = ctx.repo.byId("glossary_entries", ctx.event.objectid);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: glossaryEntryActivity(ctx, course, entry),
-      inModule: true,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: glossaryEntryActivity(ctx, course, entry),
+    inModule: true,
+  }));
 }
 
 // ---- mod_lesson
@@ -506,14 +466,11 @@ function lessonSession(ctx: Ctx, course: Row, lesson: Row): Statement {
 function onLesson(ctx: Ctx, verbId: string, display: string, result?: Statement): Statement[] {
   const course = requireCourse(ctx);
   const lesson = ctx.repo.byId("lesson", ctx.event.objectid);
-  const parts: ModuleStatement = {
-    actor: userAgent(ctx, ctx.event.userid),
-    verb: verb(verbId, display),
+  return moduleEvent(ctx, course, ctx.event.userid, verbId, display, () => ({
     object: lessonSession(ctx, course, lesson),
     inModule: true,
-  };
-  if (result) parts.result = result;
-  return [moduleStatement(ctx, course, parts)];
+    result,
+  }));
 }
 
 export const lesson_started = (ctx: Ctx) => onLesson(ctx, VERB.started, "Started");
@@ -543,19 +500,15 @@ export function lesson_ended(ctx: Ctx): Statement[] {
 export function content_page_viewed(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const page = ctx.repo.byId("lesson_pages", ctx.event.objectid);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: activity(
-        `${cmUrl(ctx, "lesson", ctx.event.contextinstanceid)}&pageid=${str(page.id)}`,
-        TYPE.lessonContentPage,
-        courseLang(course),
-        str(page.title),
-      ),
-      inModule: true,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: activity(
+      `${cmUrl(ctx, "lesson", ctx.event.contextinstanceid)}&pageid=${str(page.id)}`,
+      TYPE.lessonContentPage,
+      courseLang(course),
+      str(page.title),
+    ),
+    inModule: true,
+  }));
 }
 
 /** Lesson page types (mod/lesson/locallib.php). */
@@ -587,15 +540,17 @@ function lessonQuestion(ctx: Ctx, course: Row, page: Row): Statement {
     case LESSON_QTYPE.matching:
       definition.interactionType = "matching";
       definition.source = answers.map((answer) => ({
-        id: slug(str(answer.answer)),
+        id: slugOf(str(answer.answer)),
         description: { [lang]: str(answer.answer) },
       }));
       definition.target = answers.map((answer) => ({
-        id: slug(str(answer.response)),
+        id: slugOf(str(answer.response)),
         description: { [lang]: str(answer.response) },
       }));
       definition.correctResponsesPattern = [
-        answers.map((answer) => `${slug(str(answer.answer))}[.]${slug(str(answer.response))}`).join("[,]"),
+        answers
+          .map((answer) => `${slugOf(str(answer.answer))}[.]${slugOf(str(answer.response))}`)
+          .join("[,]"),
       ];
       break;
     case LESSON_QTYPE.numerical:
@@ -627,14 +582,10 @@ function essayAnswer(useranswer: unknown): Record<string, unknown> {
 export function lesson_question_viewed(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const page = ctx.repo.byId("lesson_pages", ctx.event.objectid);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: lessonQuestion(ctx, course, page),
-      inModule: true,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: lessonQuestion(ctx, course, page),
+    inModule: true,
+  }));
 }
 
 export function lesson_question_answered(ctx: Ctx): Statement[] {
@@ -657,7 +608,7 @@ export function lesson_question_answered(ctx: Ctx): Statement[] {
       const responses = str(attempt.useranswer).split(",");
       result = {
         response: answers
-          .map((answer, index) => `${slug(str(answer.answer))}[.]${slug(responses[index] ?? "")}`)
+          .map((answer, index) => `${slugOf(str(answer.answer))}[.]${slugOf(responses[index] ?? "")}`)
           .join("[,]"),
         success: truthy(attempt.correct),
       };
@@ -666,15 +617,11 @@ export function lesson_question_answered(ctx: Ctx): Statement[] {
     default:
       result = { response: str(attempt.useranswer), success: truthy(attempt.correct) };
   }
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.answered, "Answered"),
-      object: lessonQuestion(ctx, course, page),
-      inModule: true,
-      result,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.answered, "Answered", () => ({
+    object: lessonQuestion(ctx, course, page),
+    inModule: true,
+    result,
+  }));
 }
 
 export function essay_assessed(ctx: Ctx): Statement[] {
@@ -686,16 +633,12 @@ export function essay_assessed(ctx: Ctx): Statement[] {
     .all("lesson_answers", { pageid: page.id })
     .reduce((best, row) => Math.max(best, num(row.score)), 0);
   const raw = num(answer.score);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.assessed, "Assessed"),
-      object: lessonQuestion(ctx, course, page),
-      inModule: true,
-      extensions: { [X.for]: userAgent(ctx, attempt.userid) },
-      result: { response: str(answer.response), score: plainScore(raw, 0, max) },
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.assessed, "Assessed", () => ({
+    object: lessonQuestion(ctx, course, page),
+    inModule: true,
+    extensions: { [X.for]: userAgent(ctx, attempt.userid) },
+    result: { response: str(answer.response), score: plainScore(raw, 0, max) },
+  }));
 }
 
 // ---- mod_questionnaire
@@ -703,19 +646,15 @@ export function essay_assessed(ctx: Ctx): Statement[] {
 export function all_responses_viewed(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const { instance } = moduleParts(ctx, ctx.event.contextinstanceid);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: activity(
-        `${ctx.config.app_url}/mod/questionnaire/report.php?instance=${str(instance.id)}&group=0`,
-        TYPE.report,
-        courseLang(course),
-        `${str(instance.name)} Report`,
-      ),
-      inModule: true,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: activity(
+      `${ctx.config.app_url}/mod/questionnaire/report.php?instance=${str(instance.id)}&group=0`,
+      TYPE.report,
+      courseLang(course),
+      `${str(instance.name)} Report`,
+    ),
+    inModule: true,
+  }));
 }
 
 export const questionnaire_attempt_submitted = (ctx: Ctx) => onModule(ctx, VERB.submit, "Submitted");
@@ -777,57 +716,48 @@ export function quiz_attempt_submitted(ctx: Ctx): Statement[] {
 
 export function quiz_attempt_started(ctx: Ctx): Statement[] {
   const { course, attempt, quiz } = quizAttemptParts(ctx);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.relateduserid ?? ctx.event.userid),
-      verb: verb(VERB.attempted, "Attempted"),
+  return moduleEvent(
+    ctx,
+    course,
+    ctx.event.relateduserid ?? ctx.event.userid,
+    VERB.attempted,
+    "Attempted",
+    () => ({
       object: quizAttemptActivity(ctx, course, attempt, quiz),
       inModule: true,
     }),
-  ];
+  );
 }
 
 export function quiz_attempt_viewed(ctx: Ctx): Statement[] {
   const { course, attempt, quiz } = quizAttemptParts(ctx);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.relateduserid ?? ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: quizAttemptActivity(ctx, course, attempt, quiz),
-      inModule: true,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.relateduserid ?? ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: quizAttemptActivity(ctx, course, attempt, quiz),
+    inModule: true,
+  }));
 }
 
 export function attempt_becameoverdue(ctx: Ctx): Statement[] {
   const { course, attempt, quiz } = quizAttemptParts(ctx);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.relateduserid),
-      verb: verb(VERB.exceeded, "Exceeded"),
-      object: quizAttemptActivity(ctx, course, attempt, quiz),
-      inModule: true,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.relateduserid, VERB.exceeded, "Exceeded", () => ({
+    object: quizAttemptActivity(ctx, course, attempt, quiz),
+    inModule: true,
+  }));
 }
 
 export function attempt_reviewed(ctx: Ctx): Statement[] {
   const { course, attempt, quiz } = quizAttemptParts(ctx);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.relateduserid),
-      verb: verb(VERB.receive, "Received"),
-      object: activity(
-        `${ctx.config.app_url}/review.php?attempt=${str(attempt.id)}`,
-        TYPE.review,
-        courseLang(course),
-        "Review",
-      ),
-      inModule: true,
-      parentsBefore: [quizAttemptActivity(ctx, course, attempt, quiz)],
-      instructor: userAgent(ctx, ctx.event.userid),
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.relateduserid, VERB.receive, "Received", () => ({
+    object: activity(
+      `${ctx.config.app_url}/review.php?attempt=${str(attempt.id)}`,
+      TYPE.review,
+      courseLang(course),
+      "Review",
+    ),
+    inModule: true,
+    parentsBefore: [quizAttemptActivity(ctx, course, attempt, quiz)],
+    instructor: userAgent(ctx, ctx.event.userid),
+  }));
 }
 
 const htmlRemoved = (value: unknown): string => stripTags(value).trim();
@@ -873,20 +803,20 @@ function quizQuestionAnswered(
       definition.interactionType = "choice";
       if (ctx.config.send_response_choices) {
         definition.choices = ctx.repo.all("question_answers", { question: question.id }).map((answer) => ({
-          id: slug(htmlRemoved(answer.answer)),
+          id: slugOf(htmlRemoved(answer.answer)),
           description: { [lang]: htmlRemoved(answer.answer) },
         }));
         definition.correctResponsesPattern = [
           htmlRemoved(right)
             .split("; ")
-            .map((choice) => slug(choice))
+            .map((choice) => slugOf(choice))
             .join("[,]"),
         ];
       }
       result = {
         response: summary
           .split("; ")
-          .map((choice) => slug(choice))
+          .map((choice) => slugOf(choice))
           .join("[,]"),
         success,
         completion,
@@ -932,21 +862,21 @@ function quizQuestionAnswered(
       definition.interactionType = "matching";
       const subquestions = ctx.repo.all("qtype_match_subquestions", { questionid: question.id });
       definition.source = subquestions.map((sub) => ({
-        id: slug(htmlRemoved(sub.questiontext)),
+        id: slugOf(htmlRemoved(sub.questiontext)),
         description: { [lang]: htmlRemoved(sub.questiontext) },
       }));
       definition.target = subquestions.map((sub) => ({
-        id: slug(htmlRemoved(sub.answertext)),
+        id: slugOf(htmlRemoved(sub.answertext)),
         description: { [lang]: htmlRemoved(sub.answertext) },
       }));
       definition.correctResponsesPattern = [
         matchPairs(right)
-          .map(([source, target]) => `${slug(source)}[.]${slug(target)}`)
+          .map(([source, target]) => `${slugOf(source)}[.]${slugOf(target)}`)
           .join("[,]"),
       ];
       const pairs = matchPairs(str(summaryRaw));
       result = {
-        response: pairs.map(([source, target]) => `${slug(source)}[.]${slug(target)}`).join("[,]"),
+        response: pairs.map(([source, target]) => `${slugOf(source)}[.]${slugOf(target)}`).join("[,]"),
         success,
         completion,
       };
@@ -1054,19 +984,15 @@ export function survey_report_viewed(ctx: Ctx): Statement[] {
   const { instance } = moduleParts(ctx, ctx.event.contextinstanceid);
   const action = str(ctx.event.other.action || "summary");
   const title = action.charAt(0).toUpperCase() + action.slice(1);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: activity(
-        `${ctx.config.app_url}/mod/survey/report.php?id=${str(ctx.event.contextinstanceid)}&action=${action}`,
-        TYPE.report,
-        courseLang(course),
-        `${str(instance.name)} Report: ${title}`,
-      ),
-      inModule: true,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: activity(
+      `${ctx.config.app_url}/mod/survey/report.php?id=${str(ctx.event.contextinstanceid)}&action=${action}`,
+      TYPE.report,
+      courseLang(course),
+      `${str(instance.name)} Report: ${title}`,
+    ),
+    inModule: true,
+  }));
 }
 
 export const survey_response_submitted = (ctx: Ctx) => onModule(ctx, VERB.submit, "Submitted");
@@ -1095,44 +1021,32 @@ function wikiDiscussion(ctx: Ctx, course: Row, page: Row): Statement {
 export function wiki_page_viewed(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const page = ctx.repo.byId("wiki_pages", ctx.event.objectid);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: wikiPage(ctx, course, page),
-      inModule: true,
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: wikiPage(ctx, course, page),
+    inModule: true,
+  }));
 }
 
 export function wiki_comments_viewed(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const page = ctx.repo.byId("wiki_pages", ctx.event.objectid);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.viewed, "Viewed"),
-      object: wikiDiscussion(ctx, course, page),
-      inModule: true,
-      parentsBefore: [wikiPage(ctx, course, page)],
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.viewed, "Viewed", () => ({
+    object: wikiDiscussion(ctx, course, page),
+    inModule: true,
+    parentsBefore: [wikiPage(ctx, course, page)],
+  }));
 }
 
 export function wiki_comment_created(ctx: Ctx): Statement[] {
   const course = requireCourse(ctx);
   const comment = ctx.repo.byId("comments", ctx.event.objectid);
   const page = ctx.repo.byId("wiki_pages", comment.itemid);
-  return [
-    moduleStatement(ctx, course, {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.commented, "Commented"),
-      object: wikiDiscussion(ctx, course, page),
-      inModule: true,
-      parentsBefore: [wikiPage(ctx, course, page)],
-      result: { response: stripTags(comment.content) },
-    }),
-  ];
+  return moduleEvent(ctx, course, ctx.event.userid, VERB.commented, "Commented", () => ({
+    object: wikiDiscussion(ctx, course, page),
+    inModule: true,
+    parentsBefore: [wikiPage(ctx, course, page)],
+    result: { response: stripTags(comment.content) },
+  }));
 }
 
 // ---- tool_certificate, tool_usertours, totara_program
@@ -1147,52 +1061,32 @@ function certificate(ctx: Ctx, lang: string): Statement {
   );
 }
 
-export function certificate_revoked(ctx: Ctx): Statement[] {
+/** A certificate issued to or revoked from the related user, by the event's user. */
+function certificateChange(ctx: Ctx, verbId: string, display: string): Statement[] {
   const lang = courseLang(eventCourse(ctx));
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.relateduserid),
-      verb: verb(VERB.forfeited, "Forfeited"),
-      object: certificate(ctx, lang),
-      context: { ...siteContext(ctx, lang), instructor: userAgent(ctx, ctx.event.userid) },
-    },
-  ];
+  return statementBy(ctx, ctx.event.relateduserid, verbId, display, () => ({
+    object: certificate(ctx, lang),
+    context: { ...siteContext(ctx, lang), instructor: userAgent(ctx, ctx.event.userid) },
+  }));
 }
 
-export function certificate_issued(ctx: Ctx): Statement[] {
-  const lang = courseLang(eventCourse(ctx));
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.relateduserid),
-      verb: verb(VERB.achieved, "Achieved"),
-      object: certificate(ctx, lang),
-      context: { ...siteContext(ctx, lang), instructor: userAgent(ctx, ctx.event.userid) },
-    },
-  ];
-}
+export const certificate_revoked = (ctx: Ctx) => certificateChange(ctx, VERB.forfeited, "Forfeited");
+export const certificate_issued = (ctx: Ctx) => certificateChange(ctx, VERB.achieved, "Achieved");
 
 export function certificate_verified(ctx: Ctx): Statement[] {
   const lang = courseLang(eventCourse(ctx));
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.verified, "Verified"),
-      object: certificate(ctx, lang),
-      context: siteContext(ctx, lang),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.verified, "Verified", () => ({
+    object: certificate(ctx, lang),
+    context: siteContext(ctx, lang),
+  }));
 }
 
 function tour(ctx: Ctx, verbId: string, display: string): Statement[] {
   const lang = courseLang(eventCourse(ctx));
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(verbId, display),
-      object: { id: str(otherField(ctx, "pageurl")), objectType: "Activity" },
-      context: siteContext(ctx, lang),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, verbId, display, () => ({
+    object: { id: str(otherField(ctx, "pageurl")), objectType: "Activity" },
+    context: siteContext(ctx, lang),
+  }));
 }
 
 export const tour_ended = (ctx: Ctx) => tour(ctx, VERB.toured, "Toured");
@@ -1201,17 +1095,13 @@ export const tour_started = (ctx: Ctx) => tour(ctx, VERB.started, "Started");
 export function program_assigned(ctx: Ctx): Statement[] {
   const program = ctx.repo.byId("prog", ctx.event.objectid);
   const lang = courseLang(ctx.repo.findById("course", 1));
-  return [
-    {
-      actor: userAgent(ctx, ctx.event.userid),
-      verb: verb(VERB.assign, "assigned"),
-      object: activity(
-        `${ctx.config.app_url}/totara/program/view.php?id=${str(program.id)}`,
-        TYPE.program,
-        lang,
-        str(program.fullname),
-      ),
-      context: siteContext(ctx, lang),
-    },
-  ];
+  return statementBy(ctx, ctx.event.userid, VERB.assign, "assigned", () => ({
+    object: activity(
+      `${ctx.config.app_url}/totara/program/view.php?id=${str(program.id)}`,
+      TYPE.program,
+      lang,
+      str(program.fullname),
+    ),
+    context: siteContext(ctx, lang),
+  }));
 }
