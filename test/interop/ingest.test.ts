@@ -114,16 +114,10 @@ describe("ingest into a local database", () => {
       const input = statementsFile("resume.jsonl", 95);
       const checkpoint = join(dir, "resume.checkpoint");
       const target = await localTarget(lrs, "uni-a");
-      await expect(
-        ingest({
-          format: xapiFormat,
-          input,
-          target: failingAfter(target, 4),
-          batch: 10,
-          checkpoint,
-          progress: false,
-        }),
-      ).rejects.toThrow("interrupted");
+      /** One ingest run of the file in batches of 10, with the checkpoint, into `to`. */
+      const run = (to = target) =>
+        ingest({ format: xapiFormat, input, target: to, batch: 10, checkpoint, progress: false });
+      await expect(run(failingAfter(target, 4))).rejects.toThrow("interrupted");
       expect(readCheckpoint(checkpoint)).toMatchObject({
         records: 40,
         statements: 40,
@@ -132,38 +126,15 @@ describe("ingest into a local database", () => {
       });
       expect(await storedCount(db, "uni-a")).toBe(40);
       // Interrupted again after the LRS stored a batch but before the checkpoint recorded it.
-      await expect(
-        ingest({
-          format: xapiFormat,
-          input,
-          target: failingAfter(target, 2, true),
-          batch: 10,
-          checkpoint,
-          progress: false,
-        }),
-      ).rejects.toThrow("interrupted");
+      await expect(run(failingAfter(target, 2, true))).rejects.toThrow("interrupted");
       expect(readCheckpoint(checkpoint)?.records).toBe(60);
       expect(await storedCount(db, "uni-a")).toBe(70);
-      const counts = await ingest({
-        format: xapiFormat,
-        input,
-        target,
-        batch: 10,
-        checkpoint,
-        progress: false,
-      });
+      const counts = await run();
       // The batch stored without a checkpoint is sent again and accepted as the same statements.
       expect(counts).toMatchObject({ resumed: 60, read: 35, stored: 35 });
       expect(await storedCount(db, "uni-a")).toBe(95);
       expect(readCheckpoint(checkpoint)).toMatchObject({ records: 95, statements: 95 });
-      const again = await ingest({
-        format: xapiFormat,
-        input,
-        target,
-        batch: 10,
-        checkpoint,
-        progress: false,
-      });
+      const again = await run();
       expect(again).toMatchObject({ resumed: 95, read: 0, stored: 0 });
       await expect(
         ingest({

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { isObject, type Json } from "../../src/interop/json.js";
 import { convertMoodleRecord, moodleConfigOf } from "../../src/interop/moodle/index.js";
 
 const SHARED = join(import.meta.dirname, "../../../shared/fixtures/moodle");
@@ -29,8 +30,6 @@ const DIVERGENT: Record<string, string> = {
   "totara_program/program_assigned/existing_program": "expected timestamp is not the event's time",
 };
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 /** The fixtures' merge rule: objects key by key, recursively; anything else replaced by the case's value. */
 function merge(base: unknown, over: unknown): unknown {
   if (!isObject(base) || !isObject(over)) return over;
