@@ -2,7 +2,9 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Lrs } from "../lrs/index.js";
+import type { OprfService } from "../privacy/oprf.js";
 import { openApiDocument } from "./openapi.js";
+import { privacyServiceFromEnvironment, registerPrivacyRoutes } from "./privacy.js";
 import { xapiResources } from "./xapi/resources.js";
 import { type RawRequest, XapiRouter } from "./xapi/router.js";
 
@@ -12,6 +14,8 @@ export interface ServerOptions {
   logger?: FastifyServerOptions["logger"];
   /** Largest request body, in bytes. */
   bodyLimit?: number;
+  /** The OPRF pseudonymization service (default: from the environment, see privacy.ts). */
+  privacy?: OprfService;
 }
 
 export const XAPI_BASE = "/xapi";
@@ -61,6 +65,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await options.lrs.db.one("SELECT 1 AS ok");
     return { status: "ok" };
   });
+
+  registerPrivacyRoutes(app, options.lrs, options.privacy ?? privacyServiceFromEnvironment(options.lrs));
 
   const router = new XapiRouter(options.lrs, xapiResources(options.lrs));
   const handler = async (

@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 description of the HTTP API, served at /openapi.json and browsable at /docs.
  * Each resource's description sits in its own file beside its handlers; this assembles them.
  */
+import { privacyPaths } from "./privacy.openapi.js";
 import { documentsPaths } from "./xapi/documents.openapi.js";
 import { statementsPaths } from "./xapi/statements.openapi.js";
 
@@ -63,6 +64,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       ...statementsPaths,
       ...documentsPaths,
+      ...privacyPaths,
     },
   };
 }

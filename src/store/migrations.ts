@@ -247,6 +247,58 @@ INSERT INTO index_watermark (id, seq) VALUES (1, (SELECT COALESCE(MAX(seq), 0) F
 `,
     },
   },
+  {
+    version: 3,
+    name: "pseudonymization domains: keys sealed under the master key, member stores",
+    sql: {
+      sqlite: `
+CREATE TABLE privacy_domains (
+  id TEXT PRIMARY KEY,
+  iri TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE privacy_domain_keys (
+  domain_id TEXT NOT NULL REFERENCES privacy_domains(id),
+  key_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  sealed BLOB NOT NULL,
+  created_at TEXT NOT NULL,
+  retired_at TEXT,
+  PRIMARY KEY (domain_id, key_id),
+  UNIQUE (domain_id, seq)
+);
+CREATE TABLE privacy_domain_members (
+  domain_id TEXT NOT NULL REFERENCES privacy_domains(id),
+  store_id TEXT NOT NULL REFERENCES stores(id),
+  added_at TEXT NOT NULL,
+  PRIMARY KEY (domain_id, store_id)
+);
+`,
+      postgres: `
+CREATE TABLE privacy_domains (
+  id TEXT PRIMARY KEY,
+  iri TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE privacy_domain_keys (
+  domain_id TEXT NOT NULL REFERENCES privacy_domains(id),
+  key_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  sealed BYTEA NOT NULL,
+  created_at TEXT NOT NULL,
+  retired_at TEXT,
+  PRIMARY KEY (domain_id, key_id),
+  UNIQUE (domain_id, seq)
+);
+CREATE TABLE privacy_domain_members (
+  domain_id TEXT NOT NULL REFERENCES privacy_domains(id),
+  store_id TEXT NOT NULL REFERENCES stores(id),
+  added_at TEXT NOT NULL,
+  PRIMARY KEY (domain_id, store_id)
+);
+`,
+    },
+  },
 ];
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */
