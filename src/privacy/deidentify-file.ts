@@ -1,0 +1,183 @@
+/**
+ * A de-identification run over files, the I/O around the pure rules: statements are read as JSON
+ * lines or a JSON array (gzip detected by its magic bytes), de-identified in batches (one call of the
+ * pseudonymizer per batch), written as JSON lines (gzipped when the name ends in `.gz`), and the
+ * report is written with its leak check, which reads the output back once it is complete. Memory
+ * stays constant in the number of statements: a batch at a time, plus the identifiers collected for
+ * the leak check and the pseudonyms cached (both grow with distinct learners, not statements).
+ */
+import { createReadStream, createWriteStream, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { Readable, type Writable } from "node:stream";
+import { finished } from "node:stream/promises";
+import { createGunzip, createGzip } from "node:zlib";
+import { streamArray } from "stream-json/streamers/stream-array.js";
+import { Deidentifier, type DeidentifyCounts, type DeidentifyOptions } from "./deidentify.js";
+import { LeakCheck, type LeakCheckResult } from "./deidentify-leaks.js";
+import type { DeidentificationProfile } from "./profile.js";
+
+export interface DeidentifyReport {
+  profile: { id: string; version: string };
+  domain: string;
+  input: string;
+  output: string;
+  startedAt: string;
+  seconds: number;
+  counts: DeidentifyCounts;
+  /** The first rejected statements (at most 100): where in the input, and why (never a value). */
+  rejected: { record: number; reason: string }[];
+  leakCheck: LeakCheckResult;
+}
+
+export interface DeidentifyFileOptions extends DeidentifyOptions {
+  profile: DeidentificationProfile;
+  input: string;
+  output: string;
+  report: string;
+  /** Statements per batch (default 1,000). */
+  batch?: number;
+  /** Called after each batch with the statements read so far (progress display). */
+  onProgress?: (read: number) => void;
+}
+
+/** The decompressed bytes of a file, gzip recognised by its magic bytes. */
+async function openInput(path: string): Promise<Readable> {
+  const raw = createReadStream(path, { highWaterMark: 256 * 1024 });
+  const iterator = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
+  async function* again() {
+    if (head.length > 0) yield head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  const stream = Readable.from(again(), { objectMode: false });
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip();
+    stream.on("error", (err) => gunzip.destroy(err));
+    return stream.pipe(gunzip);
+  }
+  return stream;
+}
+
+export interface InputRecord {
+  /** Line (JSON lines) or index from 1 (array). */
+  record: number;
+  value: unknown;
+  /** Set when the record is not JSON. */
+  malformed?: string;
+}
+
+/** The statements of a file: a JSON array streamed element by element, or JSON lines. */
+export async function* readStatements(path: string): AsyncGenerator<InputRecord> {
+  const bytes = await openInput(path);
+  const iterator = (bytes as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let firstChar: string | undefined;
+  while (firstChar === undefined) {
+    const next = await iterator.next();
+    if (next.done) break;
+    chunks.push(next.value);
+    const text = next.value.toString("latin1").trimStart();
+    if (text !== "") firstChar = text[0];
+  }
+  async function* again() {
+    yield* chunks;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  const stream = Readable.from(again(), { objectMode: false });
+  if (firstChar === "[") {
+    const elements = stream.pipe(streamArray.withParserAsStream());
+    stream.on("error", (err) => elements.destroy(err));
+    for await (const item of elements as AsyncIterable<{ key: number; value: unknown }>)
+      yield { record: item.key + 1, value: item.value };
+    return;
+  }
+  let line = 0;
+  for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+    line++;
+    if (text.trim() === "") continue;
+    try {
+      yield { record: line, value: JSON.parse(text) };
+    } catch (err) {
+      yield { record: line, value: undefined, malformed: `malformed JSON: ${(err as Error).message}` };
+    }
+  }
+}
+
+async function write(stream: Writable, text: string): Promise<void> {
+  if (!stream.write(text)) await new Promise<void>((resolve) => stream.once("drain", resolve));
+}
+
+/** Runs a whole de-identification: input → output and report. The report says whether it leaked. */
+export async function deidentifyFile(options: DeidentifyFileOptions): Promise<DeidentifyReport> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const deidentifier = new Deidentifier(options.profile, options);
+  const leaks = new LeakCheck(deidentifier.scrubber);
+  const batchSize = options.batch ?? 1000;
+  const rejected: DeidentifyReport["rejected"] = [];
+  const reject = (record: number, reason: string) => {
+    if (rejected.length < 100) rejected.push({ record, reason });
+  };
+
+  const file = createWriteStream(options.output);
+  const gzip = options.output.endsWith(".gz") ? createGzip({ level: 6 }) : undefined;
+  if (gzip) gzip.pipe(file);
+  const out: Writable = gzip ?? file;
+  let malformed = 0;
+
+  const flush = async (batch: InputRecord[]) => {
+    const { statements, rejected: refused } = await deidentifier.run(batch.map((r) => r.value));
+    for (const r of refused) reject(batch[r.index]!.record, r.reason);
+    if (statements.length > 0) await write(out, statements.map((s) => `${JSON.stringify(s)}\n`).join(""));
+    options.onProgress?.(deidentifier.counts.read + malformed);
+  };
+
+  let batch: InputRecord[] = [];
+  try {
+    for await (const record of readStatements(options.input)) {
+      if (record.malformed !== undefined) {
+        malformed++;
+        reject(record.record, record.malformed);
+        continue;
+      }
+      leaks.collect(record.value);
+      batch.push(record);
+      if (batch.length >= batchSize) {
+        await flush(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await flush(batch);
+  } finally {
+    out.end();
+    await finished(file);
+  }
+  deidentifier.counts.read += malformed;
+  deidentifier.counts.rejected += malformed;
+
+  // The output is complete: every identifier of the input is known, so each is searched in all of it.
+  for await (const record of readStatements(options.output)) leaks.search(record.value, record.record);
+
+  const report: DeidentifyReport = {
+    profile: { id: options.profile.id, version: options.profile.version },
+    domain: options.profile.domain,
+    input: options.input,
+    output: options.output,
+    startedAt,
+    seconds: Math.round(performance.now() - started) / 1000,
+    counts: deidentifier.counts,
+    rejected,
+    leakCheck: leaks.result(),
+  };
+  writeFileSync(options.report, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
