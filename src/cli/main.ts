@@ -9,6 +9,7 @@ import { AuditLog } from "../audit/index.js";
 import { Lrs, LrsError } from "../lrs/index.js";
 import { type Database, DEFAULT_DB, openDatabase, redact } from "../store/index.js";
 import { interopCommands } from "./interop.js";
+import { privacyCommands } from "./privacy.js";
 import { registerSkillsCommands } from "./skills.js";
 
 const env = process.env;
@@ -288,6 +289,7 @@ export function program(): Command {
   root.addCommand(audit);
 
   for (const command of interopCommands()) root.addCommand(command);
+  for (const c of privacyCommands()) root.addCommand(c);
   registerSkillsCommands(root);
   root.addCommand(
     new Command("migrate")

@@ -1,6 +1,9 @@
 import { createHmac, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inspect } from "node:util";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { normalizeIdentifier } from "../../src/privacy/identifiers.js";
 import { HmacPseudonymizer, keyedSecret } from "../../src/privacy/keyed.js";
 import { pseudonymText } from "../../src/privacy/pseudonymizer.js";
@@ -50,5 +53,133 @@ describe("keyed pseudonyms (HMAC-SHA256)", () => {
     const shown = `${JSON.stringify(p)} ${inspect(p)} ${String(Object.values(p))}`;
     expect(shown).not.toContain(k1.toString("hex"));
     expect(shown).not.toContain(k1.toString("base64"));
+  });
+});
+
+describe("learnpool keys, domains and pseudonymize (keyed mode)", () => {
+  async function cli(args: string[], env: Record<string, string> = {}) {
+    const { program } = await import("../../src/cli/main.js");
+    const out: string[] = [];
+    const err: string[] = [];
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    const o = vi.spyOn(process.stdout, "write").mockImplementation((c) => out.push(String(c)) > 0);
+    const e = vi.spyOn(process.stderr, "write").mockImplementation((c) => err.push(String(c)) > 0);
+    const code = process.exitCode;
+    try {
+      await program()
+        .exitOverride()
+        .parseAsync(["node", "learnpool", ...args]);
+      return { out: out.join(""), err: err.join(""), code: process.exitCode };
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+      process.env = saved;
+      process.exitCode = code;
+    }
+  }
+
+  it("makes a domain, rotates it, and pseudonymizes a file and a CSV column, rejecting bad lines", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lp-cli-"));
+    const db = join(dir, "pool.db");
+    const masterText = (await cli(["keys", "master-key"])).out.trim();
+    expect(Buffer.from(masterText, "base64")).toHaveLength(32);
+    const env = { LEARNPOOL_MASTER_KEY: masterText, LEARNPOOL_DB: db };
+    await expect(
+      cli(["domains", "add", "d1"], { LEARNPOOL_DB: db, LEARNPOOL_MASTER_KEY: "" }),
+    ).rejects.toThrow(/learnpool keys master-key/);
+    await cli(["stores", "add", "p1"], env);
+    const added = JSON.parse((await cli(["domains", "add", "d1", "--members", "p1"], env)).out);
+    expect(added).toMatchObject({ id: "d1", currentKeyId: "k1", members: ["p1"] });
+    expect(JSON.parse((await cli(["domains", "members", "d1", "--remove", "p1"], env)).out).members).toEqual(
+      [],
+    );
+    writeFileSync(join(dir, "in.txt"), "Ada@Example.org\nnot an address\nada@example.org\n");
+    const run = await cli(
+      [
+        "pseudonymize",
+        "--domain",
+        "d1",
+        "--kind",
+        "email",
+        "--in",
+        join(dir, "in.txt"),
+        "--out",
+        join(dir, "out.txt"),
+      ],
+      env,
+    );
+    expect(run.err).toContain("in.txt:2: email identifier: not an e-mail address");
+    expect(run.err).not.toContain("not an address");
+    expect(run.code).toBe(1);
+    const lines = readFileSync(join(dir, "out.txt"), "utf8").split("\n");
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(lines[1]).toBe("");
+    expect(lines[2]).toBe(lines[0]);
+
+    writeFileSync(join(dir, "in.csv"), 'id,email,score\n1,ada@example.org,"3,5"\n2,bob@example.org,4\n');
+    await cli(
+      [
+        "pseudonymize",
+        "--domain",
+        "d1",
+        "--kind",
+        "email",
+        "--column",
+        "email",
+        "--in",
+        join(dir, "in.csv"),
+        "--out",
+        join(dir, "out.csv"),
+      ],
+      env,
+    );
+    const csv = readFileSync(join(dir, "out.csv"), "utf8").split("\n");
+    expect(csv[0]).toBe("id,email,score");
+    expect(csv[1]).toBe(`1,${lines[0]},"3,5"`);
+    expect(readFileSync(join(dir, "out.csv"), "utf8")).not.toContain("example.org");
+
+    expect(JSON.parse((await cli(["domains", "rotate", "d1"], env)).out).currentKeyId).toBe("k2");
+    await cli(
+      [
+        "pseudonymize",
+        "--domain",
+        "d1",
+        "--kind",
+        "email",
+        "--in",
+        join(dir, "in.txt"),
+        "--out",
+        join(dir, "k2.txt"),
+      ],
+      env,
+    );
+    await cli(
+      [
+        "pseudonymize",
+        "--domain",
+        "d1",
+        "--kind",
+        "email",
+        "--key-id",
+        "k1",
+        "--in",
+        join(dir, "in.txt"),
+        "--out",
+        join(dir, "k1.txt"),
+      ],
+      env,
+    );
+    expect(readFileSync(join(dir, "k2.txt"), "utf8").split("\n")[0]).not.toBe(lines[0]);
+    expect(readFileSync(join(dir, "k1.txt"), "utf8").split("\n")[0]).toBe(lines[0]);
+    const listed = (await cli(["domains", "list"], { LEARNPOOL_DB: db })).out;
+    expect(JSON.parse(listed).keyIds).toEqual(["k1", "k2"]);
+    await expect(
+      cli(["domains", "rotate", "d1"], {
+        LEARNPOOL_DB: db,
+        LEARNPOOL_MASTER_KEY: randomBytes(32).toString("base64"),
+      }),
+    ).rejects.toThrow("cannot decrypt domain keys: wrong master key?");
   });
 });
