@@ -7,15 +7,20 @@ import { register } from "./registry.js";
 import type { EventScope, Json, StatementParts } from "./statement.js";
 import { ActivityType, Extension, type VerbName } from "./vocabulary.js";
 
+/** The text with its trailing slashes taken off (`replace(/\/+$/, "")`). */
+function withoutTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 47) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
 /** The post's URL: the request path with the post id taken out, then the id, under the LMS root. */
 function forumObject(scope: EventScope): Json {
   const { event } = scope;
   const postId = requireString(event, "data.id");
-  const path = requireString(event, "context.path")
-    .replace(/\/+$/, "")
-    .split(postId)
-    .join("")
-    .replace(/\/+$/, "");
+  const path = withoutTrailingSlashes(
+    withoutTrailingSlashes(requireString(event, "context.path")).replaceAll(postId, ""),
+  );
   const definition: Json = { type: ActivityType.discussion };
   const title = getData(event, "data.title");
   if (title !== undefined) definition.name = { en: title };

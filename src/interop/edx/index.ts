@@ -4,7 +4,15 @@
  * owns ERB's event registry (which events map and how), the Python details its output depends on, and the
  * configuration standing in for ERB's LMS lookups. Events ERB does not map are skipped, named.
  */
-import { ConversionError, type Format, perRecord, Unmapped, type XapiStatement } from "../converter.js";
+import {
+  ConversionError,
+  type Format,
+  type Outcome,
+  outcomeOf,
+  type SourceRecord,
+  Unmapped,
+  type XapiStatement,
+} from "../converter.js";
 import { type EdxConfig, type ResolvedConfig, resolveConfig } from "./config.js";
 import "./completion.js";
 import "./enrollment.js";
@@ -72,13 +80,60 @@ export function edxConverter(config: EdxConfig | unknown): (event: unknown) => X
   return (event) => convertEdxEvent(event, resolved);
 }
 
+/**
+ * `perRecord`'s stream of outcomes without an async generator of its own: each outcome is the source's
+ * next record converted in the callback of its promise, which spares a generator's extra awaits per event.
+ */
+class Outcomes implements AsyncIterableIterator<Outcome> {
+  private readonly source: AsyncIterator<SourceRecord>;
+  private finished = false;
+
+  constructor(
+    records: AsyncIterable<SourceRecord>,
+    private readonly convert: (value: unknown) => XapiStatement[],
+  ) {
+    this.source = records[Symbol.asyncIterator]();
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Outcome>> {
+    if (this.finished) return Promise.resolve({ done: true, value: undefined });
+    return this.source.next().then(
+      (step) => {
+        if (step.done) {
+          this.finished = true;
+          return { done: true, value: undefined };
+        }
+        return { done: false, value: outcomeOf(this.convert, step.value) };
+      },
+      (error: unknown) => {
+        this.finished = true;
+        throw error;
+      },
+    );
+  }
+
+  /** The consumer stops early: the source is closed as a `for await` over it would be. */
+  async return(): Promise<IteratorResult<Outcome>> {
+    if (!this.finished) {
+      this.finished = true;
+      await this.source.return?.();
+    }
+    return { done: true, value: undefined };
+  }
+}
+
 export const edxFormat: Format = {
   name: "edx",
   description:
     "Open edX tracking-log events to the xAPI statements of event-routing-backends (config: platformUrl, transformerVersion, courseNames, anonymousIds, …)",
   converter(config) {
     const resolved = resolveConfig(config);
-    return perRecord((value) => convertEdxEvent(value, resolved));
+    const convert = (value: unknown) => convertEdxEvent(value, resolved);
+    return { run: (records) => new Outcomes(records, convert) };
   },
 };
 

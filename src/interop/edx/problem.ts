@@ -95,6 +95,50 @@ register(["edx.grades.problem.submitted"], (scope) =>
 
 // ----- problem_check
 
+/**
+ * The values of a problem_check event its statements read, each read once: a multi-question check makes
+ * one statement per question from the same values, and several are found by searching the whole event.
+ */
+class Check {
+  readonly browser: boolean;
+  private responseTypeValue: unknown = MISSING;
+  private displayNameValue: unknown = MISSING;
+  private dataValue: unknown = MISSING;
+  private successValue: unknown = MISSING;
+  private attemptsValue: unknown = MISSING;
+
+  constructor(readonly event: EdxEvent) {
+    this.browser = isBrowser(event);
+  }
+
+  get responseType(): unknown {
+    if (this.responseTypeValue === MISSING) this.responseTypeValue = getData(this.event, "response_type");
+    return this.responseTypeValue;
+  }
+
+  get displayName(): unknown {
+    if (this.displayNameValue === MISSING) this.displayNameValue = getData(this.event, "display_name");
+    return this.displayNameValue;
+  }
+
+  get data(): unknown {
+    if (this.dataValue === MISSING) this.dataValue = getData(this.event, "data");
+    return this.dataValue;
+  }
+
+  get success(): unknown {
+    if (this.successValue === MISSING) this.successValue = getData(this.event, "success");
+    return this.successValue;
+  }
+
+  get attempts(): unknown {
+    if (this.attemptsValue === MISSING) this.attemptsValue = getData(this.event, "data.attempts");
+    return this.attemptsValue;
+  }
+}
+
+const MISSING = Symbol("not read yet");
+
 /** The first submitted question that names its response type (ERB's `_get_submission`). */
 function firstSubmission(event: EdxEvent): Record<string, unknown> | undefined {
   const submissions = getData(event, "data.submission");
@@ -107,23 +151,18 @@ function firstSubmission(event: EdxEvent): Record<string, unknown> | undefined {
 }
 
 /** The question ids of a multi-question submission; none when it holds one question or fewer. */
-function childIds(event: EdxEvent): string[] {
-  const submissions = getData(event, "submission");
+function childIds(submissions: unknown): string[] {
   if (!isObject(submissions)) return [];
   const ids = Object.keys(submissions);
   return ids.length > 1 ? ids : [];
 }
 
-function checkDefinition(
-  event: EdxEvent,
-  submission: Record<string, unknown> | undefined,
-  path: string,
-): Json {
+function checkDefinition(check: Check, submission: Record<string, unknown> | undefined, path: string): Json {
   const definition: Json = { type: ActivityType.interaction };
-  const attempts = getData(event, "data.attempts");
+  const attempts = check.attempts;
   if (pyTruthy(attempts)) definition.extensions = { [Extension.attempt]: attempts };
-  let type = interactionType(getData(event, "response_type"));
-  const displayName = getData(event, "display_name");
+  let type = interactionType(check.responseType);
+  const displayName = check.displayName;
   if (pyTruthy(submission)) {
     type = interactionType(submission!.response_type);
     definition.description = languageMap("en-US", submission!.question, `${path}.question`);
@@ -141,12 +180,13 @@ function responseText(response: unknown): string | undefined {
 }
 
 function checkResult(
-  event: EdxEvent,
+  check: Check,
   submission: Record<string, unknown> | undefined,
   path: string,
   withScore: boolean,
 ): Json | undefined {
-  if (isBrowser(event)) return undefined;
+  if (check.browser) return undefined;
+  const { event } = check;
   let response: unknown;
   let correct: unknown;
   if (pyTruthy(submission)) {
@@ -154,9 +194,9 @@ function checkResult(
     response = submission!.answer;
     correct = submission!.correct;
   } else {
-    const data = getData(event, "data");
+    const data = check.data;
     response = isObject(data) ? data.answers : undefined;
-    correct = getData(event, "success") === "correct";
+    correct = check.success === "correct";
   }
   const result: Json = {};
   if (correct !== undefined && correct !== null) result.success = pyTruthy(correct);
@@ -207,8 +247,8 @@ function browserBlockId(event: EdxEvent): string | undefined {
     : undefined;
 }
 
-function checkObjectId(scope: EventScope, baseId: unknown): unknown {
-  if (isBrowser(scope.event)) {
+function checkObjectId(scope: EventScope, check: Check, baseId: unknown): unknown {
+  if (check.browser) {
     const blockId = browserBlockId(scope.event);
     return blockId === undefined ? undefined : scope.iri("xblock", blockId, "context.referer");
   }
@@ -217,47 +257,48 @@ function checkObjectId(scope: EventScope, baseId: unknown): unknown {
 
 register(["problem_check"], (scope) => {
   const { event } = scope;
-  const verb: VerbName = isBrowser(event) ? "attempted" : "evaluated";
+  const check = new Check(event);
+  const verb: VerbName = check.browser ? "attempted" : "evaluated";
   const baseId = problemId(event);
-  const children = childIds(event);
+  const submissions = getData(event, "submission");
+  const children = childIds(submissions);
   const submission = firstSubmission(event);
-  const definition = checkDefinition(event, submission, "data.submission");
+  const definition = checkDefinition(check, submission, "data.submission");
   if (children.length > 0) definition.interactionType = "other";
   const object = activity(
-    checkObjectId(scope, baseId),
+    checkObjectId(scope, check, baseId),
     definition,
     "data.problem_id",
     children.length > 0 ? "GroupActivity" : "Activity",
   );
-  const result = checkResult(event, submission, "data.submission", true);
+  const result = checkResult(check, submission, "data.submission", true);
   const parent = scope.statement(result === undefined ? { verb, object } : { verb, object, result });
   if (children.length === 0) return parent;
 
   const statements: XapiStatement[] = [parent];
   const course = scope.courseParent();
-  const submissions = getData(event, "submission") as Record<string, unknown>;
+  const childBase = pyTruthy(baseId) ? pyStr(baseId) : "";
+  const childPrefix = childBase.split("@").slice(0, -1);
   for (const childId of children) {
     const path = `submission.${childId}`;
-    const childSubmission = isObject(submissions[childId])
-      ? (submissions[childId] as Record<string, unknown>)
-      : undefined;
-    const childBase = pyTruthy(baseId) ? pyStr(baseId) : "";
-    const childObjectId = [...childBase.split("@").slice(0, -1), childId].join("@");
-    const childResult = checkResult(event, childSubmission, path, false);
+    const item = (submissions as Record<string, unknown>)[childId];
+    const childSubmission = isObject(item) ? item : undefined;
+    const childObjectId = [...childPrefix, childId].join("@");
+    const childResult = checkResult(check, childSubmission, path, false);
     if (childResult === undefined)
       throw new ConversionError("a browser event has no per-question result", "event_source");
     // The child's response is its own answer, read again as ERB does (undefined when absent).
-    delete childResult.response;
     const answer = responseText(childSubmission?.answer);
-    if (answer !== undefined) childResult.response = answer;
+    if (answer === undefined) delete childResult.response;
+    else childResult.response = answer;
     statements.push(
       scope.statement({
         verb,
         idSuffix: childId,
         statementRef: parent.id as string,
         object: activity(
-          checkObjectId(scope, childObjectId),
-          checkDefinition(event, childSubmission, path),
+          checkObjectId(scope, check, childObjectId),
+          checkDefinition(check, childSubmission, path),
           path,
         ),
         result: childResult,

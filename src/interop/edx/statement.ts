@@ -207,6 +207,8 @@ export interface StatementParts {
 export interface Course {
   iri: string;
   name: string;
+  /** The common part of its video blocks' IRIs, made by the video events on first use. */
+  videoPrefix?: string;
 }
 
 /** The per-event values every statement of an event shares, computed once. */
@@ -331,7 +333,7 @@ export class EventScope {
 }
 
 /** The course's IRI and display name, built once per course id and configuration. */
-function courseOf(config: ResolvedConfig, courseId: unknown): Course {
+export function courseOf(config: ResolvedConfig, courseId: unknown): Course {
   if (typeof courseId !== "string") {
     const id = pyStr(courseId);
     return { iri: `${config.platformUrl}/course/${id}`, name: config.courseName(id) };

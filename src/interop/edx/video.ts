@@ -6,31 +6,41 @@ import { ConversionError } from "../converter.js";
 import { firstOf, getData, requireData } from "./event.js";
 import { isoDuration, pyStr, secondsToFloat } from "./python.js";
 import { register } from "./registry.js";
-import { type EventScope, extensions, type Json } from "./statement.js";
+import { courseOf, type EventScope, extensions, type Json, type StatementParts } from "./statement.js";
 import { ActivityType, Extension, type VerbName } from "./vocabulary.js";
 
+/** The video block IRIs' common part in a course (its namespace and key), built once per course. */
+function videoPrefix(scope: EventScope, courseId: string): string {
+  const course = courseOf(scope.config, courseId);
+  if (course.videoPrefix === undefined) {
+    // The video's usage key in its course: block-v1 in a course-v1 course, ccx-block-v1 in a CCX.
+    const [namespace, courseKey] = courseId.split(":");
+    if (courseKey === undefined) {
+      throw new ConversionError(`course id ${JSON.stringify(courseId)} has no ':'`, "context.course_id");
+    }
+    const blockNamespace = namespace === "ccx-v1" ? "ccx-block-v1" : "block-v1";
+    course.videoPrefix = `${scope.config.platformUrl}/xblock/${blockNamespace}:${courseKey}+type@video+block@`;
+  }
+  return course.videoPrefix;
+}
+
 function videoStatement(scope: EventScope, verb: VerbName, result?: Json) {
-  const { event, config } = scope;
+  const { event } = scope;
   const courseId = pyStr(requireData(event, "context.course_id"));
   const videoId = pyStr(requireData(event, "data.id"));
-  // The video's usage key in its course: block-v1 in a course-v1 course, ccx-block-v1 in a CCX.
-  const [namespace, courseKey] = courseId.split(":");
-  if (courseKey === undefined) {
-    throw new ConversionError(`course id ${JSON.stringify(courseId)} has no ':'`, "context.course_id");
-  }
-  const blockNamespace = namespace === "ccx-v1" ? "ccx-block-v1" : "block-v1";
-  const parts = {
+  const parts: StatementParts = {
     verb,
     object: {
       objectType: "Activity",
-      id: `${config.platformUrl}/xblock/${blockNamespace}:${courseKey}+type@video+block@${videoId}`,
+      id: videoPrefix(scope, courseId) + videoId,
       definition: { type: ActivityType.video },
     },
     contextExtensions: {
       [Extension.videoLength]: secondsToFloat(getData(event, "data.duration"), "data.duration"),
     },
   };
-  return scope.statement(result === undefined ? parts : { ...parts, result });
+  if (result !== undefined) parts.result = result;
+  return scope.statement(parts);
 }
 
 function currentTime(scope: EventScope): number | undefined {
