@@ -40,7 +40,7 @@ export interface Find {
 
 const EMAIL = String.raw`[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}`;
 const URL = String.raw`\b(?:https?|ftp):\/\/[^\s<>"'\]\[)(]+|\bwww\.[^\s<>"'\]\[)(]+`;
-const IPV6 = String.raw`(?<![\w:.])(?=[0-9A-Fa-f:.]*[0-9A-Fa-f]:|[0-9A-Fa-f:.]*::)[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?<=:)\d{1,3}(?:\.\d{1,3}){3})?(?![\w:])`;
+const IPV6 = String.raw`(?<![\w:.])(?=[0-9A-Fa-f:.]*[0-9A-Fa-f]:|[0-9A-Fa-f:.]*::)(?:[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){1,6}:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:]|\.\d)`;
 const IPV4 = String.raw`(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)`;
 const NIR = String.raw`(?<![\p{L}\p{N}])[12] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}(?![\p{L}\p{N}])`;
 const PHONE_FR = String.raw`(?<![\p{L}\p{N}+])(?:(?:\+|00)33[\s.-]?(?:\(0\)[\s.-]?)?|0)[1-9](?:[\s.-]?\d{2}){4}(?![\p{L}\p{N}])`;
@@ -59,7 +59,7 @@ const MAYBE = /[@\d]|:\/\/|www\./;
 const USER_PARAM =
   /([?&;](?:user|users|userid|user_id|uid|id|u|username|login|learner|learner_id|student|student_id|account|email|mail|member)=)([^&#;\s]+)/gi;
 const USER_SEGMENT =
-  /(\/(?:user|users|profile|profiles|u|member|members|people|learner|learners|student|students|account|accounts|~)\/)([^/?#\s]+)/gi;
+  /(\/(?:user|users|profile|profiles|u|member|members|people|learner|learners|student|students|account|accounts|~)\/)([^/?#\s.]+)(?=[/?#\s]|$)/gi;
 
 /** Key of a NIR: 97 minus the number (2A → 19, 2B → 18 for Corsica) modulo 97. */
 export function isValidNir(text: string): boolean {
@@ -84,7 +84,6 @@ function isPhone(text: string, national: boolean): boolean {
 /** Lower case without accents, the form names are compared in. */
 export function foldText(text: string): string {
   const lower = text.toLowerCase();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII test
   if (!/[^\x00-\x7f]/.test(lower)) return lower;
   return lower.normalize("NFD").replace(/\p{M}+/gu, "");
 }
