@@ -188,7 +188,7 @@ export async function encodeCommand(options: EncodeCommandOptions): Promise<Enco
   } catch (error) {
     output.on("error", () => undefined); // the failure to report is the one being handled
     if (!output.closed) {
-      const closed = new Promise((resolve) => output.once("close", resolve));
+      const closed = new Promise<void>((resolve) => output.once("close", () => resolve()));
       output.destroy();
       await closed;
     }
