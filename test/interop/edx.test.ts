@@ -309,6 +309,21 @@ describe("edx: the Python behaviours ERB's output depends on", () => {
     expect(isoTimestamp("2020-07-15T06:52:55Z", "t")).toBe("2020-07-15T06:52:55+00:00");
     expect(isoTimestamp("2020-07-15T06:52:55.000000+00:00", "t")).toBe("2020-07-15T06:52:55+00:00");
     expect(isoTimestamp("2020-07-15T06:52:55.5-0500", "t")).toBe("2020-07-15T06:52:55.500000-05:00");
+    expect(isoTimestamp("2020-07-15T06:52:55.057099-00:00", "t")).toBe("2020-07-15T06:52:55.057099+00:00");
+    expect(isoTimestamp("2020-07-15T06:52:55.057099-05:30", "t")).toBe("2020-07-15T06:52:55.057099-05:30");
+    expect(() => isoTimestamp("2020-07-15T06:52:55.05709x+00:00", "t")).toThrow(ConversionError);
+  });
+
+  it("rounds seconds to 3 decimals as Python does, whole numbers as they are", () => {
+    expect(secondsToFloat(195, "t")).toBe(195);
+    expect(secondsToFloat(-0, "t")).toBe(0);
+    expect(secondsToFloat("12", "t")).toBe(12);
+    expect(secondsToFloat(0.0005, "t")).toBe(0.001);
+    expect(secondsToFloat(0.0625, "t")).toBe(0.062);
+    expect(secondsToFloat(0.1875, "t")).toBe(0.188);
+    expect(secondsToFloat(-0.0625, "t")).toBe(-0.062);
+    expect(secondsToFloat(2.0005, "t")).toBe(2.001);
+    expect(secondsToFloat(12.3456, "t")).toBe(12.346);
   });
 
   it("writes JSON and str() as Python does", () => {

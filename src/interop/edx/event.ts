@@ -50,10 +50,9 @@ function walk(event: EdxEvent, parts: string[]): unknown {
   let value: unknown = event;
   for (let i = 0; i < parts.length; i++) {
     if (!isObject(value)) return undefined;
-    const part = parts[i]!;
-    // A missing key is looked up through the prototype chain; hasOwn answers it quickly (and only own keys count).
-    if (!Object.hasOwn(value, part)) return undefined;
-    value = value[part];
+    // The paths' keys are the converter's own, none of them a name Object.prototype has: a plain read
+    // gives the own value or undefined.
+    value = value[parts[i]!];
   }
   return value;
 }

@@ -128,9 +128,14 @@ export function pyFloat(value: unknown, path: string): number {
 export function secondsToFloat(value: unknown, path: string): number | undefined {
   if (value === undefined || value === null || (value !== 0 && !pyTruthy(value))) return undefined;
   const seconds = pyFloat(value, path);
+  // A whole number of seconds is its own 3-decimal rounding (toFixed writes -0 as 0, hence the `|| 0`).
+  if (Number.isSafeInteger(seconds)) return seconds || 0;
   const scaled = seconds * 1000;
   let rounded = Number(seconds.toFixed(3));
-  if (Number.isFinite(scaled) && scaled - Math.floor(scaled) === 0.5 && scaled / 1000 === seconds) {
+  // An exact tie (k + 0.5 thousandths) is a dyadic number only when it is an odd number of sixteenths;
+  // any other value that only looks like a tie (0.0005) lies off it, and toFixed rounds it as Python does.
+  const sixteenths = seconds * 16;
+  if (Number.isFinite(scaled) && Number.isInteger(sixteenths) && sixteenths % 2 !== 0) {
     const floor = Math.floor(scaled);
     rounded = (floor % 2 === 0 ? floor : floor + 1) / 1000;
   }
@@ -162,15 +167,33 @@ export function isoDuration(totalSeconds: number): string {
 // fraction, and a zone (tincan refuses a timestamp without one).
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:(Z)|([+-])(\d{2})(?::?(\d{2}))?)$/;
-// The form Open edX writes (microseconds, +00:00), which isoformat() returns unchanged.
-const CANONICAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}[+-]\d{2}:\d{2}$/;
+
+/**
+ * The form Open edX writes (`2020-07-15T06:46:41.543562+00:00`: microseconds and a zone), which
+ * isoformat() returns unchanged unless its fraction is zero or its zone is -00:00; checked without a regex.
+ */
+function isCanonical(value: string): boolean {
+  if (value.length !== 32) return false;
+  for (let i = 0; i < 32; i++) {
+    const code = value.charCodeAt(i);
+    const expected = CANONICAL_SHAPE.charCodeAt(i);
+    if (expected === 48 /* 0: a digit */) {
+      if (code < 48 || code > 57) return false;
+    } else if (expected === 43 /* +: a sign */) {
+      if (code !== 43 && code !== 45) return false;
+    } else if (code !== expected) return false;
+  }
+  return !value.includes(".000000") && !value.endsWith("-00:00");
+}
+
+const CANONICAL_SHAPE = "0000-00-00T00:00:00.000000+00:00";
 
 /** tincan's `make_datetime(value).isoformat()`: the statement's timestamp as ERB writes it. */
 export function isoTimestamp(value: unknown, path: string): string {
   if (typeof value !== "string") {
     throw new ConversionError(`expected an ISO 8601 timestamp, got ${JSON.stringify(value)}`, path);
   }
-  if (CANONICAL.test(value) && !value.includes(".000000") && !value.endsWith("-00:00")) return value;
+  if (isCanonical(value)) return value;
   const match = TIMESTAMP.exec(value);
   if (!match) {
     throw new ConversionError(`not an ISO 8601 timestamp with a time zone: ${JSON.stringify(value)}`, path);
