@@ -90,12 +90,11 @@ export function optionalString(event: EdxEvent, key: string): string | undefined
   throw new ConversionError(`expected a string, got ${JSON.stringify(value)}`, key);
 }
 
-/** Python's `value or fallback` over two get_data reads. */
-export function firstOf(event: EdxEvent, ...keys: string[]): unknown {
-  let value: unknown;
-  for (const key of keys) {
-    value = getData(event, key);
-    if (value !== undefined && value !== 0 && value !== false) return value;
-  }
-  return value;
+/** Python's `a or b or c` over get_data reads (fixed arity: no array per call). */
+export function firstOf(event: EdxEvent, first: string, second?: string, third?: string): unknown {
+  let value = getData(event, first);
+  if (second === undefined || (value !== undefined && value !== 0 && value !== false)) return value;
+  value = getData(event, second);
+  if (third === undefined || (value !== undefined && value !== 0 && value !== false)) return value;
+  return getData(event, third);
 }
