@@ -207,7 +207,7 @@ export function binOf(score: number, bins: number): number {
 /** Scores the candidate pairs, keeping those at or above `threshold`. */
 export function scorePairs(a: ClkSet, b: ClkSet, threshold: number, block: Blocker, bins = 20): Scores {
   if (a.l !== b.l) throw new Error(`the CLKs differ in length (${a.l} and ${b.l} bits)`);
-  const histogram = new Array<number>(bins).fill(0);
+  const histogram = new Uint32Array(bins);
   const pairs: ScoredPair[] = [];
   let compared = 0;
   const w = a.words;
@@ -229,11 +229,12 @@ export function scorePairs(a: ClkSet, b: ClkSet, threshold: number, block: Block
       }
       const total = ca + cb[j]!;
       const score = total === 0 ? 0 : (2 * inter) / total;
-      histogram[binOf(score, bins)]!++;
+      const bin = (score * bins) | 0;
+      histogram[bin < bins ? bin : bins - 1]!++;
       if (score >= threshold) pairs.push({ a: i, b: j, score });
     }
   }
-  return { compared, pairs, histogram };
+  return { compared, pairs, histogram: Array.from(histogram) };
 }
 
 /** anonlink's greedy solver: best pairs first, each record used at most once. */
