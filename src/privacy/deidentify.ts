@@ -7,10 +7,11 @@
  * 3. each statement is rebuilt by pure rules: pseudonymous accounts in place of agents (names, mbox,
  *    mbox_sha1sum, openid gone), extensions by allow-list with IP, user agents and geolocation dropped
  *    everywhere, free text scrubbed (`scrub.ts`), timestamps shifted and/or coarsened, statement ids,
- *    StatementRef targets and registrations re-derived by a keyed MAC, attachments dropped or kept.
+ *    StatementRef targets and registrations re-derived under a key of the domain (AES-256 of the
+ *    UUID's bytes), re-keyed extension values by HMAC-SHA256, attachments dropped or kept.
  * Counts of what each rule changed accumulate in `DeidentifyCounts` for the run's report.
  */
-import { createHmac, hkdfSync } from "node:crypto";
+import { type Cipher, createCipheriv, createHmac, hkdfSync } from "node:crypto";
 import { parseInstant } from "../xapi/time.js";
 import { type Identifier, IdentifierError, identifierText, normalizeIdentifier } from "./identifiers.js";
 import {
@@ -157,6 +158,7 @@ export class Deidentifier {
   private readonly idKey: Buffer;
   private readonly pseudonyms = new Map<string, string>();
   private readonly offsets = new Map<string, number>();
+  private readonly rekeyed = new Map<string, string>();
   private readonly text: ReadonlySet<FreeTextField>;
 
   constructor(
@@ -180,12 +182,35 @@ export class Deidentifier {
     );
     this.scrubber = new Scrubber(new NameIndex(options.roster ?? [], profile.freeText.nameParts));
     this.text = profile.freeText.fields;
+    for (const label of ["statement", "registration"] as const) {
+      const key = hkdfSync("sha256", this.idKey, Buffer.alloc(0), `uuid\u0000${label}`, 32);
+      const cipher = createCipheriv("aes-256-ecb", Buffer.from(key), null);
+      cipher.setAutoPadding(false);
+      this.uuidCiphers[label] = cipher;
+    }
+  }
+
+  /**
+   * UUIDs (statement ids, StatementRef targets, registrations) are re-derived by AES-256 of their 16
+   * bytes under a key of the domain: a block cipher on one block is a keyed pseudorandom function, so
+   * two source ids never share an output, and one long-lived ECB cipher costs no set-up per id (an
+   * HMAC object per statement was the largest cost of a run). Non-UUID values go through the HMAC.
+   */
+  private readonly uuidCiphers = {} as Record<"statement" | "registration", Cipher>;
+
+  private keyedUuidOfUuid(label: "statement" | "registration", id: string): string {
+    const hex = id.length === 36 ? id.replace(/-/g, "") : "";
+    if (!/^[0-9a-fA-F]{32}$/.test(hex)) return this.keyedUuid(label, id.toLowerCase());
+    return uuidOf(this.uuidCiphers[label].update(Buffer.from(hex, "hex")));
   }
 
   /** A keyed UUID for a source value under a label (`statement`, `registration`, an extension IRI). */
   keyedUuid(label: string, value: string): string {
     return uuidOf(createHmac("sha256", this.idKey).update(`${label}\u0000${value}`).digest());
   }
+
+  /** Identifier texts of the agents of the batch being rebuilt, so that each agent is normalized once. */
+  private known = new Map<Obj, string>();
 
   /** The normalized identifier of an agent or identified group; undefined for an anonymous group. */
   identifierOf(agent: Obj, where: string): Identifier | undefined {
@@ -236,7 +261,11 @@ export class Deidentifier {
     const add = (agent: Json, where: string, field?: OptionalAgentField) => {
       if (!isObj(agent) || (field && drops[field] === "drop")) return;
       const id = this.identifierOf(agent, where);
-      if (id) into.set(identifierText(id), id);
+      if (id) {
+        const text = identifierText(id);
+        into.set(text, id);
+        this.known.set(agent, text);
+      }
       if (Array.isArray(agent.member))
         agent.member.forEach((m, i) => {
           add(m, `${where}.member[${i}]`);
@@ -280,7 +309,8 @@ export class Deidentifier {
         if (!isObj(statement)) throw new Rejected("a statement must be a JSON object");
         this.collect(statement, ids);
         if (shift) {
-          const learner = this.learnerOf(statement.actor);
+          const actorText = isObj(statement.actor) ? this.known.get(statement.actor) : undefined;
+          const learner = actorText !== undefined ? ids.get(actorText) : this.learnerOf(statement.actor);
           if (learner) {
             const text = identifierText(learner);
             learners.set(text, learner);
@@ -331,6 +361,7 @@ export class Deidentifier {
         rejected.push({ index, reason: err.message });
       }
     });
+    this.known = new Map();
     rejected.sort((a, b) => a.index - b.index);
     this.counts.rejected += rejected.length;
     this.counts.written += statements.length;
@@ -376,7 +407,7 @@ export class Deidentifier {
     if (!this.profile.ids.rederive) return id;
     this.counts.ids[label]++;
     // StatementRefs name statements: their targets take the statement label, so both agree.
-    return this.keyedUuid(label === "registration" ? "registration" : "statement", id.toLowerCase());
+    return this.keyedUuidOfUuid(label === "registration" ? "registration" : "statement", id);
   }
 
   private countIdentified(agent: Obj): void {
@@ -392,14 +423,21 @@ export class Deidentifier {
     if (typeof agent.name === "string") this.counts.namesRemoved++;
   }
 
-  private pseudonymous(agent: Obj, where: string): Obj {
+  private textOf(agent: Obj, where: string): string | undefined {
+    const known = this.known.get(agent);
+    if (known !== undefined) return known;
     const id = this.identifierOf(agent, where);
-    if (!id) throw new Rejected(`${where}: a group cannot stand where an agent is expected`);
+    return id && identifierText(id);
+  }
+
+  private pseudonymous(agent: Obj, where: string): Obj {
+    const text = this.textOf(agent, where);
+    if (!text) throw new Rejected(`${where}: a group cannot stand where an agent is expected`);
     this.countIdentified(agent);
-    bump(this.counts.pseudonymized, where.replace(/\[\d+\]/g, ""));
+    bump(this.counts.pseudonymized, where.includes("[") ? where.replace(/\[\d+\]/g, "") : where);
     return {
       objectType: "Agent",
-      account: { homePage: this.profile.domain, name: this.pseudonyms.get(identifierText(id))! },
+      account: { homePage: this.profile.domain, name: this.pseudonyms.get(text)! },
     };
   }
 
@@ -408,12 +446,12 @@ export class Deidentifier {
     if (!isObj(agent)) throw new Rejected(`${where} must be an object`);
     if (agent.objectType !== "Group") return this.pseudonymous(agent, where);
     const out: Obj = { objectType: "Group" };
-    const identified = this.identifierOf(agent, where);
+    const identified = this.textOf(agent, where);
     if (typeof agent.name === "string" && !identified) this.counts.namesRemoved++;
     if (identified) {
       this.countIdentified(agent);
-      bump(this.counts.pseudonymized, where.replace(/\[\d+\]/g, ""));
-      out.account = { homePage: this.profile.domain, name: this.pseudonyms.get(identifierText(identified))! };
+      bump(this.counts.pseudonymized, where.includes("[") ? where.replace(/\[\d+\]/g, "") : where);
+      out.account = { homePage: this.profile.domain, name: this.pseudonyms.get(identified)! };
     }
     if (Array.isArray(agent.member)) {
       out.member = agent.member.map((m, i) => {
@@ -456,7 +494,10 @@ export class Deidentifier {
     const scrubbed =
       this.profile.freeText.activities === "all" ||
       (typeof d.type === "string" && this.profile.freeText.userGeneratedTypes.has(d.type));
-    for (const [key, value] of Object.entries(d)) {
+    // Nothing to change: the activity is kept as it is (the output shares it with the input).
+    if (!scrubbed && d.extensions === undefined) return activity;
+    for (const key in d) {
+      const value = d[key];
       if (key === "extensions") {
         const extensions = this.extensions(value, this.profile.extensions.activity, "activity");
         if (extensions) out.extensions = extensions;
@@ -497,7 +538,8 @@ export class Deidentifier {
 
   private result(r: Obj): Obj | undefined {
     const out: Obj = {};
-    for (const [key, value] of Object.entries(r)) {
+    for (const key in r) {
+      const value = r[key];
       if (key === "extensions") {
         const extensions = this.extensions(value, this.profile.extensions.result, "result");
         if (extensions) out.extensions = extensions;
@@ -510,7 +552,8 @@ export class Deidentifier {
 
   private context(c: Obj, at: string): Obj {
     const out: Obj = {};
-    for (const [key, value] of Object.entries(c)) {
+    for (const key in c) {
+      const value = c[key];
       switch (key) {
         case "registration":
           if (typeof value !== "string") throw new Rejected(`${at}context.registration must be a string`);
@@ -538,12 +581,14 @@ export class Deidentifier {
         case "contextActivities": {
           if (!isObj(value)) throw new Rejected(`${at}context.contextActivities must be an object`);
           const activities: Obj = {};
-          for (const [kind, list] of Object.entries(value))
+          for (const kind in value) {
+            const list = value[kind];
             activities[kind] = Array.isArray(list)
               ? list.map((a) => (isObj(a) ? this.activity(a) : a))
               : isObj(list)
                 ? this.activity(list)
                 : list;
+          }
           out.contextActivities = activities;
           break;
         }
@@ -572,13 +617,22 @@ export class Deidentifier {
     if (!isObj(value)) return undefined;
     const out: Obj = {};
     let kept = 0;
-    for (const [iri, v] of Object.entries(value)) {
+    for (const iri in value) {
+      const v = value[iri];
       if (!allowed.has(iri)) {
         bump(this.counts.extensions.dropped, iri);
         continue;
       }
       if (this.profile.extensions.rekey.has(iri)) {
-        out[iri] = this.keyedUuid(iri, JSON.stringify(v));
+        // Such values repeat (a session's many events): their keyed UUIDs are cached.
+        const source = `${iri}\u0000${typeof v === "string" ? v : JSON.stringify(v)}`;
+        let keyed = this.rekeyed.get(source);
+        if (keyed === undefined) {
+          if (this.rekeyed.size >= CACHE_LIMIT) this.rekeyed.clear();
+          keyed = this.keyedUuid("extension", source);
+          this.rekeyed.set(source, keyed);
+        }
+        out[iri] = keyed;
         bump(this.counts.extensions.rekeyed, iri);
         kept++;
         continue;
@@ -611,7 +665,8 @@ export class Deidentifier {
     }
     if (isObj(v)) {
       const out: Obj = {};
-      for (const [key, item] of Object.entries(v)) {
+      for (const key in v) {
+        const item = v[key];
         if (isSensitiveKey(key)) {
           this.counts.extensions.sensitiveDropped++;
           continue;

@@ -53,9 +53,50 @@ const PATTERN = new RegExp(
   "gu",
 );
 
-/** A quick test that a text may hold something PATTERN finds: an @, a digit, or a URL. */
-const MAYBE = /[@\d]|:\/\/|www\./;
+/**
+ * Whether a text may hold something PATTERN finds, by one scan of its characters: an @ (e-mail), a
+ * URL, a run of digits and separators with seven digits or more (phones, NIR) or three dots (IPv4),
+ * `::` or seven colons (IPv6), two digits and an upper-case letter (INE). Most strings of a trace
+ * (ids, numbers, segments) fail it and skip the regular expression.
+ */
+export function mayHoldIdentifier(text: string): boolean {
+  let runDigits = 0;
+  let runDots = 0;
+  let digits = 0;
+  let colons = 0;
+  let upper = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (++runDigits >= 7) return true;
+      continue;
+    }
+    if (c === 64) return true; // @
+    if (c === 46) {
+      if (++runDots >= 3 && runDigits >= 4) return true;
+      continue;
+    }
+    if (c === 58) {
+      // ://, ::
+      const next = text.charCodeAt(i + 1);
+      if (next === 58 || (next === 47 && text.charCodeAt(i + 2) === 47)) return true;
+      colons++;
+      runDigits = 0;
+      runDots = 0;
+      continue;
+    }
+    if (c === 32 || c === 45 || c === 40 || c === 41 || c === 43 || c === 0xa0) continue; // space - ( ) +
+    if (c >= 65 && c <= 90) upper = true;
+    else if (c === 119 && text.startsWith("www.", i)) return true;
+    else if (c > 127 && /\p{Nd}/u.test(text[i]!)) return true;
+    runDigits = 0;
+    runDots = 0;
+  }
+  return colons >= 7 || (upper && digits >= 2);
+}
 
+const EMAILS = new RegExp(EMAIL, "gu");
 const USER_PARAM =
   /([?&;](?:user|users|userid|user_id|uid|id|u|username|login|learner|learner_id|student|student_id|account|email|mail|member)=)([^&#;\s]+)/gi;
 const USER_SEGMENT =
@@ -176,7 +217,7 @@ export class NameIndex {
 }
 
 function findPatterns(text: string, out: Find[]): void {
-  if (!MAYBE.test(text)) return;
+  if (!mayHoldIdentifier(text)) return;
   PATTERN.lastIndex = 0;
   for (let m = PATTERN.exec(text); m !== null; m = PATTERN.exec(text)) {
     const g = m.groups!;
@@ -213,7 +254,8 @@ function findUrlParts(url: string, out: Find[]): void {
       parts.push({ kind: "url", value: m[2]!, start, end: start + m[2]!.length });
     }
   }
-  const emails = new RegExp(EMAIL, "gu");
+  const emails = EMAILS;
+  emails.lastIndex = 0;
   for (let m = emails.exec(url); m !== null; m = emails.exec(url))
     parts.push({ kind: "email", value: m[0], start: m.index, end: m.index + m[0].length });
   parts.sort((a, b) => a.start - b.start || b.end - a.end);
