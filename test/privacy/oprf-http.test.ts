@@ -130,6 +130,12 @@ for (const backend of await backends()) {
       expect((await post("agreement-a", { blinded: Array(1001).fill("AA==") })).statusCode).toBe(400);
       const bad = await post("agreement-a", { blinded: [Buffer.alloc(32, 0xff).toString("base64")] }, "p4");
       expect(bad.statusCode).toBe(400);
+      // The identity element is refused as input (RFC 9497 §2.1), not evaluated.
+      const identity = await post("agreement-a", { blinded: [Buffer.alloc(32).toString("base64")] }, "p4");
+      expect(identity.statusCode).toBe(400);
+      expect(identity.json().error.message).toMatch(
+        /blinded\[0\] is not a ristretto255-SHA512 group element/,
+      );
       await expect(
         connect("p3", "agreement-a").then((p) => p.derive([normalizeIdentifier("email", "a@b.fr")], "x")),
       ).rejects.toThrow(/403/);
@@ -141,12 +147,12 @@ for (const backend of await backends()) {
     });
 
     it("rate-limits each store: 429 with Retry-After", async () => {
-      // p4 has used 1 of its 30 identifiers (the element that did not decode counted); 29 pass, then 429.
+      // p4 has used 2 of its 30 identifiers (the two elements refused above counted); 28 pass, then 429.
       const p4 = await connect("p4", "agreement-a");
-      const many = Array.from({ length: 29 }, (_, i) =>
+      const many = Array.from({ length: 28 }, (_, i) =>
         normalizeIdentifier("email", `learner${i}@example.org`),
       );
-      expect((await p4.derive(many, "pseudonym")).size).toBe(29);
+      expect((await p4.derive(many, "pseudonym")).size).toBe(28);
       const refused = await p4
         .derive([normalizeIdentifier("email", "one.more@example.org")], "pseudonym")
         .catch((e) => e);
@@ -159,7 +165,7 @@ for (const backend of await backends()) {
         (e) => e.action === "privacy.oprf.evaluate",
       );
       expect(events.length).toBeGreaterThanOrEqual(5);
-      expect(events.find((e) => e.details.store === "p4" && e.details.count === 29)).toMatchObject({
+      expect(events.find((e) => e.details.store === "p4" && e.details.count === 28)).toMatchObject({
         subject: "agreement-a",
         actor: cred.p4?.key,
         details: { keyId: "k1" },
