@@ -1,6 +1,6 @@
 /**
  * De-identification figures, each beside its floor measured in the same run on one core:
- * - statements/s through the de-identification rules (JSON.parse, `Deidentifier.run` in batches of
+ * - statements/s (best of three passes, and the floor's likewise) through the de-identification rules (JSON.parse, `Deidentifier.run` in batches of
  *   1,000 with the keyed pseudonymizer, JSON.stringify) over the FUN-MOOC statements of ../shared (or
  *   generated video statements when absent), beside JSON.parse + JSON.stringify of the same lines;
  *   targets: at least 20,000/s and at least 40% of the floor;
@@ -97,11 +97,15 @@ export async function benchDeidentify(options: DeidentifyBenchOptions = {}): Pro
   const count = options.statements ?? 200_000;
   const key = Buffer.alloc(32, 3);
 
-  // Floor: parse and serialize the same lines.
-  let started = performance.now();
-  let bytes = 0;
-  for (let i = 0; i < count; i++) bytes += JSON.stringify(JSON.parse(lines[i % lines.length]!)).length;
-  const floorPerSecond = count / ((performance.now() - started) / 1000);
+  // Floor: parse and serialize the same lines. Each figure is the best of three passes, the floor's
+  // as the rules', so that a neighbour's burst on a shared machine does not decide the ratio.
+  const floorPass = (): number => {
+    const begin = performance.now();
+    let bytes = 0;
+    for (let i = 0; i < count; i++) bytes += JSON.stringify(JSON.parse(lines[i % lines.length]!)).length;
+    if (bytes === 0) throw new Error("bench: no statements");
+    return count / ((performance.now() - begin) / 1000);
+  };
 
   const pass = async (withLeakCheck: boolean): Promise<number> => {
     const deidentifier = new Deidentifier(PROFILE, {
@@ -130,8 +134,12 @@ export async function benchDeidentify(options: DeidentifyBenchOptions = {}): Pro
     return count / ((performance.now() - begin) / 1000);
   };
   await pass(false); // warm-up on the same data: the JIT, and the pseudonym cache as a long run has it
-  const deidentifyPerSecond = await pass(false);
-  started = performance.now();
+  let floorPerSecond = 0;
+  let deidentifyPerSecond = 0;
+  for (let round = 0; round < 3; round++) {
+    floorPerSecond = Math.max(floorPerSecond, floorPass());
+    deidentifyPerSecond = Math.max(deidentifyPerSecond, await pass(false));
+  }
   const withLeakCheckPerSecond = await pass(true);
   const ratio = deidentifyPerSecond / floorPerSecond;
   log(
@@ -144,7 +152,6 @@ export async function benchDeidentify(options: DeidentifyBenchOptions = {}): Pro
     `privacy: with the leak check (collect input identifiers, search the output): ` +
       `${Math.round(withLeakCheckPerSecond).toLocaleString("en")} statements/s`,
   );
-  void bytes;
   return { source, statements: count, deidentifyPerSecond, floorPerSecond, ratio, withLeakCheckPerSecond };
 }
 

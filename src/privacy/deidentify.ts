@@ -127,10 +127,14 @@ function uuidOf(mac: Buffer): string {
 function formatInstant(ms: number, nanos: number): string {
   const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
   if (nanos === 0) return iso.endsWith(".000Z") ? `${iso.slice(0, 19)}Z` : iso;
-  const fraction = `${iso.slice(20, 23)}${String(nanos).padStart(6, "0")}`.replace(/0+$/, "");
+  let fraction = `${iso.slice(20, 23)}${String(nanos).padStart(6, "0")}`;
+  let end = fraction.length;
+  while (fraction.charCodeAt(end - 1) === 48) end--;
+  fraction = fraction.slice(0, end);
   return `${iso.slice(0, 19)}.${fraction}Z`;
 }
 
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -197,11 +201,17 @@ export class Deidentifier {
    * HMAC object per statement was the largest cost of a run). Non-UUID values go through the HMAC.
    */
   private readonly uuidCiphers = {} as Record<"statement" | "registration", Cipher>;
+  private readonly block = Buffer.alloc(16);
 
   private keyedUuidOfUuid(label: "statement" | "registration", id: string): string {
-    const hex = id.length === 36 ? id.replace(/-/g, "") : "";
-    if (!/^[0-9a-fA-F]{32}$/.test(hex)) return this.keyedUuid(label, id.toLowerCase());
-    return uuidOf(this.uuidCiphers[label].update(Buffer.from(hex, "hex")));
+    if (!UUID.test(id)) return this.keyedUuid(label, id.toLowerCase());
+    const block = this.block;
+    block.write(id.slice(0, 8), 0, "hex");
+    block.write(id.slice(9, 13), 4, "hex");
+    block.write(id.slice(14, 18), 6, "hex");
+    block.write(id.slice(19, 23), 8, "hex");
+    block.write(id.slice(24, 36), 10, "hex");
+    return uuidOf(this.uuidCiphers[label].update(block));
   }
 
   /** A keyed UUID for a source value under a label (`statement`, `registration`, an extension IRI). */
@@ -373,7 +383,7 @@ export class Deidentifier {
   private statement(s: Obj, offset: number): Obj {
     const out: Obj = {};
     if (typeof s.id === "string") out.id = this.rederive("statement", s.id);
-    Object.assign(out, this.core(s, offset, ""));
+    this.core(s, offset, "", out);
     if (s.stored !== undefined) out.stored = this.time(s.stored, offset, "stored");
     if (s.authority !== undefined) {
       const authority = this.optionalAgent(s.authority, "authority", "authority");
@@ -384,8 +394,7 @@ export class Deidentifier {
   }
 
   /** What statements and SubStatements share: actor, verb, object, result, context, timestamp, attachments. */
-  private core(s: Obj, offset: number, at: string): Obj {
-    const out: Obj = {};
+  private core(s: Obj, offset: number, at: string, out: Obj = {}): Obj {
     if (s.objectType !== undefined) out.objectType = s.objectType;
     out.actor = this.actor(s.actor, `${at}actor`);
     out.verb = s.verb;

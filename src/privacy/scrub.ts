@@ -55,7 +55,7 @@ const PATTERN = new RegExp(
 
 /**
  * Whether a text may hold something PATTERN finds, by one scan of its characters: an @ (e-mail), a
- * URL, a run of digits and separators with seven digits or more (phones, NIR) or three dots (IPv4),
+ * URL with a query or a user segment, a run of digits and separators with seven digits or more (phones, NIR) or three dots (IPv4),
  * `::` or seven colons (IPv6), two digits and an upper-case letter (INE). Most strings of a trace
  * (ids, numbers, segments) fail it and skip the regular expression.
  */
@@ -65,6 +65,7 @@ export function mayHoldIdentifier(text: string): boolean {
   let digits = 0;
   let colons = 0;
   let upper = false;
+  let url = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) {
@@ -80,7 +81,8 @@ export function mayHoldIdentifier(text: string): boolean {
     if (c === 58) {
       // ://, ::
       const next = text.charCodeAt(i + 1);
-      if (next === 58 || (next === 47 && text.charCodeAt(i + 2) === 47)) return true;
+      if (next === 58) return true;
+      if (next === 47 && text.charCodeAt(i + 2) === 47) url = true;
       colons++;
       runDigits = 0;
       runDots = 0;
@@ -88,13 +90,17 @@ export function mayHoldIdentifier(text: string): boolean {
     }
     if (c === 32 || c === 45 || c === 40 || c === 41 || c === 43 || c === 0xa0) continue; // space - ( ) +
     if (c >= 65 && c <= 90) upper = true;
-    else if (c === 119 && text.startsWith("www.", i)) return true;
+    else if (c === 119 && text.startsWith("www.", i)) url = true;
     else if (c > 127 && /\p{Nd}/u.test(text[i]!)) return true;
     runDigits = 0;
     runDots = 0;
   }
-  return colons >= 7 || (upper && digits >= 2);
+  return colons >= 7 || (upper && digits >= 2) || (url && URL_USER_HINT.test(text));
 }
+
+/** A URL is worth the full search only with a query or a segment that may name a user. */
+const URL_USER_HINT =
+  /[?&;][\w-]*=|\/(?:users?|profiles?|u|members?|people|learners?|students?|accounts?|~)\//i;
 
 const EMAILS = new RegExp(EMAIL, "gu");
 const USER_PARAM =
