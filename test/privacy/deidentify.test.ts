@@ -216,10 +216,7 @@ describe("deidentify: generated statements with identifiers everywhere", () => {
       },
     ];
     const at = async (coarsen: string) =>
-      (await deidentify(input, withProfile({ timestamps: { coarsen } }), options)).statements[0] as Record<
-        string,
-        any
-      >;
+      (await deidentify(input, withProfile({ timestamps: { coarsen } }), options)).statements[0] as J;
     expect((await at("hour")).timestamp).toBe("2024-03-07T21:00:00Z");
     expect((await at("day")).timestamp).toBe("2024-03-07T00:00:00Z");
     expect((await at("week")).timestamp).toBe("2024-03-04T00:00:00Z");
