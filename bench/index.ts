@@ -6,9 +6,12 @@
  *   the About resource (HTTP without the database);
  * - the server's peak RSS while ingesting.
  * - Open edX conversion throughput beside JSON.parse + JSON.stringify of the same lines, and the peak
- *   RSS of the convert pipeline over a large gzipped log (bench/interop.ts).
+ *   RSS of the convert pipeline over a large gzipped log (bench/interop.ts);
+ * - privacy: keyed pseudonyms beside raw HMAC, the OPRF over HTTP beside the in-process OPRF, the
+ *   de-identification of statements beside JSON.parse + JSON.stringify, CLK matching beside a plain
+ *   popcount loop (bench/privacy-*.ts).
  * Options: --statements N (default 1,000,000), --queries N (default 400), --db postgres://… (default a
- * SQLite file in a temporary folder), --only lrs|interop, --interop-events N (300,000),
+ * SQLite file in a temporary folder), --only lrs|interop|privacy, --interop-events N (300,000),
  * --interop-megabytes N (1,024: the uncompressed size of the generated log).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -22,6 +25,9 @@ import { indexEntries } from "../src/lrs/statements/indexing.js";
 import { idKey } from "../src/lrs/statements/repository.js";
 import { migrate, PostgresDatabase, SqliteDatabase } from "../src/store/index.js";
 import { benchInterop } from "./interop.js";
+import { benchDeidentify } from "./privacy-deidentify.js";
+import { benchPrivacyKeys } from "./privacy-keys.js";
+import { benchPrivacyLinkage } from "./privacy-linkage.js";
 import { benchStatements } from "./statements.js";
 
 const { values } = parseArgs({
@@ -312,8 +318,9 @@ async function timeRequests(count: number, url: () => string): Promise<number[]>
 
 async function main(): Promise<void> {
   line(`Learnpool benchmarks — ${new Date().toISOString()} — node ${process.version}`);
-  if (values.only !== "interop") await lrsBenchmarks();
-  if (values.only !== "lrs") {
+  const runs = (part: string) => values.only === undefined || values.only === part;
+  if (runs("lrs")) await lrsBenchmarks();
+  if (runs("interop")) {
     line("\n[interop] Open edX conversion, and the convert pipeline's memory over a large gzipped log");
     const result = await benchInterop({
       events: Number(values["interop-events"]),
@@ -321,6 +328,16 @@ async function main(): Promise<void> {
       log: (text) => line(`  ${text.replace(/^interop: /, "")}`),
     });
     line(`\n${JSON.stringify({ interop: result })}`);
+  }
+  if (runs("privacy")) {
+    const log = (text: string) => line(`  ${text}`);
+    line("\n[privacy] keyed pseudonyms and the OPRF over HTTP");
+    const keys = await benchPrivacyKeys({ log });
+    line("\n[privacy] de-identification of statements");
+    const deidentify = await benchDeidentify({ log });
+    line("\n[privacy] CLK encoding and Dice matching");
+    const linkage = await benchPrivacyLinkage({ log });
+    line(`\n${JSON.stringify({ privacy: { keys, deidentify, linkage } })}`);
   }
 }
 

@@ -8,7 +8,9 @@ import { Command, Option } from "commander";
 import { AuditLog } from "../audit/index.js";
 import { Lrs, LrsError } from "../lrs/index.js";
 import { type Database, DEFAULT_DB, openDatabase, redact } from "../store/index.js";
+import { deidentifyCommands } from "./deidentify.js";
 import { interopCommands } from "./interop.js";
+import { linkageCommands } from "./linkage.js";
 import { privacyCommands } from "./privacy.js";
 import { registerSkillsCommands } from "./skills.js";
 
@@ -289,7 +291,9 @@ export function program(): Command {
   root.addCommand(audit);
 
   for (const command of interopCommands()) root.addCommand(command);
-  for (const c of privacyCommands()) root.addCommand(c);
+  for (const command of privacyCommands()) root.addCommand(command);
+  for (const command of deidentifyCommands()) root.addCommand(command);
+  for (const command of linkageCommands()) root.addCommand(command);
   registerSkillsCommands(root);
   root.addCommand(
     new Command("migrate")
