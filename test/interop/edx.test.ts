@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConversionError, type Outcome, type SourceRecord, Unmapped } from "../../src/interop/converter.js";
+import { getData, scopeData } from "../../src/interop/edx/event.js";
 import {
   deriveAnonymousId,
   edxConverter,
@@ -332,5 +333,36 @@ describe("edx: the Python behaviours ERB's output depends on", () => {
     expect(pyStr({ k: ["choice_0", true, null], "it's": 'say "hi"' })).toBe(
       `{'k': ['choice_0', True, None], "it's": 'say "hi"'}`,
     );
+  });
+});
+
+describe("edx: reading events as ERB's get_data does", () => {
+  it("finds username, timestamp and session in one traversal exactly as three findNested searches", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const keys = ["username", "timestamp", "session", "a", "b"];
+    const leaves = [null, "", "x", "y", 0, [], {}, false, 3];
+    const nested = (depth: number): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      const count = Math.floor(random() * 5);
+      for (let i = 0; i < count; i++) {
+        const key = keys[Math.floor(random() * keys.length)]!;
+        out[key] =
+          depth < 4 && random() < 0.4 ? nested(depth + 1) : leaves[Math.floor(random() * leaves.length)];
+      }
+      return out;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const event = nested(0);
+      const found = scopeData(event);
+      expect([found.username, found.timestamp, found.session]).toEqual([
+        getData(event, "username"),
+        getData(event, "timestamp"),
+        getData(event, "session"),
+      ]);
+    }
   });
 });

@@ -34,6 +34,100 @@ function findNested(source: Record<string, unknown>, key: string): unknown {
   return undefined;
 }
 
+/**
+ * username, timestamp and session, the bare keys every event is searched for, found in one traversal:
+ * each is what its own findNested gives (the same depth-first order, the same rule for null), the
+ * traversal only stops going down for a key once that key is settled.
+ */
+class ScopeSearch {
+  username: unknown = undefined;
+  timestamp: unknown = undefined;
+  session: unknown = undefined;
+  usernameDone = false;
+  timestampDone = false;
+  sessionDone = false;
+
+  constructor(event: EdxEvent) {
+    // At the top level a key's value counts as it is, even null.
+    if (Object.hasOwn(event, "username")) {
+      this.username = event.username;
+      this.usernameDone = true;
+    }
+    if (Object.hasOwn(event, "timestamp")) {
+      this.timestamp = event.timestamp;
+      this.timestampDone = true;
+    }
+    if (Object.hasOwn(event, "session")) {
+      this.session = event.session;
+      this.sessionDone = true;
+    }
+    if (this.usernameDone && this.timestampDone && this.sessionDone) return;
+    for (const name in event) {
+      const value = event[name];
+      if (isObject(value)) {
+        this.search(value, !this.usernameDone, !this.timestampDone, !this.sessionDone);
+        if (this.usernameDone && this.timestampDone && this.sessionDone) return;
+      }
+    }
+  }
+
+  /** Deeper, a key present with null stops the search for it in this object's subtree only. */
+  private search(source: Record<string, unknown>, username: boolean, timestamp: boolean, session: boolean) {
+    if (username && Object.hasOwn(source, "username")) {
+      const value = source.username;
+      if (value !== undefined && value !== null) {
+        this.username = value;
+        this.usernameDone = true;
+      }
+      username = false;
+    }
+    if (timestamp && Object.hasOwn(source, "timestamp")) {
+      const value = source.timestamp;
+      if (value !== undefined && value !== null) {
+        this.timestamp = value;
+        this.timestampDone = true;
+      }
+      timestamp = false;
+    }
+    if (session && Object.hasOwn(source, "session")) {
+      const value = source.session;
+      if (value !== undefined && value !== null) {
+        this.session = value;
+        this.sessionDone = true;
+      }
+      session = false;
+    }
+    if (!username && !timestamp && !session) return;
+    for (const name in source) {
+      const value = source[name];
+      if (isObject(value)) {
+        this.search(
+          value,
+          username && !this.usernameDone,
+          timestamp && !this.timestampDone,
+          session && !this.sessionDone,
+        );
+        if (
+          (!username || this.usernameDone) &&
+          (!timestamp || this.timestampDone) &&
+          (!session || this.sessionDone)
+        )
+          return;
+      }
+    }
+  }
+}
+
+/** get_data("username"), get_data("timestamp") and get_data("session") of an event, in one traversal. */
+export function scopeData(event: EdxEvent): { username: unknown; timestamp: unknown; session: unknown } {
+  const found = new ScopeSearch(event);
+  return {
+    username: present(found.username),
+    timestamp: present(found.timestamp),
+    session: present(found.session),
+  };
+}
+
 /** A dotted path split once per key, not per event; a bare key maps to null. */
 const splitPaths = new Map<string, string[] | null>();
 
@@ -60,7 +154,11 @@ function walk(event: EdxEvent, parts: string[]): unknown {
 /** ERB's `get_data(key)`: the value, or undefined when absent or empty. */
 export function getData(event: EdxEvent, key: string): unknown {
   const parts = pathOf(key);
-  const value = parts === null ? findNested(event, key) : walk(event, parts);
+  return present(parts === null ? findNested(event, key) : walk(event, parts));
+}
+
+/** A read value, or undefined when it is empty. */
+function present(value: unknown): unknown {
   // Strings and numbers, the usual values, are told apart from empty ones without isEmpty's call.
   if (typeof value === "string") return value === "" ? undefined : value;
   if (typeof value === "number") return value;

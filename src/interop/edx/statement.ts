@@ -8,7 +8,7 @@
 import * as crypto from "node:crypto";
 import { ConversionError, type XapiStatement } from "../converter.js";
 import type { ResolvedConfig } from "./config.js";
-import { type EdxEvent, firstOf, getData } from "./event.js";
+import { type EdxEvent, firstOf, getData, scopeData } from "./event.js";
 import { isoTimestamp, pyJsonString, pyStr } from "./python.js";
 import { ActivityType, Extension, Verb, type VerbName } from "./vocabulary.js";
 
@@ -203,6 +203,11 @@ export interface StatementParts {
   idSuffix?: string;
 }
 
+/** What firstOf takes for a hit: a read value other than undefined, 0 and false. */
+function truthy(value: unknown): boolean {
+  return value !== undefined && value !== 0 && value !== false;
+}
+
 /** A course as ERB's parent context activity shows it; kept per configuration by course id. */
 export interface Course {
   iri: string;
@@ -225,7 +230,9 @@ export class EventScope {
     readonly name: string,
     readonly config: ResolvedConfig,
   ) {
-    const learner = firstOf(event, "username", "user_id");
+    const found = scopeData(event);
+    // firstOf(event, "username", "user_id"), and below the same for timestamp and session.
+    const learner = truthy(found.username) ? found.username : getData(event, "user_id");
     const fallback = learner === undefined ? firstOf(event, "data.username", "data.user_id") : learner;
     const usernameOrId =
       fallback === undefined ? firstOf(event, "context.username", "context.user_id") : fallback;
@@ -253,8 +260,8 @@ export class EventScope {
     }
     this.actor = actor;
     // firstOf(event, "timestamp", "time"), with the key read kept for the error's path.
-    const stamp = getData(event, "timestamp");
-    const raw = stamp !== undefined && stamp !== 0 && stamp !== false ? stamp : getData(event, "time");
+    const stamp = found.timestamp;
+    const raw = truthy(stamp) ? stamp : getData(event, "time");
     if (raw === undefined) {
       this.idTimestamp = "None";
       this.timestamp = undefined;
@@ -262,7 +269,9 @@ export class EventScope {
       this.idTimestamp = typeof raw === "string" ? raw : pyStr(raw);
       this.timestamp = isoTimestamp(raw, stamp === undefined ? "time" : "timestamp");
     }
-    this.sessionId = firstOf(event, "session", "context.session", "data.session");
+    this.sessionId = truthy(found.session)
+      ? found.session
+      : firstOf(event, "context.session", "data.session");
   }
 
   /** The learner's anonymous id, the actor account's name. */
