@@ -1,10 +1,15 @@
 /**
  * `learnpool deidentify`: the command-line wiring of trace de-identification. It reads the profile,
- * the roster and the key, runs `deidentifyFile` and says how it went; a run whose leak check finds an
+ * the roster and the keys, runs `deidentifyFile` and says how it went; a run whose leak check finds an
  * identifier of the input in the output fails, and its output is removed so that it cannot be sent.
+ * Pseudonyms come from a domain of the key store (keyed), from the OPRF service (OPRF), or, as a
+ * stop-gap, from the provider's local key alone; the pseudonymizer is built as `pseudonymize` builds it.
  */
 import { readFileSync, rmSync } from "node:fs";
 import { Command } from "commander";
+import type { DeidentifyPseudonymization } from "../privacy/deidentify-file.js";
+import type { Pseudonymizer } from "../privacy/pseudonymizer.js";
+import { dbOption, domainPseudonymizer, masterKeyOption } from "./privacy.js";
 
 function say(line: string): void {
   process.stderr.write(`${line}\n`);
@@ -16,10 +21,52 @@ interface DeidentifyCliOptions {
   out: string;
   report: string;
   roster?: string;
-  keyFile: string;
+  keyFile?: string;
   domain?: string;
+  db: string;
+  masterKeyFile?: string;
+  keyId?: string;
+  endpoint?: string;
+  credential?: string;
   batch: string;
   progress: boolean;
+}
+
+/** Which pseudonymization the options ask for; a set that mixes or half-gives a mode is refused. */
+function modeOf(o: DeidentifyCliOptions): DeidentifyPseudonymization["mode"] {
+  if (o.domain?.includes(":"))
+    throw new Error(
+      `--domain takes the id of a pseudonymization domain (as in \`learnpool domains list\`), not an IRI: the profile's domain IRI is checked against the domain's`,
+    );
+  if (o.endpoint !== undefined) {
+    if (o.domain === undefined) throw new Error("OPRF mode (--endpoint) needs --domain <id>");
+    if (o.credential === undefined)
+      throw new Error("OPRF mode (--endpoint) needs --credential KEY:SECRET (a member store's)");
+    if (o.keyId !== undefined)
+      throw new Error(
+        "--key-id is for keyed mode: the OPRF service evaluates under the domain's current key",
+      );
+    // The ids and re-keyed values need a symmetric key used at the rate of statements; no provider
+    // holds the domain's key, and one derived through the service would be the same at every member,
+    // who could then re-derive this provider's ids and test guesses of its re-keyed values.
+    if (o.keyFile === undefined)
+      throw new Error(
+        "OPRF mode needs --key-file: the provider's own key, for the statement ids and re-keyed extension values (no provider holds the domain's key)",
+      );
+    return "OPRF";
+  }
+  if (o.credential !== undefined) throw new Error("--credential is for OPRF mode: give --endpoint too");
+  if (o.domain !== undefined) return "keyed";
+  if (o.keyId !== undefined) throw new Error("--key-id needs --domain <id> (keyed mode)");
+  if (o.keyFile === undefined)
+    throw new Error(
+      "give --domain <id> (keyed, with the key store; or OPRF, with --endpoint) or --key-file <file> (local key only)",
+    );
+  return "local key";
+}
+
+function describe(p: DeidentifyPseudonymization): string {
+  return p.domainId === undefined ? p.mode : `${p.mode}, domain ${p.domainId} key ${p.keyId}`;
 }
 
 function deidentifyCommand(): Command {
@@ -38,20 +85,30 @@ function deidentifyCommand(): Command {
       "--roster <csv>",
       "the provider's learners and staff (given and family names) to scrub from free text",
     )
-    .requiredOption("--key-file <file>", "the provider's local key: 32 bytes in base64 (keyed mode)")
-    .option("--domain <iri>", "the pseudonymization domain (must be the profile's; default: the profile's)")
+    .option(
+      "--domain <id>",
+      "the pseudonymization domain (keyed: of the key store; OPRF: at the service); its IRI must be the profile's domain",
+    )
+    .option(
+      "--key-file <file>",
+      "the provider's local key (32 bytes in base64) for re-derived ids and re-keyed values: required in OPRF mode; alone (no --domain), it also keys the pseudonyms",
+    )
+    .addOption(dbOption())
+    .addOption(masterKeyOption())
+    .option("--key-id <id>", "keyed mode: a retired key of the domain, to re-derive old pseudonyms")
+    .option("--endpoint <url>", "OPRF mode: the Learnpool server, e.g. http://host:8080")
+    .option("--credential <KEY:SECRET>", "OPRF mode: a credential of a member store")
     .option("--batch <n>", "statements per batch (one pseudonymizer call each)", "1000")
     .option("--no-progress", "no progress line, even on a terminal")
     .action(async (o: DeidentifyCliOptions) => {
       const { loadProfile } = await import("../privacy/profile.js");
       const { parseRoster } = await import("../privacy/scrub.js");
-      const { localHmacPseudonymizer, readKeyFile } = await import("../privacy/deidentify-keyed.js");
+      const { localHmacPseudonymizer, localKeyOfDomainKey, readKeyFile } = await import(
+        "../privacy/deidentify-keyed.js"
+      );
       const { deidentifyFile } = await import("../privacy/deidentify-file.js");
+      const mode = modeOf(o);
       const profile = loadProfile(o.profile);
-      if (o.domain !== undefined && o.domain !== profile.domain)
-        throw new Error(
-          `--domain ${o.domain} is not the domain of profile ${profile.id} (${profile.domain})`,
-        );
       const batch = Number(o.batch);
       if (!Number.isInteger(batch) || batch < 1) throw new Error("--batch must be a positive integer");
       let roster: ReturnType<typeof parseRoster> | undefined;
@@ -66,13 +123,27 @@ function deidentifyCommand(): Command {
         }
         roster = parseRoster(csv, o.roster);
       }
-      const key = readKeyFile(o.keyFile);
+      let localKey = o.keyFile === undefined ? undefined : readKeyFile(o.keyFile);
+      let pseudonymizer: Pseudonymizer;
+      let pseudonymization: DeidentifyPseudonymization = { mode };
+      if (mode === "local key") pseudonymizer = localHmacPseudonymizer(localKey as Buffer, profile.domain);
+      else {
+        const made = await domainPseudonymizer({ ...o, domain: o.domain as string });
+        pseudonymizer = made.pseudonymizer;
+        pseudonymization = { mode, domainId: o.domain as string, keyId: made.pseudonymizer.keyId };
+        if (made.mode === "keyed") localKey ??= localKeyOfDomainKey(made.key.key);
+        if (pseudonymizer.domain !== profile.domain)
+          throw new Error(
+            `domain '${o.domain}' has the IRI ${pseudonymizer.domain}, but profile ${profile.id} is for ${profile.domain}: the profile's domain must be the domain's IRI`,
+          );
+      }
       const tty = o.progress && process.stderr.isTTY === true;
       const started = performance.now();
       const report = await deidentifyFile({
         profile,
-        pseudonymizer: localHmacPseudonymizer(key, profile.domain),
-        localKey: key,
+        pseudonymizer,
+        pseudonymization,
+        localKey: localKey as Buffer,
         ...(roster && { roster }),
         input: o.in,
         output: o.out,
@@ -90,7 +161,7 @@ function deidentifyCommand(): Command {
       if (tty) process.stderr.write("\n");
       const { counts, leakCheck } = report;
       say(
-        `learnpool deidentify: profile ${profile.id} ${profile.version}: read ${counts.read} statements, wrote ${counts.written}, rejected ${counts.rejected} (see ${o.report})`,
+        `learnpool deidentify: profile ${profile.id} ${profile.version} (${describe(pseudonymization)}): read ${counts.read} statements, wrote ${counts.written}, rejected ${counts.rejected} (see ${o.report})`,
       );
       say(
         `leak check: ${leakCheck.searched} identifiers of the input searched in the output, ${leakCheck.found} found` +

@@ -1,15 +1,16 @@
 /**
  * Command-line wiring of pseudonymization: the master key (`keys master-key`), pseudonymization
  * domains (`domains add|list|rotate|members`) and `pseudonymize`, in keyed mode (the domain key from
- * the database, under the master key) or OPRF mode (a Learnpool service's OPRF endpoint). Identifiers
- * and keys never reach the terminal: rejected lines are reported by number and reason.
+ * the database, under the master key) or OPRF mode (a Learnpool service's OPRF endpoint), built by
+ * `domainPseudonymizer`, which `deidentify` shares. Identifiers and keys never reach the terminal:
+ * rejected lines are reported by number and reason.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { parse as parseCsv } from "csv-parse/sync";
 import { AuditLog } from "../audit/index.js";
-import { DomainKeys } from "../privacy/domains.js";
+import { type DomainKey, DomainKeys } from "../privacy/domains.js";
 import { type Identifier, identifierText, normalizeIdentifier } from "../privacy/identifiers.js";
 import { HmacPseudonymizer } from "../privacy/keyed.js";
 import { loadMasterKey, newMasterKeyText } from "../privacy/keys.js";
@@ -25,13 +26,13 @@ function actor(): string {
   }
 }
 
-function dbOption(): Option {
+export function dbOption(): Option {
   return new Option("--db <location>", "database: a SQLite file, :memory:, or a postgres:// URL")
     .env("LEARNPOOL_DB")
     .default(DEFAULT_DB);
 }
 
-function masterKeyOption(): Option {
+export function masterKeyOption(): Option {
   return new Option(
     "--master-key-file <file>",
     "the master key's file (or LEARNPOOL_MASTER_KEY with its base64 text)",
@@ -121,6 +122,50 @@ function domainsCommand(): Command {
   return domains;
 }
 
+/** How a command names the pseudonymizer of a domain: keyed (database, master key) or OPRF (endpoint). */
+export interface DomainPseudonymizerOptions {
+  /** The domain's id in the key store (keyed) or at the service (OPRF). */
+  domain: string;
+  db: string;
+  masterKeyFile?: string;
+  keyId?: string;
+  endpoint?: string;
+  credential?: string;
+}
+
+export type DomainPseudonymizer =
+  /** `key` is the domain key the pseudonymizer holds, for a caller that derives further keys from it. */
+  | { mode: "keyed"; pseudonymizer: HmacPseudonymizer; key: DomainKey }
+  | { mode: "OPRF"; pseudonymizer: OprfPseudonymizer };
+
+/** Refuses OPRF mode without its credential, before any file is read. */
+export function checkModeOptions(o: DomainPseudonymizerOptions): void {
+  if (o.endpoint && !o.credential)
+    throw new Error("--endpoint needs --credential KEY:SECRET (a member store's)");
+}
+
+/**
+ * The pseudonymizer of a domain: OPRF when an endpoint is given (the service holds the key, the
+ * credential is a member store's), keyed otherwise (the domain's key read from the database and
+ * opened with the master key of --master-key-file or the environment; the database is closed after).
+ */
+export async function domainPseudonymizer(o: DomainPseudonymizerOptions): Promise<DomainPseudonymizer> {
+  checkModeOptions(o);
+  if (o.endpoint) {
+    const credential = o.credential as string;
+    const colon = credential.indexOf(":");
+    if (colon < 1) throw new Error("--credential takes KEY:SECRET");
+    const transport = new HttpOprfTransport(o.endpoint, {
+      key: credential.slice(0, colon),
+      secret: credential.slice(colon + 1),
+    });
+    const pseudonymizer = await OprfPseudonymizer.connect(transport, o.domain, { batchSize: MAX_OPRF_BATCH });
+    return { mode: "OPRF", pseudonymizer };
+  }
+  const key = await withDomains(o, (d) => d.key(o.domain, o.keyId));
+  return { mode: "keyed", pseudonymizer: new HmacPseudonymizer(key), key };
+}
+
 interface PseudonymizeOptions {
   domain: string;
   kind: string;
@@ -166,8 +211,7 @@ function readInput(o: PseudonymizeOptions): {
 }
 
 async function pseudonymize(o: PseudonymizeOptions): Promise<void> {
-  if (o.endpoint && !o.credential)
-    throw new Error("--endpoint needs --credential KEY:SECRET (a member store's)");
+  checkModeOptions(o);
   const input = readInput(o);
   const rejected: string[] = [];
   const ids: (Identifier | undefined)[] = input.values.map(({ line, raw }) => {
@@ -197,21 +241,11 @@ async function pseudonymize(o: PseudonymizeOptions): Promise<void> {
     return p.domain;
   };
 
-  let domain: string;
-  if (o.endpoint) {
-    const colon = (o.credential as string).indexOf(":");
-    if (colon < 1) throw new Error("--credential takes KEY:SECRET");
-    const transport = new HttpOprfTransport(o.endpoint, {
-      key: (o.credential as string).slice(0, colon),
-      secret: (o.credential as string).slice(colon + 1),
-    });
-    domain = await run(await OprfPseudonymizer.connect(transport, o.domain, { batchSize: MAX_OPRF_BATCH }));
-  } else {
-    domain = await withDomains(o, async (d) => run(await HmacPseudonymizer.forDomain(d, o.domain, o.keyId)));
-  }
+  const { pseudonymizer, mode } = await domainPseudonymizer(o);
+  const domain = await run(pseudonymizer);
   for (const line of rejected) process.stderr.write(`learnpool: rejected ${line}\n`);
   process.stderr.write(
-    `learnpool: ${valid.length} pseudonyms under ${domain} (${o.endpoint ? "OPRF" : "keyed"}), ${rejected.length} rejected, written to ${o.out}\n`,
+    `learnpool: ${valid.length} pseudonyms under ${domain} (${mode}), ${rejected.length} rejected, written to ${o.out}\n`,
   );
   if (rejected.length > 0) process.exitCode = 1;
 }

@@ -19,6 +19,8 @@ import type { DeidentificationProfile } from "./profile.js";
 export interface DeidentifyReport {
   profile: { id: string; version: string };
   domain: string;
+  /** How the pseudonyms were derived, when the caller says (never a key, only its id). */
+  pseudonymization?: DeidentifyPseudonymization;
   input: string;
   output: string;
   startedAt: string;
@@ -29,8 +31,16 @@ export interface DeidentifyReport {
   leakCheck: LeakCheckResult;
 }
 
+/** The pseudonymization of a run, for its report: mode, the domain's id and the key id used. */
+export interface DeidentifyPseudonymization {
+  mode: "keyed" | "OPRF" | "local key";
+  domainId?: string;
+  keyId?: string;
+}
+
 export interface DeidentifyFileOptions extends DeidentifyOptions {
   profile: DeidentificationProfile;
+  pseudonymization?: DeidentifyPseudonymization;
   input: string;
   output: string;
   report: string;
@@ -170,6 +180,7 @@ export async function deidentifyFile(options: DeidentifyFileOptions): Promise<De
   const report: DeidentifyReport = {
     profile: { id: options.profile.id, version: options.profile.version },
     domain: options.profile.domain,
+    ...(options.pseudonymization && { pseudonymization: options.pseudonymization }),
     input: options.input,
     output: options.output,
     startedAt,

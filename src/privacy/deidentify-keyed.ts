@@ -1,8 +1,10 @@
 /**
- * A stop-gap keyed pseudonymizer for `learnpool deidentify --key-file`: HMAC-SHA256 under a key
- * derived (HKDF) from the provider's 32-byte local key and the domain IRI, and the local key of
- * re-derived ids derived apart from it. The keyed pseudonymizer with key ids, rotation and keys
- * encrypted at rest replaces this when it is wired; both keep the `Pseudonymizer` contract.
+ * The keys of `learnpool deidentify` besides the domain's pseudonymizer: the provider's local key
+ * (`--key-file`, 32 bytes in base64), from which re-derived ids and re-keyed extension values come; its
+ * stand-in derived from a keyed domain's key when no key file is given; and the stop-gap pseudonymizer
+ * of `--key-file` alone (HMAC-SHA256 under a key derived by HKDF from the local key and the domain IRI),
+ * for a provider without a key store. The keyed (`keyed.ts`) and OPRF (`oprf.ts`) pseudonymizers of a
+ * domain are the real ones; all keep the `Pseudonymizer` contract.
  */
 import { createHmac, hkdfSync } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -25,6 +27,17 @@ export function localHmacPseudonymizer(key: Buffer, domain: string): Pseudonymiz
       return out;
     },
   };
+}
+
+/**
+ * The local key of a keyed domain's provider that gives no key file: HKDF of the domain key under its
+ * own label, unrelated to the domain's pseudonyms (HMAC under the key itself). It follows the key id,
+ * like the pseudonyms. Meant for a provider's own domain: with a domain whose key other providers
+ * hold too, give --key-file, or they could re-derive this provider's ids and re-keyed values.
+ */
+export function localKeyOfDomainKey(domainKey: Buffer): Buffer {
+  if (domainKey.length !== 32) throw new Error("the domain key must be 32 bytes");
+  return Buffer.from(hkdfSync("sha256", domainKey, Buffer.alloc(0), "learnpool deidentify local key v1", 32));
 }
 
 /** Reads a key file holding 32 bytes in base64 (surrounding white space ignored); errors never show it. */

@@ -57,7 +57,9 @@ describe("learnpool deidentify", () => {
       "--batch",
       "2",
     ]);
-    expect(result.stderr).toContain("profile research-generic 2.1.0: read 5 statements, wrote 5, rejected 0");
+    expect(result.stderr).toContain(
+      "profile research-generic 2.1.0 (local key): read 5 statements, wrote 5, rejected 0",
+    );
     expect(result.stderr).toMatch(/leak check: \d+ identifiers of the input searched in the output, 0 found/);
     expect(result.code).toBe(0);
     const written = JSON.parse(readFileSync(report, "utf8"));
@@ -109,7 +111,7 @@ describe("learnpool deidentify", () => {
     expect(written.leakCheck.leaks[0]).toMatchObject({ record: 1, path: expect.stringContaining("$.") });
   });
 
-  it("refuses a key file that is not 32 bytes of base64, and a domain other than the profile's, without echoing them", async () => {
+  it("refuses a key file that is not 32 bytes of base64, an IRI as --domain, and half-given modes, without echoing keys", async () => {
     const bad = join(dir, "bad.key");
     writeFileSync(bad, "c2VjcmV0");
     const args = [
@@ -126,6 +128,16 @@ describe("learnpool deidentify", () => {
     await expect(run([...args, "--key-file", bad])).rejects.toThrow(/must hold a 32-byte key in base64/);
     await expect(
       run([...args, "--key-file", keyFile, "--domain", "https://other.example/d"]),
-    ).rejects.toThrow(/is not the domain of profile research-generic/);
+    ).rejects.toThrow(/--domain takes the id of a pseudonymization domain/);
+    await expect(run(args)).rejects.toThrow(/give --domain <id> .* or --key-file <file>/);
+    await expect(
+      run([...args, "--domain", "agreement-42", "--endpoint", "http://127.0.0.1:9", "--credential", "k:s"]),
+    ).rejects.toThrow(/OPRF mode needs --key-file: the provider's own key/);
+    await expect(
+      run([...args, "--key-file", keyFile, "--endpoint", "http://127.0.0.1:9", "--credential", "k:s"]),
+    ).rejects.toThrow(/OPRF mode \(--endpoint\) needs --domain <id>/);
+    await expect(run([...args, "--key-file", keyFile, "--credential", "k:s"])).rejects.toThrow(
+      /--credential is for OPRF mode/,
+    );
   });
 });
