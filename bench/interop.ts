@@ -86,26 +86,53 @@ async function* inMemory(lines: string[], count: number): AsyncGenerator<SourceR
     yield { value: JSON.parse(lines[i % lines.length]!), position: { line: i + 1 } };
 }
 
-/** Events/s through the converter (parse, convert, serialize), beside parse + serialize alone. */
+/**
+ * Events/s through the converter (parse, convert, serialize), beside parse + serialize alone. Both are
+ * warmed up first (the converter's code is compiled by the JIT as it runs; JSON's is native), then
+ * measured in alternating rounds, so that a burst of load on a shared machine weighs on both alike.
+ */
 async function throughput(converter: Converter, lines: string[], count: number) {
-  let started = performance.now();
+  const floorRound = (n: number) => {
+    let bytes = 0;
+    for (let i = 0; i < n; i++) bytes += JSON.stringify(JSON.parse(lines[i % lines.length]!)).length;
+    return bytes;
+  };
+  const convertRound = async (n: number) => {
+    let statements = 0;
+    let bytes = 0;
+    for await (const outcome of converter.run(inMemory(lines, n))) {
+      if (outcome.kind !== "converted") continue;
+      for (const statement of outcome.statements) {
+        statements++;
+        bytes += JSON.stringify(statement).length;
+      }
+    }
+    return { statements, bytes };
+  };
+  const warmUp = Math.min(count, 20_000);
+  floorRound(warmUp);
+  await convertRound(warmUp);
+  const rounds = 6;
+  const perRound = Math.ceil(count / rounds);
+  let floorMs = 0;
+  let convertMs = 0;
   let floorBytes = 0;
-  for (let i = 0; i < count; i++) floorBytes += JSON.stringify(JSON.parse(lines[i % lines.length]!)).length;
-  const floorSeconds = (performance.now() - started) / 1000;
-  started = performance.now();
   let statements = 0;
   let bytes = 0;
-  for await (const outcome of converter.run(inMemory(lines, count))) {
-    if (outcome.kind !== "converted") continue;
-    for (const statement of outcome.statements) {
-      statements++;
-      bytes += JSON.stringify(statement).length;
-    }
+  for (let r = 0; r < rounds; r++) {
+    let started = performance.now();
+    floorBytes += floorRound(perRound);
+    floorMs += performance.now() - started;
+    started = performance.now();
+    const converted = await convertRound(perRound);
+    convertMs += performance.now() - started;
+    statements += converted.statements;
+    bytes += converted.bytes;
   }
-  const seconds = (performance.now() - started) / 1000;
+  const measured = perRound * rounds;
   return {
-    convertPerSecond: count / seconds,
-    floorPerSecond: count / floorSeconds,
+    convertPerSecond: (measured * 1000) / convertMs,
+    floorPerSecond: (measured * 1000) / floorMs,
     statements,
     bytes,
     floorBytes,
