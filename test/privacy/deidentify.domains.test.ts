@@ -131,6 +131,46 @@ describe.skipIf(!cliBuilt)("learnpool deidentify, keyed with a domain of the key
     );
   });
 
+  it("after rotation: --key-id k1 re-derives the old pseudonyms, the current key gives others; --key-file keys the ids", async () => {
+    const master = Buffer.from(readFileSync(masterKeyFile, "utf8").trim(), "base64");
+    const db = await openDatabase(dbPath);
+    try {
+      await new DomainKeys(db, new AuditLog(db), { master }).rotate("agreement-42", "test");
+    } finally {
+      await db.close();
+    }
+    const input = write("rotated.jsonl", jsonLines(statements(LEARNERS, "0f8f6f2e")));
+    const localKey = write("local.key", randomBytes(32).toString("base64"));
+    const [old, current] = await Promise.all([
+      runCli([
+        ...deidentifyArgs("old", input),
+        "--domain",
+        "agreement-42",
+        "--key-id",
+        "k1",
+        "--key-file",
+        localKey,
+        ...keyed,
+      ]),
+      runCli([...deidentifyArgs("current", input), "--domain", "agreement-42", ...keyed]),
+    ]);
+    expect(old.stderr).toContain("(keyed, domain agreement-42 key k1)");
+    expect(current.stderr).toContain("(keyed, domain agreement-42 key k2)");
+    expect([old.code, current.code]).toEqual([0, 0]);
+    const [first, o, c] = ["keyed", "old", "current"].map((n) => readLines(join(dir, `${n}.out.jsonl`))) as [
+      Written[],
+      Written[],
+      Written[],
+    ];
+    for (const i of [0, 1, 2]) {
+      expect(o[i]?.actor.account.name).toBe(first[i]?.actor.account.name);
+      expect(c[i]?.actor.account.name).not.toBe(first[i]?.actor.account.name);
+      // Same key k1, but the ids and re-keyed values come from the given local key.
+      expect(o[i]?.id).not.toBe(first[i]?.id);
+      expect(o[i]?.context.extensions[SESSION]).not.toBe(first[i]?.context.extensions[SESSION]);
+    }
+  });
+
   it("refuses a domain whose IRI is not the profile's, an IRI given as --domain, and a wrong master key", async () => {
     const input = write("refused.jsonl", jsonLines(statements(LEARNERS, "0f8f6f2e")));
     const other = await runCli([...deidentifyArgs("refused", input), "--domain", "elsewhere", ...keyed]);
