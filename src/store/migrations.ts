@@ -299,6 +299,62 @@ CREATE TABLE privacy_domain_members (
 `,
     },
   },
+  {
+    version: 4,
+    name: "differential privacy: budgets per dataset and consumer, and the charges against them",
+    // Amounts of ε and δ are exact decimal text (summed exactly by privacy/dp/ledger.ts), never floats:
+    // 0.1 + 0.2 must not exceed a budget of 0.3.
+    sql: {
+      sqlite: `
+CREATE TABLE dp_budgets (
+  dataset TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  epsilon TEXT NOT NULL,
+  delta TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (dataset, consumer)
+);
+CREATE TABLE dp_charges (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  dataset TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  statistic TEXT NOT NULL,
+  mechanism TEXT NOT NULL,
+  epsilon TEXT NOT NULL,
+  delta TEXT NOT NULL,
+  FOREIGN KEY (dataset, consumer) REFERENCES dp_budgets(dataset, consumer)
+);
+CREATE INDEX dp_charges_pair ON dp_charges (dataset, consumer, id);
+`,
+      postgres: `
+CREATE TABLE dp_budgets (
+  dataset TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  epsilon TEXT NOT NULL,
+  delta TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (dataset, consumer)
+);
+CREATE TABLE dp_charges (
+  id BIGSERIAL PRIMARY KEY,
+  dataset TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  statistic TEXT NOT NULL,
+  mechanism TEXT NOT NULL,
+  epsilon TEXT NOT NULL,
+  delta TEXT NOT NULL,
+  FOREIGN KEY (dataset, consumer) REFERENCES dp_budgets(dataset, consumer)
+);
+CREATE INDEX dp_charges_pair ON dp_charges (dataset, consumer, id);
+`,
+    },
+  },
 ];
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */
