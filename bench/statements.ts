@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { seededRandom } from "../src/privacy/index.js";
 
 /** Where the real FUN-MOOC statements are, when ../shared is beside the project. */
 export const FUN_MOOC = new URL("../../../shared/data/fun-mooc-xapi/statements.json.gz", import.meta.url);
@@ -31,17 +32,8 @@ const VERBS = [
   ["http://adlnet.gov/expapi/verbs/passed", "passed"],
 ] as const;
 
-/** A deterministic pseudo-random sequence (mulberry32), so benchmarks see the same data each run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random sequence, so benchmarks see the same data each run. */
+export const rng = seededRandom;
 
 /** A realistic MOOC statement (video, quiz, course navigation) of about 1 KB, like the FUN-MOOC ones. */
 export function generatedStatement(random: () => number, learners: number): Record<string, unknown> {

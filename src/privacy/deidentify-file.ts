@@ -6,12 +6,11 @@
  * stays constant in the number of statements: a batch at a time, plus the identifiers collected for
  * the leak check and the pseudonyms cached (both grow with distinct learners, not statements).
  */
-import { createReadStream, createWriteStream, writeFileSync } from "node:fs";
-import { createInterface } from "node:readline";
-import { Readable, type Writable } from "node:stream";
+import { createWriteStream, writeFileSync } from "node:fs";
+import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { createGunzip, createGzip } from "node:zlib";
-import { streamArray } from "stream-json/streamers/stream-array.js";
+import { createGzip } from "node:zlib";
+import { isMalformed, readJsonRecords } from "../interop/index.js";
 import { Deidentifier, type DeidentifyCounts, type DeidentifyOptions } from "./deidentify.js";
 import { LeakCheck, type LeakCheckResult } from "./deidentify-leaks.js";
 import type { DeidentificationProfile } from "./profile.js";
@@ -50,29 +49,6 @@ export interface DeidentifyFileOptions extends DeidentifyOptions {
   onProgress?: (read: number) => void;
 }
 
-/** The decompressed bytes of a file, gzip recognised by its magic bytes. */
-async function openInput(path: string): Promise<Readable> {
-  const raw = createReadStream(path, { highWaterMark: 256 * 1024 });
-  const iterator = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
-  async function* again() {
-    if (head.length > 0) yield head;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  const stream = Readable.from(again(), { objectMode: false });
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    const gunzip = createGunzip();
-    stream.on("error", (err) => gunzip.destroy(err));
-    return stream.pipe(gunzip);
-  }
-  return stream;
-}
-
 export interface InputRecord {
   /** Line (JSON lines) or index from 1 (array). */
   record: number;
@@ -81,44 +57,15 @@ export interface InputRecord {
   malformed?: string;
 }
 
-/** The statements of a file: a JSON array streamed element by element, or JSON lines. */
+/**
+ * The statements of a file (JSON lines, one object, or an array streamed element by element; gzip
+ * recognised by its magic bytes), through the interop module's reader.
+ */
 export async function* readStatements(path: string): AsyncGenerator<InputRecord> {
-  const bytes = await openInput(path);
-  const iterator = (bytes as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const chunks: Buffer[] = [];
-  let firstChar: string | undefined;
-  while (firstChar === undefined) {
-    const next = await iterator.next();
-    if (next.done) break;
-    chunks.push(next.value);
-    const text = next.value.toString("latin1").trimStart();
-    if (text !== "") firstChar = text[0];
-  }
-  async function* again() {
-    yield* chunks;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  const stream = Readable.from(again(), { objectMode: false });
-  if (firstChar === "[") {
-    const elements = stream.pipe(streamArray.withParserAsStream());
-    stream.on("error", (err) => elements.destroy(err));
-    for await (const item of elements as AsyncIterable<{ key: number; value: unknown }>)
-      yield { record: item.key + 1, value: item.value };
-    return;
-  }
-  let line = 0;
-  for await (const text of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-    line++;
-    if (text.trim() === "") continue;
-    try {
-      yield { record: line, value: JSON.parse(text) };
-    } catch (err) {
-      yield { record: line, value: undefined, malformed: `malformed JSON: ${(err as Error).message}` };
-    }
+  for await (const record of readJsonRecords(path)) {
+    const at = record.position.line ?? (record.position.index ?? 0) + 1;
+    if (isMalformed(record)) yield { record: at, value: undefined, malformed: record.value.reason };
+    else yield { record: at, value: record.value };
   }
 }
 

@@ -24,3 +24,4 @@ export * from "./oprf.js";
 export * from "./profile.js";
 export * from "./pseudonymizer.js";
 export * from "./scrub.js";
+export * from "./seeded.js";

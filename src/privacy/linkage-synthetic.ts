@@ -4,6 +4,7 @@
  * family names, other date and case conventions, accents dropped), with the true pairs. Deterministic
  * for a seed. Names are common French and English ones; no real person is described.
  */
+import { seededRandom } from "./seeded.js";
 
 const GIVEN = [
   "Léa",
@@ -205,17 +206,6 @@ export interface SyntheticOptions {
   noise?: number;
 }
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Person {
   given: string;
   family: string;
@@ -236,7 +226,7 @@ export function syntheticLinkage(options: SyntheticOptions = {}): SyntheticLinka
   const size = options.size ?? 2000;
   const overlap = options.overlap ?? 0.8;
   const noise = options.noise ?? 1;
-  const random = prng(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const chance = (p: number) => random() < p * noise;
   const shared = Math.round(size * overlap);

@@ -14,6 +14,7 @@
  * - Report: matches, candidate pairs compared, the score distribution (data and text), and precision,
  *   recall, F1 and the blocking's recall when the true pairs are known.
  */
+import { seededRandom } from "./seeded.js";
 
 export class ClkSet {
   /** The filters back to back, `words` 32-bit words each (bytes in CLK order; popcounts ignore order). */
@@ -93,22 +94,11 @@ export type Blocking =
 /** Tuned on generated learner populations (test/privacy/linkage.test.ts): misses < 1% of true pairs. */
 export const DEFAULT_BLOCKING: Blocking = { method: "lsh", bands: 80, bitsPerBand: 15, seed: 1 };
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The bit positions of each band: distinct within a band, drawn from the seed. */
 export function lshBands(l: number, bands: number, bitsPerBand: number, seed: number): number[][] {
   if (bitsPerBand < 1 || bitsPerBand > 30 || bitsPerBand > l) throw new Error("bitsPerBand must be 1 to 30");
   if (bands < 1) throw new Error("bands must be at least 1");
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: bands }, () => {
     const picked = new Set<number>();
     while (picked.size < bitsPerBand) picked.add(Math.floor(random() * l));
