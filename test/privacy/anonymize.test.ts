@@ -10,7 +10,6 @@ import {
   detectDelimiter,
   Evaluator,
   encodeDataset,
-  HierarchyError,
   intervalHierarchy,
   METRIC_NAMES,
   maskingHierarchy,
