@@ -11,7 +11,7 @@
  *   de-identification of statements beside JSON.parse + JSON.stringify, CLK matching beside a plain
  *   popcount loop (bench/privacy-*.ts).
  * Options: --statements N (default 1,000,000), --queries N (default 400), --db postgres://… (default a
- * SQLite file in a temporary folder), --only lrs|interop|privacy, --interop-events N (300,000),
+ * SQLite file in a temporary folder), --only lrs|interop|privacy|anonymization, --interop-events N (300,000),
  * --interop-megabytes N (1,024: the uncompressed size of the generated log).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -25,9 +25,11 @@ import { indexEntries } from "../src/lrs/statements/indexing.js";
 import { idKey } from "../src/lrs/statements/repository.js";
 import { migrate, PostgresDatabase, SqliteDatabase } from "../src/store/index.js";
 import { benchInterop } from "./interop.js";
+import { benchAnonymize } from "./privacy-anonymize.js";
 import { benchDeidentify } from "./privacy-deidentify.js";
 import { benchPrivacyKeys } from "./privacy-keys.js";
 import { benchPrivacyLinkage } from "./privacy-linkage.js";
+import { benchPrivacyRisk } from "./privacy-risk.js";
 import { benchStatements } from "./statements.js";
 
 const { values } = parseArgs({
@@ -338,6 +340,14 @@ async function main(): Promise<void> {
     line("\n[privacy] CLK encoding and Dice matching");
     const linkage = await benchPrivacyLinkage({ log });
     line(`\n${JSON.stringify({ privacy: { keys, deidentify, linkage } })}`);
+  }
+  if (runs("anonymization")) {
+    const log = (text: string) => line(`  ${text}`);
+    line("\n[anonymization] UCI Adult cases and OULAD, beside one evaluation of the optimum");
+    const anonymize = await benchAnonymize({ log });
+    line("\n[anonymization] re-identification risk on UCI Adult");
+    const risk = await benchPrivacyRisk({ log });
+    line(`\n${JSON.stringify({ anonymization: { anonymize, risk } })}`);
   }
 }
 

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { equivalenceClasses, riskProfile } from "../src/privacy/risk/index.js";
-import { seededRandom } from "../src/privacy/risk/newton.js";
+import { seededRandom } from "../src/privacy/seeded.js";
 
 export interface RiskBenchOptions {
   /** The Adult CSV; a generated table of 30,162 rows stands in when it is absent. */

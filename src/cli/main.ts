@@ -8,10 +8,12 @@ import { Command, Option } from "commander";
 import { AuditLog } from "../audit/index.js";
 import { Lrs, LrsError } from "../lrs/index.js";
 import { type Database, DEFAULT_DB, openDatabase, redact } from "../store/index.js";
+import { anonymizeCommands } from "./anonymize.js";
 import { deidentifyCommands } from "./deidentify.js";
 import { interopCommands } from "./interop.js";
 import { linkageCommands } from "./linkage.js";
 import { privacyCommands } from "./privacy.js";
+import { riskCommands } from "./risk.js";
 import { registerSkillsCommands } from "./skills.js";
 
 const env = process.env;
@@ -294,6 +296,8 @@ export function program(): Command {
   for (const command of privacyCommands()) root.addCommand(command);
   for (const command of deidentifyCommands()) root.addCommand(command);
   for (const command of linkageCommands()) root.addCommand(command);
+  for (const command of anonymizeCommands()) root.addCommand(command);
+  for (const command of riskCommands()) root.addCommand(command);
   registerSkillsCommands(root);
   root.addCommand(
     new Command("migrate")

@@ -7,9 +7,11 @@
  * `domains.ts`); fuzzy linkage of records without a shared identifier by clkhash-compatible Bloom
  * filters and Dice matching (`clk.ts`, `clk-learners.ts`, `linkage.ts`); and the de-identification of
  * xAPI traces under a versioned profile, with free-text scrubbing and a leak check (`profile.ts`,
- * `scrub.ts`, `deidentify*.ts`).
+ * `scrub.ts`, `deidentify*.ts`); tabular anonymization as ARX does it, over the lattice of generalization
+ * levels (`anonymize/`); re-identification risk, sample and population (`risk/`).
  */
 
+export * as anonymization from "./anonymize/index.js";
 export * from "./clk.js";
 export * from "./clk-learners.js";
 export * from "./deidentify.js";
@@ -23,5 +25,6 @@ export * from "./linkage.js";
 export * from "./oprf.js";
 export * from "./profile.js";
 export * from "./pseudonymizer.js";
+export * as risk from "./risk/index.js";
 export * from "./scrub.js";
 export * from "./seeded.js";

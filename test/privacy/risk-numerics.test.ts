@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { digamma, gamma, logGamma, trigamma } from "../../src/privacy/risk/gamma.js";
 import { hypergeometricProbability } from "../../src/privacy/risk/hypergeometric.js";
-import { ARX_SOLVER_CONFIGURATION, seededRandom, solveNewtonRaphson } from "../../src/privacy/risk/newton.js";
+import { ARX_SOLVER_CONFIGURATION, solveNewtonRaphson } from "../../src/privacy/risk/newton.js";
+import { seededRandom } from "../../src/privacy/seeded.js";
 
 const EULER = 0.5772156649015329;
 

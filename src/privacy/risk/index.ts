@@ -24,7 +24,7 @@ export {
   type SizeDistribution,
   sizeDistribution,
 } from "./distribution.js";
-export { ARX_SOLVER_CONFIGURATION, type SolverConfiguration, seededRandom } from "./newton.js";
+export { ARX_SOLVER_CONFIGURATION, type SolverConfiguration } from "./newton.js";
 export {
   type PopulationModel,
   PopulationModelError,
