@@ -205,7 +205,7 @@ export async function runQuery(o: QueryOptions): Promise<QueryResult> {
   const numeric = o.statistic === "sum" || o.statistic === "mean" || o.statistic === "histogram";
   if (numeric && !o.column) throw new DpCommandError(`--statistic ${o.statistic} needs --column`);
   const bounds = o.bounds ? numbers("--bounds", o.bounds) : undefined;
-  if ((o.statistic === "sum" || o.statistic === "mean") && (!bounds || bounds.length !== 2))
+  if ((o.statistic === "sum" || o.statistic === "mean") && bounds?.length !== 2)
     throw new DpCommandError(`--statistic ${o.statistic} needs --bounds lo,hi`);
   const edges = o.bins ? numbers("--bins", o.bins) : undefined;
   if (o.statistic === "histogram" && !edges)
