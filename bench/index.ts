@@ -27,6 +27,7 @@ import { migrate, PostgresDatabase, SqliteDatabase } from "../src/store/index.js
 import { benchInterop } from "./interop.js";
 import { benchAnonymize } from "./privacy-anonymize.js";
 import { benchDeidentify } from "./privacy-deidentify.js";
+import { benchPrivacyDp } from "./privacy-dp.js";
 import { benchPrivacyKeys } from "./privacy-keys.js";
 import { benchPrivacyLinkage } from "./privacy-linkage.js";
 import { benchPrivacyRisk } from "./privacy-risk.js";
@@ -347,7 +348,9 @@ async function main(): Promise<void> {
     const anonymize = await benchAnonymize({ log });
     line("\n[anonymization] re-identification risk on UCI Adult");
     const risk = await benchPrivacyRisk({ log });
-    line(`\n${JSON.stringify({ anonymization: { anonymize, risk } })}`);
+    line("\n[anonymization] differential privacy: samplers, a bounded mean, the budget ledger");
+    const dp = await benchPrivacyDp({ log });
+    line(`\n${JSON.stringify({ anonymization: { anonymize, risk, dp } })}`);
   }
 }
 

@@ -10,6 +10,7 @@ import { Lrs, LrsError } from "../lrs/index.js";
 import { type Database, DEFAULT_DB, openDatabase, redact } from "../store/index.js";
 import { anonymizeCommands } from "./anonymize.js";
 import { deidentifyCommands } from "./deidentify.js";
+import { dpCommands } from "./dp.js";
 import { interopCommands } from "./interop.js";
 import { linkageCommands } from "./linkage.js";
 import { privacyCommands } from "./privacy.js";
@@ -298,6 +299,7 @@ export function program(): Command {
   for (const command of linkageCommands()) root.addCommand(command);
   for (const command of anonymizeCommands()) root.addCommand(command);
   for (const command of riskCommands()) root.addCommand(command);
+  for (const command of dpCommands()) root.addCommand(command);
   registerSkillsCommands(root);
   root.addCommand(
     new Command("migrate")

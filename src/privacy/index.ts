@@ -8,16 +8,20 @@
  * filters and Dice matching (`clk.ts`, `clk-learners.ts`, `linkage.ts`); and the de-identification of
  * xAPI traces under a versioned profile, with free-text scrubbing and a leak check (`profile.ts`,
  * `scrub.ts`, `deidentify*.ts`); tabular anonymization as ARX does it, over the lattice of generalization
- * levels (`anonymize/`); re-identification risk, sample and population (`risk/`).
+ * levels (`anonymize/`); re-identification risk, sample and population (`risk/`); differential
+ * privacy for released statistics with its budget ledger (`dp/`); cohort-size and rare-value rules for
+ * what datasets release (`cohorts.ts`).
  */
 
 export * as anonymization from "./anonymize/index.js";
 export * from "./clk.js";
 export * from "./clk-learners.js";
+export * as cohorts from "./cohorts.js";
 export * from "./deidentify.js";
 export * from "./deidentify-file.js";
 export * from "./deidentify-leaks.js";
 export * from "./domains.js";
+export * as dp from "./dp/index.js";
 export * from "./identifiers.js";
 export * from "./keyed.js";
 export * from "./keys.js";
