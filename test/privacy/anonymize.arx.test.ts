@@ -27,8 +27,12 @@ interface ArxCase {
   metric: MetricOptions;
   score: number | null;
   levels?: number[];
-  /** We find an anonymous node scoring lower than ARX's reported optimum (see the report). */
-  lower?: boolean;
+  /**
+   * The same optimal transformation as ARX, scored 0.08% higher: the suppressed rows under hierarchical
+   * t-closeness are not counted as ARX counts them (not yet explained). The levels are checked exactly,
+   * the score to 0.1%.
+   */
+  scoreDiffers?: boolean;
 }
 
 const entropyMono: MetricOptions = { name: "entropy", monotonic: true };
@@ -130,7 +134,7 @@ const cases: ArxCase[] = [
     metric: entropyMono,
     score: 390436.40440636466,
     levels: [1, 4, 1, 0, 3, 1, 2, 1],
-    lower: true,
+    scoreDiffers: true,
   },
   {
     name: "equal t=0.2 k=5 0% DM*",
@@ -187,8 +191,9 @@ describe.skipIf(!present)(`ARX's expected optima on Adult${present ? "" : " (nee
         expect(report.transformation).toBeNull();
         return;
       }
-      if (c.lower) {
-        expect(report.score!).toBeLessThan(c.score);
+      if (c.scoreDiffers) {
+        expect(Object.values(report.transformation!)).toEqual(c.levels);
+        expect(Math.abs(report.score! - c.score) / c.score).toBeLessThan(1e-3);
         return;
       }
       expect(Math.abs(report.score! - c.score) / c.score).toBeLessThan(1e-9);
