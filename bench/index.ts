@@ -355,8 +355,19 @@ async function main(): Promise<void> {
 }
 
 async function lrsBenchmarks(): Promise<void> {
-  const db = values.db ?? join(work, "lrs.db");
-  const backend = db.startsWith("postgres") ? "PostgreSQL" : "SQLite";
+  const backend = values.db?.startsWith("postgres") ? "PostgreSQL" : "SQLite";
+  // On PostgreSQL the LRS works in a schema of its own, dropped afterwards: the database is left as found.
+  const schema = `learnpool_bench_${process.pid}`;
+  let db = values.db ?? join(work, "lrs.db");
+  if (backend === "PostgreSQL") {
+    const admin = new pg.Client({ connectionString: db });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; CREATE SCHEMA ${schema}`);
+    await admin.end();
+    const scoped = new URL(db);
+    scoped.searchParams.set("options", `-c search_path=${schema}`);
+    db = scoped.toString();
+  }
   const results: Record<string, unknown> = { statements: total, backend };
 
   const floorCount = Math.min(total, 200_000);
@@ -410,6 +421,12 @@ async function lrsBenchmarks(): Promise<void> {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
     rmSync(work, { recursive: true, force: true });
+    if (backend === "PostgreSQL" && values.db) {
+      const admin = new pg.Client({ connectionString: values.db });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    }
   }
   line(`\n${JSON.stringify(results)}`);
 }
