@@ -27,12 +27,6 @@ interface ArxCase {
   metric: MetricOptions;
   score: number | null;
   levels?: number[];
-  /**
-   * The same optimal transformation as ARX, scored 0.08% higher: the suppressed rows under hierarchical
-   * t-closeness are not counted as ARX counts them (not yet explained). The levels are checked exactly,
-   * the score to 0.1%.
-   */
-  scoreDiffers?: boolean;
 }
 
 const entropyMono: MetricOptions = { name: "entropy", monotonic: true };
@@ -132,9 +126,11 @@ const cases: ArxCase[] = [
     sensitive: "occupation",
     models: { k: 100, t: hier, suppressionLimit: 0.04 },
     metric: entropyMono,
-    score: 390436.40440636466,
+    // ARX's tests up to 2017 stated 390436.40440636466 here, a score no transformation of the lattice
+    // has under the monotonic entropy (which ignores suppression); ARX's later TestAnonymizationTCloseness
+    // states 390765.61326019815 for the same transformation.
+    score: 390765.61326019815,
     levels: [1, 4, 1, 0, 3, 1, 2, 1],
-    scoreDiffers: true,
   },
   {
     name: "equal t=0.2 k=5 0% DM*",
@@ -189,11 +185,6 @@ describe.skipIf(!present)(`ARX's expected optima on Adult${present ? "" : " (nee
       const { report } = anonymize(dataFor(c.sensitive), { models: c.models, metric: c.metric });
       if (c.score === null) {
         expect(report.transformation).toBeNull();
-        return;
-      }
-      if (c.scoreDiffers) {
-        expect(Object.values(report.transformation!)).toEqual(c.levels);
-        expect(Math.abs(report.score! - c.score) / c.score).toBeLessThan(1e-3);
         return;
       }
       expect(Math.abs(report.score! - c.score) / c.score).toBeLessThan(1e-9);
