@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   bernoulliExpNeg,
+  bunSteinkeRho,
   decimalRational,
   discreteGaussian,
   discreteGaussianRounds,
@@ -235,9 +236,9 @@ describe("mechanism parameters", () => {
     expect(m.delta).toBe(0);
   });
 
-  it("Gaussian: ρ from (ε, δ) by Bun-Steinke, σ² = Δ₂²/(2ρ); the conversion holds back", () => {
+  it("Gaussian: ρ from (ε, δ) by CKS's conversion, tighter than Bun–Steinke's; σ² = Δ₂²/(2ρ)", () => {
     const rho = rhoFor(1, 1e-6);
-    expect(rho + 2 * Math.sqrt(rho * Math.log(1e6))).toBeCloseTo(1, 12);
+    expect(rho).toBeGreaterThan(bunSteinkeRho(1, 1e-6));
     const m = gaussianMechanism(1, 1e-6, 4);
     expect(m.variance).toBeCloseTo(4 / (2 * rho), 8);
     expect(m.sensitivity).toBe(2);

@@ -6,12 +6,14 @@
  *   integer) when one learner's rows are added or removed, adding noise with P[x] ∝ exp(-ε|x|/Δ₁) is
  *   ε-differentially private (pure DP, δ = 0): the ratio of the two output distributions is at most
  *   exp(ε) at every point (CKS 2020 §2, the discrete analogue of the Laplace mechanism).
- * - Discrete Gaussian (`gaussian`): with L2 sensitivity Δ₂, noise N_Z(0, σ²) satisfies ρ-zCDP with
- *   ρ = Δ₂²/(2σ²) (CKS 2020, Theorem 4: the same guarantee as the continuous Gaussian), and ρ-zCDP
- *   implies (ρ + 2√(ρ·ln(1/δ)), δ)-DP (Bun and Steinke 2016, Proposition 1.3). Given (ε, δ), ρ is the
- *   largest value meeting that bound, ρ = (√(ε + ln(1/δ)) - √(ln(1/δ)))², and σ² = Δ₂²/(2ρ), rounded up.
- *   This conversion is conservative (CKS's Theorem 7 gives a tighter exact one, not used here).
+ * - Discrete Gaussian (`gaussian`): with L2 sensitivity Δ₂, noise N_Z(0, σ²) is ρ-zCDP with
+ *   ρ = Δ₂²/(2σ²) (CKS 2020 §2). Given (ε, δ), σ is calibrated by `accounting.ts`: for a scalar query,
+ *   the smallest σ whose exact (ε, δ) profile (CKS Theorem 7) meets δ, found by bisection; for a vector
+ *   of counts, σ² = Δ₂²/(2ρ) with ρ the largest that CKS's zCDP → (ε, δ) conversion allows. Both are
+ *   tighter than the Bun–Steinke ρ = (√(ε + ln 1/δ) − √(ln 1/δ))² used before (σ about 20–30% smaller).
+ *   The mechanism reports its ρ, computed from the σ² actually sampled, for zCDP accounting.
  */
+import { calibrateGaussian, zcdpEpsilon, zcdpRho } from "./accounting.js";
 import type { RandomSource } from "./random.js";
 import { decimalRational, discreteGaussian, discreteLaplace, type Rational, rational } from "./samplers.js";
 
@@ -63,12 +65,18 @@ export function laplaceMechanism(epsilon: number, l1Sensitivity: number): Mechan
   };
 }
 
-/** The largest ρ such that ρ-zCDP implies (ε, δ)-DP by Bun and Steinke's Proposition 1.3. */
+/**
+ * The largest ρ such that ρ-zCDP implies (ε, δ)-DP, by CKS's conversion (`accounting.ts`); Bun and
+ * Steinke's looser one is `bunSteinkeRho`.
+ */
 export function rhoFor(epsilon: number, delta: number): number {
   checkEpsilon(epsilon);
+  checkGaussianDelta(delta);
+  return zcdpRho(epsilon, delta);
+}
+
+function checkGaussianDelta(delta: number): void {
   if (!(delta > 0 && delta < 1)) throw new RangeError(`δ must be in (0, 1) for the Gaussian (got ${delta})`);
-  const l = Math.log(1 / delta);
-  return (Math.sqrt(epsilon + l) - Math.sqrt(l)) ** 2;
 }
 
 /**
@@ -81,25 +89,55 @@ function roundedUp(x: number): Rational {
   return rational(BigInt(Math.ceil(bumped)), 1n);
 }
 
-/**
- * The discrete Gaussian mechanism for (ε, δ) and an L2 sensitivity given by its square Δ₂² (an integer,
- * so that √ is never rounded down): σ² = Δ₂²/(2ρ), ρ from `rhoFor`.
- */
-export function gaussianMechanism(epsilon: number, delta: number, l2SensitivitySquared: number): Mechanism {
-  checkSensitivity(l2SensitivitySquared);
-  const rho = rhoFor(epsilon, delta);
-  const sigma2 = l2SensitivitySquared / (2 * rho);
+/** Whether a query releases one number (count, sum, mean's parts) or a vector of counts. */
+export type QueryShape = "scalar" | "vector";
+
+function gaussianFromSigma2(
+  sigma2: number,
+  l2SensitivitySquared: number,
+  guarantee: { epsilon: number; delta: number },
+): Mechanism {
   const exact = roundedUp(sigma2);
+  const variance = Number(exact.num) / Number(exact.den);
   return {
     kind: "discrete-gaussian",
-    epsilon,
-    delta,
+    ...guarantee,
     sensitivity: Math.sqrt(l2SensitivitySquared),
-    scale: Math.sqrt(sigma2),
-    variance: sigma2,
-    rho,
+    scale: Math.sqrt(variance),
+    variance,
+    rho: l2SensitivitySquared / (2 * variance),
     noise: (random) => discreteGaussian(random, exact),
   };
+}
+
+/**
+ * The discrete Gaussian mechanism for (ε, δ) and an L2 sensitivity given by its square Δ₂² (an integer,
+ * so that √ is never rounded down). A "scalar" query is calibrated on the exact profile; "vector" (the
+ * default, valid for both) on the zCDP conversion.
+ */
+export function gaussianMechanism(
+  epsilon: number,
+  delta: number,
+  l2SensitivitySquared: number,
+  shape: QueryShape = "vector",
+): Mechanism {
+  checkEpsilon(epsilon);
+  checkGaussianDelta(delta);
+  checkSensitivity(l2SensitivitySquared);
+  const { sigma2 } = calibrateGaussian(epsilon, delta, l2SensitivitySquared, shape);
+  return gaussianFromSigma2(sigma2, l2SensitivitySquared, { epsilon, delta });
+}
+
+/**
+ * The discrete Gaussian for a zCDP allowance ρ: σ² = Δ₂²/(2ρ). Its (ε, δ) fields say what it gives at
+ * `delta` by CKS's conversion, for the report only: a zCDP ledger charges ρ.
+ */
+export function gaussianMechanismForRho(rho: number, l2SensitivitySquared: number, delta = 1e-6): Mechanism {
+  if (!(Number.isFinite(rho) && rho > 0)) throw new RangeError(`ρ must be a positive number (got ${rho})`);
+  checkGaussianDelta(delta);
+  checkSensitivity(l2SensitivitySquared);
+  const m = gaussianFromSigma2(l2SensitivitySquared / (2 * rho), l2SensitivitySquared, { epsilon: 0, delta });
+  return { ...m, epsilon: zcdpEpsilon(m.rho as number, delta) };
 }
 
 /** The mechanism of a kind for the sensitivities contribution bounding gives. */
@@ -107,9 +145,10 @@ export function mechanismFor(
   kind: NoiseKind,
   budget: { epsilon: number; delta?: number },
   sensitivity: { l1: number; l2Squared: number },
+  shape: QueryShape = "vector",
 ): Mechanism {
   if (kind === "laplace") return laplaceMechanism(budget.epsilon, sensitivity.l1);
-  return gaussianMechanism(budget.epsilon, budget.delta ?? 0, sensitivity.l2Squared);
+  return gaussianMechanism(budget.epsilon, budget.delta ?? 0, sensitivity.l2Squared, shape);
 }
 
 /** What a released statistic's guarantee says in words, for the report. */

@@ -105,7 +105,7 @@ export function dpCount<T>(rows: readonly T[], o: ReleaseOptions<T>): Release<nu
   const kind = o.noise ?? "laplace";
   const cost = queryCost("count", o);
   const m = o.maxContributions;
-  const mechanism = mechanismFor(kind, cost, { l1: m, l2Squared: m * m });
+  const mechanism = mechanismFor(kind, cost, { l1: m, l2Squared: m * m }, "scalar");
   const kept = boundContributions(rows, o.learnerOf, m, random);
   const value = clampCount(BigInt(kept.length) + mechanism.noise(random));
   return {
@@ -173,10 +173,15 @@ export function dpSum<T>(rows: readonly T[], o: NumericOptions<T>): Release<numb
   const gr = grid(o.bounds, o.granularity);
   const m = o.maxContributions;
   const perRow = maxAbs(gr.lo, gr.hi);
-  const mechanism = mechanismFor(o.noise ?? "laplace", cost, {
-    l1: m * perRow,
-    l2Squared: (m * perRow) ** 2,
-  });
+  const mechanism = mechanismFor(
+    o.noise ?? "laplace",
+    cost,
+    {
+      l1: m * perRow,
+      l2Squared: (m * perRow) ** 2,
+    },
+    "scalar",
+  );
   const kept = boundContributions(rows, o.learnerOf, m, random);
   let total = 0n;
   for (const v of unitValues(kept, o, gr)) total += v;
@@ -206,8 +211,8 @@ export function dpMean<T>(rows: readonly T[], o: NumericOptions<T>): Release<num
   const kind = o.noise ?? "laplace";
   // Values doubled so that the midpoint is an integer: 2v - (lo + hi) lies in [-(hi - lo), hi - lo].
   const width = Number(gr.hi - gr.lo);
-  const sumMechanism = mechanismFor(kind, half, { l1: m * width, l2Squared: (m * width) ** 2 });
-  const countMechanism = mechanismFor(kind, half, { l1: m, l2Squared: m * m });
+  const sumMechanism = mechanismFor(kind, half, { l1: m * width, l2Squared: (m * width) ** 2 }, "scalar");
+  const countMechanism = mechanismFor(kind, half, { l1: m, l2Squared: m * m }, "scalar");
   const kept = boundContributions(rows, o.learnerOf, m, random);
   let centred = 0n;
   for (const v of unitValues(kept, o, gr)) centred += 2n * v - (gr.lo + gr.hi);
