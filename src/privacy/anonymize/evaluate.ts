@@ -198,8 +198,13 @@ export class Evaluator {
     return count;
   }
 
-  /** Evaluates the transformation: classes, per-class models, suppression. */
-  evaluate(levels: number[]): Evaluation {
+  /**
+   * Evaluates the transformation: classes, per-class models, suppression. The check stops at the first
+   * class that takes the suppressed rows past the limit (the node is then not anonymous); `complete`
+   * checks every class, so that a node past the limit is suppressed as ARX outputs it (ARXResult
+   * getOutput of a non-anonymous node suppresses every failing class), and its utility can be scored.
+   */
+  evaluate(levels: number[], complete = false): Evaluation {
     this.evaluations++;
     const classes = this.groupify(levels);
     if (this.size.length < classes) {
@@ -218,10 +223,10 @@ export class Evaluator {
         suppressedRows += size[c]!;
       }
     }
-    if (suppressedRows <= this.maxSuppressed && (models.l || models.t)) {
-      suppressedRows = this.checkSensitive(classes, suppressedRows);
+    if ((complete || suppressedRows <= this.maxSuppressed) && (models.l || models.t)) {
+      suppressedRows = this.checkSensitive(classes, suppressedRows, complete);
     }
-    if (suppressedRows <= this.maxSuppressed && models.maxAverageRisk !== undefined) {
+    if ((complete || suppressedRows <= this.maxSuppressed) && models.maxAverageRisk !== undefined) {
       suppressedRows = this.enforceAverageRisk(classes, suppressedRows, models.maxAverageRisk);
     }
     return {
@@ -236,7 +241,7 @@ export class Evaluator {
   }
 
   /** Checks l-diversity and t-closeness on every class not yet suppressed. */
-  private checkSensitive(classes: number, suppressedRows: number): number {
+  private checkSensitive(classes: number, suppressedRows: number, complete: boolean): number {
     const { n, classOf, size, suppressed, models } = this;
     const s = this.data.sensitive!;
     // Rows sorted by class (counting sort), so that each class's rows are contiguous.
@@ -263,7 +268,7 @@ export class Evaluator {
       if (!ok) {
         suppressed[c] = 1;
         suppressedRows += size[c]!;
-        if (suppressedRows > this.maxSuppressed && !models.maxAverageRisk) break;
+        if (suppressedRows > this.maxSuppressed && !models.maxAverageRisk && !complete) break;
       }
     }
     return suppressedRows;
