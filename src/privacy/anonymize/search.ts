@@ -9,10 +9,11 @@
  *   metric is monotone (or the node suppressed nothing, so its successors suppress nothing either).
  *   For metrics whose bound is the score (monotonic entropy, height, monotonic precision) the first
  *   anonymous node reached is the optimum.
- * - Heuristic, for lattices too large to list: best-first from the bottom node over successors, in
- *   order of lower bound, anonymous nodes not expanded, within a step and time budget.
+ * - Heuristic, for lattices too large to list: ARX's Lightning (heuristic.ts), best-first by information
+ *   loss with periodic greedy climbs, within a step and time budget.
  */
 import type { Evaluation, Evaluator, PrivacyModels } from "./evaluate.js";
+import { lightningSearch } from "./heuristic.js";
 import type { UtilityMetric } from "./metrics.js";
 
 export interface SearchResult {
@@ -24,6 +25,8 @@ export interface SearchResult {
   evaluated: number;
   pruned: number;
   optimal: boolean;
+  /** The heuristic's budget ran out: on checks or on time. */
+  stoppedBy?: "steps" | "time";
   algorithm: "optimal" | "heuristic";
 }
 
@@ -34,6 +37,10 @@ export interface SearchOptions {
   /** Heuristic budget: evaluations (default 100,000) and milliseconds (default 30,000). */
   maxSteps?: number;
   maxMs?: number;
+  /** Heuristic: one expansion in `stepping` is a greedy depth-first climb (default the top's level). */
+  stepping?: number;
+  /** Heuristic's clock in milliseconds (tests); default Date.now. */
+  clock?: () => number;
 }
 
 export function latticeSize(heights: number[]): number {
@@ -73,7 +80,7 @@ export function search(
   const heights = evaluator.data.qis.map((q) => q.depth - 1);
   const size = latticeSize(heights);
   if (options.heuristic || size > (options.heuristicAbove ?? 2_000_000)) {
-    return heuristicSearch(evaluator, metric, heights, size, options);
+    return lightningSearch(evaluator, metric, options);
   }
   const dims = heights.length;
   const stride: number[] = [];
@@ -181,111 +188,5 @@ export function search(
     pruned: size - evaluated,
     optimal: true,
     algorithm: "optimal",
-  };
-}
-
-/** A binary heap of (priority, payload) pairs, smallest priority first. */
-class Heap {
-  private readonly keys: number[] = [];
-  private readonly items: string[] = [];
-  get size() {
-    return this.keys.length;
-  }
-  push(key: number, item: string) {
-    const { keys, items } = this;
-    let i = keys.length;
-    keys.push(key);
-    items.push(item);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (keys[p]! <= key) break;
-      keys[i] = keys[p]!;
-      items[i] = items[p]!;
-      i = p;
-    }
-    keys[i] = key;
-    items[i] = item;
-  }
-  pop(): string {
-    const { keys, items } = this;
-    const top = items[0]!;
-    const lastK = keys.pop()!;
-    const lastI = items.pop()!;
-    const n = keys.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        let c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && keys[c + 1]! < keys[c]!) c++;
-        if (keys[c]! >= lastK) break;
-        keys[i] = keys[c]!;
-        items[i] = items[c]!;
-        i = c;
-      }
-      keys[i] = lastK;
-      items[i] = lastI;
-    }
-    return top;
-  }
-}
-
-function heuristicSearch(
-  evaluator: Evaluator,
-  metric: UtilityMetric,
-  heights: number[],
-  size: number,
-  options: SearchOptions,
-): SearchResult {
-  const maxSteps = options.maxSteps ?? 100_000;
-  const deadline = Date.now() + (options.maxMs ?? 30_000);
-  const seen = new Set<string>();
-  const heap = new Heap();
-  const bottom = heights.map(() => 0);
-  heap.push(metric.lowerBound(bottom), bottom.join(","));
-  seen.add(bottom.join(","));
-  let best: Best | undefined;
-  let evaluated = 0;
-  let pruned = 0;
-  let exhausted = true;
-  while (heap.size > 0) {
-    if (evaluated >= maxSteps || Date.now() > deadline) {
-      exhausted = false;
-      break;
-    }
-    const id = heap.pop();
-    const levels = id.split(",").map(Number);
-    const sum = levels.reduce((a, b) => a + b, 0);
-    if (best && metric.lowerBound(levels) > best.score) {
-      pruned++;
-      continue;
-    }
-    const e = evaluator.evaluate(levels);
-    evaluated++;
-    if (e.anonymous) {
-      const score = metric.score(e);
-      if (better(score, sum, best)) best = { levels, score, levelSum: sum, suppressed: e.suppressedRows };
-      if (metric.exact) break; // first anonymous node in bound order is optimal
-      continue;
-    }
-    for (let c = 0; c < levels.length; c++) {
-      if (levels[c] === heights[c]) continue;
-      const next = levels.slice();
-      next[c]!++;
-      const key = next.join(",");
-      if (seen.has(key)) continue;
-      seen.add(key);
-      heap.push(metric.lowerBound(next), key);
-    }
-  }
-  return {
-    levels: best?.levels,
-    score: best?.score,
-    suppressed: best?.suppressed,
-    latticeSize: size,
-    evaluated,
-    pruned,
-    optimal: exhausted && metric.exact && best !== undefined,
-    algorithm: "heuristic",
   };
 }
