@@ -355,6 +355,24 @@ CREATE INDEX dp_charges_pair ON dp_charges (dataset, consumer, id);
 `,
     },
   },
+  {
+    version: 5,
+    name: "differential privacy: budgets in zCDP (ρ) beside (ε, δ), and the ρ each charge costs",
+    // accounting is 'approximate' (Σε, Σδ against ε and δ) or 'zcdp' (Σρ against rho; delta is then the
+    // δ at which the ledger reports the (ε, δ) that ρ implies). rho is exact decimal text, as ε and δ.
+    sql: {
+      sqlite: `
+ALTER TABLE dp_budgets ADD COLUMN accounting TEXT NOT NULL DEFAULT 'approximate';
+ALTER TABLE dp_budgets ADD COLUMN rho TEXT;
+ALTER TABLE dp_charges ADD COLUMN rho TEXT;
+`,
+      postgres: `
+ALTER TABLE dp_budgets ADD COLUMN accounting TEXT NOT NULL DEFAULT 'approximate';
+ALTER TABLE dp_budgets ADD COLUMN rho TEXT;
+ALTER TABLE dp_charges ADD COLUMN rho TEXT;
+`,
+    },
+  },
 ];
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuditLog } from "../../src/audit/index.js";
-import { BudgetExceededError, NoBudgetError, PrivacyLedger } from "../../src/privacy/dp/index.js";
+import {
+  BudgetExceededError,
+  NoBudgetError,
+  PrivacyLedger,
+  zcdpEpsilon,
+} from "../../src/privacy/dp/index.js";
 import type { Database } from "../../src/store/index.js";
 import { backends } from "../helpers/databases.js";
 
@@ -118,6 +123,82 @@ for (const backend of await backends()) {
         /dataset must be a non-empty name/,
       );
       await expect(ledger.spend(ask(1, 2), () => 1)).rejects.toThrow(/the query: δ must be in \[0, 1\)/);
+    });
+  });
+}
+
+for (const backend of await backends()) {
+  describe(`privacy-budget ledger in zCDP (${backend.name})`, () => {
+    let db: Database;
+    let ledger: PrivacyLedger;
+    beforeAll(async () => {
+      db = await backend.open();
+      ledger = new PrivacyLedger(db);
+    });
+    afterAll(async () => {
+      await db.close();
+    });
+
+    const gaussian = (rho: number, dataset: string) => ({
+      dataset,
+      consumer: "lab",
+      epsilon: 0,
+      delta: 0,
+      rho,
+      statistic: "count",
+      mechanism: "discrete-gaussian",
+      actor: "test",
+    });
+    const laplace = (epsilon: number, dataset: string, delta = 0) => ({
+      ...gaussian(1, dataset),
+      rho: undefined,
+      epsilon,
+      delta,
+      mechanism: "discrete-laplace",
+    });
+
+    it("ρ adds up exactly, Laplace ε costs ε²/2, and the (ε, δ) view is CKS's conversion of Σρ", async () => {
+      const set = await ledger.setBudget("z", "lab", { rho: 0.5, delta: 1e-6 }, "test");
+      expect(set).toMatchObject({ accounting: "zcdp", budget: { rho: "0.5", delta: "0.000001" } });
+      expect(Number(set.budget.epsilon)).toBeCloseTo(zcdpEpsilon(0.5, 1e-6), 9);
+      await ledger.spend(gaussian(0.1, "z"), () => 1);
+      const { status, charge } = await ledger.spend(laplace(0.2, "z"), () => 2);
+      expect(charge.rho).toBe("0.02");
+      expect(status.spent).toMatchObject({ rho: "0.12", delta: "0.000001" });
+      expect(Number(status.spent.epsilon)).toBeCloseTo(zcdpEpsilon(0.12, 1e-6), 9);
+      expect(Number(status.spent.epsilon)).toBeLessThan(0.12 + 2 * Math.sqrt(0.12 * Math.log(1e6)));
+      expect(status.remaining).toMatchObject({ rho: "0.38" });
+      expect((await ledger.charges("z", "lab")).map((c) => c.rho)).toEqual(["0.1", "0.02"]);
+    });
+
+    it("refuses what would exceed ρ, and δ > 0 without ρ, with clear messages; audited", async () => {
+      await ledger.setBudget("zr", "lab", { rho: 0.3 }, "test");
+      await ledger.spend(gaussian(0.2, "zr"), () => 1);
+      await expect(ledger.spend(gaussian(0.15, "zr"), () => 1)).rejects.toThrow(
+        /budget spent: ρ 0.2 of 0.3 used \(zCDP: ρ adds up; that is \(ε [0-9.]+, δ 0.000001\)\); this query needs ρ 0.15/,
+      );
+      await expect(ledger.spend(laplace(0.1, "zr", 1e-7), () => 1)).rejects.toThrow(
+        /a query with δ > 0 has no ρ to charge/,
+      );
+      await ledger.setBudget("ed", "lab", { epsilon: 1, delta: 1e-6 }, "test");
+      await expect(ledger.spend(gaussian(0.01, "ed"), () => 1)).rejects.toThrow(/this budget is in \(ε, δ\)/);
+      const events = (await new AuditLog(db).list()).filter((e) => e.subject === "dp:zr:lab");
+      expect(events.map((e) => e.action)).toEqual(["dp.budget.set", "dp.charge", "dp.refusal", "dp.refusal"]);
+      await expect(ledger.setBudget("zr", "lab", { rho: -1 }, "t")).rejects.toThrow(/ρ must be a positive/);
+    });
+
+    it("concurrent charges never overspend ρ: 12 asks of 0.07 against 0.25, exactly 3 answered", async () => {
+      await ledger.setBudget("zrace", "lab", { rho: 0.25, delta: 1e-6 }, "test");
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 12 }, () =>
+          ledger.spend(gaussian(0.07, "zrace"), async () => {
+            await new Promise((r) => setTimeout(r, 5));
+            return 1;
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(3);
+      expect((await ledger.status("zrace", "lab"))?.spent).toMatchObject({ rho: "0.21" });
     });
   });
 }
