@@ -26,6 +26,7 @@ import { idKey } from "../src/lrs/statements/repository.js";
 import { migrate, PostgresDatabase, SqliteDatabase } from "../src/store/index.js";
 import { benchInterop } from "./interop.js";
 import { benchAnonymize } from "./privacy-anonymize.js";
+import { benchAnonymizeHeuristic } from "./privacy-anonymize-heuristic.js";
 import { benchDeidentify } from "./privacy-deidentify.js";
 import { benchPrivacyDp } from "./privacy-dp.js";
 import { benchPrivacyKeys } from "./privacy-keys.js";
@@ -346,11 +347,13 @@ async function main(): Promise<void> {
     const log = (text: string) => line(`  ${text}`);
     line("\n[anonymization] UCI Adult cases and OULAD, beside one evaluation of the optimum");
     const anonymize = await benchAnonymize({ log });
+    line("\n[anonymization] the heuristic search (ARX's Lightning) beside the optimal search");
+    const heuristic = await benchAnonymizeHeuristic({ log });
     line("\n[anonymization] re-identification risk on UCI Adult");
     const risk = await benchPrivacyRisk({ log });
     line("\n[anonymization] differential privacy: samplers, a bounded mean, the budget ledger");
     const dp = await benchPrivacyDp({ log });
-    line(`\n${JSON.stringify({ anonymization: { anonymize, risk, dp } })}`);
+    line(`\n${JSON.stringify({ anonymization: { anonymize, heuristic, risk, dp } })}`);
   }
 }
 
