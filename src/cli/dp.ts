@@ -2,7 +2,8 @@
  * `learnpool dp …`: command-line wiring of differential privacy (privacy/dp). `budget set|show` manage
  * the agreement's privacy budget per dataset and consumer; `query` answers one statistic over a CSV of
  * pooled rows (each carrying a learner pseudonym) with discrete noise, charged to the ledger first, and
- * prints the noisy result with the budget that remains. Each action is an exported function returning
+ * prints the noisy result with the budget that remains. A budget is (ε, δ) or ρ (zCDP, `--rho`); `budget
+ * show` prints the accounting, the rule of composition and, for ρ, the (ε, δ) it implies. Each action is an exported function returning
  * what it did, so that tests call it without a process.
  */
 import { readFileSync } from "node:fs";
@@ -70,14 +71,20 @@ export interface BudgetOptions {
   db: string;
   dataset: string;
   consumer: string;
-  epsilon: number;
-  delta: number;
+  epsilon?: number;
+  delta?: number;
+  /** A zCDP budget instead of (ε, δ); δ is then the δ of its (ε, δ) view (default 10⁻⁶). */
+  rho?: number;
 }
 
-export function setBudget(o: BudgetOptions): Promise<BudgetStatus> {
-  return withLedger(o.db, (ledger) =>
-    ledger.setBudget(o.dataset, o.consumer, { epsilon: o.epsilon, delta: o.delta }, actor()),
-  );
+export async function setBudget(o: BudgetOptions): Promise<BudgetStatus> {
+  if ((o.rho === undefined) === (o.epsilon === undefined))
+    throw new DpCommandError("budget set: give either --epsilon (with --delta) or --rho, not both");
+  const budget =
+    o.rho !== undefined
+      ? { rho: o.rho, ...(o.delta !== undefined && { delta: o.delta }) }
+      : { epsilon: o.epsilon as number, delta: o.delta ?? 0 };
+  return withLedger(o.db, (ledger) => ledger.setBudget(o.dataset, o.consumer, budget, actor()));
 }
 
 export function showBudget(o: {
@@ -121,7 +128,7 @@ export interface QueryResult {
   statistic: StatisticKind;
   column?: string;
   result: Release<unknown>["value"];
-  charged: { epsilon: string; delta: string };
+  charged: { epsilon: string; delta: string; rho?: string };
   remaining: BudgetStatus["remaining"];
   mechanisms: Release<unknown>["mechanisms"];
   guarantee: string;
@@ -239,7 +246,7 @@ export async function runQuery(o: QueryOptions): Promise<QueryResult> {
     ...(o.maxPerPartition !== undefined && { maxPerPartition: o.maxPerPartition }),
   };
   const valueOfRow = (row: CsvRow) => values?.get(row) as number;
-  const release = (): Release<unknown> => {
+  const release = (rows: CsvRow[]): Release<unknown> => {
     switch (o.statistic) {
       case "count":
         return dpCount(rows, common);
@@ -267,6 +274,19 @@ export async function runQuery(o: QueryOptions): Promise<QueryResult> {
         });
     }
   };
+  // The ρ the release costs in zCDP: its mechanisms depend on the options only, so a release over no
+  // rows (never shown) names them before anything is charged. Partition selection has no ρ.
+  const rho = (() => {
+    if (o.noise !== "gaussian") return undefined;
+    const dry = release([]);
+    let total = 0;
+    for (const m of dry.mechanisms) {
+      if (m.rho !== undefined) total += m.rho;
+      else if (m.delta === 0) total += (m.epsilon * m.epsilon) / 2;
+      else return undefined;
+    }
+    return total;
+  })();
   const what =
     o.statistic === "table"
       ? `table by ${columns.join(",")}`
@@ -280,11 +300,12 @@ export async function runQuery(o: QueryOptions): Promise<QueryResult> {
         consumer: o.consumer,
         epsilon: cost.epsilon,
         delta: cost.delta,
+        ...(rho !== undefined && { rho }),
         statistic: what,
         mechanism: o.noise === "gaussian" ? "discrete-gaussian" : "discrete-laplace",
         actor: actor(),
       },
-      release,
+      () => release(rows),
     );
     return {
       dataset: o.dataset,
@@ -292,7 +313,7 @@ export async function runQuery(o: QueryOptions): Promise<QueryResult> {
       statistic: o.statistic,
       ...(o.column && { column: o.column }),
       result: result.value,
-      charged: { epsilon: charge.epsilon, delta: charge.delta },
+      charged: { epsilon: charge.epsilon, delta: charge.delta, ...(charge.rho && { rho: charge.rho }) },
       remaining: status.remaining,
       mechanisms: result.mechanisms,
       guarantee: result.guarantee,
@@ -310,21 +331,26 @@ export function dpCommands(): Command[] {
   );
   const budget = dp
     .command("budget")
-    .description("the privacy budget (ε, δ) an agreement grants a consumer on a dataset");
+    .description("the privacy budget, (ε, δ) or ρ (zCDP), an agreement grants a consumer on a dataset");
   budget
     .command("set")
     .description("set or change the budget (audited)")
     .requiredOption("--dataset <id>", "the dataset")
     .requiredOption("--consumer <id>", "the consumer")
-    .requiredOption("--epsilon <ε>", "total ε", positive("--epsilon"))
-    .option("--delta <δ>", "total δ", probability("--delta"), 0)
+    .option("--epsilon <ε>", "total ε (basic composition: Σε, Σδ)", positive("--epsilon"))
+    .option(
+      "--delta <δ>",
+      "total δ; with --rho, the δ at which the (ε, δ) view is shown (default 0, or 1e-6 with --rho)",
+      probability("--delta"),
+    )
+    .option("--rho <ρ>", "a zCDP budget instead: total ρ (Σρ; Laplace ε costs ε²/2)", positive("--rho"))
     .addOption(dbOption())
     .action(async (o: BudgetOptions) => {
       print(await setBudget(o));
     });
   budget
     .command("show")
-    .description("the budget, what is spent, what remains, and every charge")
+    .description("the budget, what is spent, what remains (in ρ and in (ε, δ) for zCDP), every charge")
     .requiredOption("--dataset <id>", "the dataset")
     .requiredOption("--consumer <id>", "the consumer")
     .addOption(dbOption())

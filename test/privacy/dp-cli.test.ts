@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { dpCommands, runQuery, setBudget, showBudget } from "../../src/cli/dp.js";
+import { zcdpEpsilon, zcdpRho } from "../../src/privacy/dp/index.js";
 
 const db = `/tmp/learnpool-dp-cli-${randomBytes(6).toString("hex")}.db`;
 const pooled = new URL("./fixtures/dp/pooled.csv", import.meta.url).pathname;
@@ -165,5 +166,56 @@ describe("learnpool dp", () => {
       remaining: { epsilon: "0.75", delta: "0.0" },
     });
     expect(printed.mechanisms[0]).toMatchObject({ kind: "discrete-laplace", sensitivity: 2 * 100 * 10_000 });
+  });
+
+  it("a zCDP budget (--rho): Gaussian queries charged their ρ, Laplace ε²/2; show prints ρ and (ε, δ)", async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    try {
+      const [dp] = dpCommands();
+      await dp?.parseAsync(
+        [
+          "budget",
+          "set",
+          "--dataset",
+          "z",
+          "--consumer",
+          "lab",
+          "--rho",
+          "0.5",
+          "--delta",
+          "1e-6",
+          "--db",
+          db,
+        ],
+        { from: "user" },
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(JSON.parse(out[0] as string)).toMatchObject({ accounting: "zcdp", budget: { rho: "0.5" } });
+    const q = { ...base, dataset: "z" };
+    const g = await runQuery({ ...q, statistic: "count", noise: "gaussian", epsilon: 1, delta: 1e-6 });
+    const rho = Number(g.charged.rho);
+    // The count's σ is calibrated on the exact profile, so its ρ exceeds the zCDP conversion's for (1, 1e-6).
+    expect(rho).toBeCloseTo(g.mechanisms[0]?.rho as number, 12);
+    expect(rho).toBeGreaterThan(zcdpRho(1, 1e-6));
+    const l = await runQuery({ ...q, statistic: "count", epsilon: 0.2 });
+    expect(l.charged.rho).toBe("0.02");
+    await expect(
+      runQuery({ ...q, statistic: "table", groupBy: "course", noise: "gaussian", epsilon: 1, delta: 1e-6 }),
+    ).rejects.toThrow(/no ρ to charge/);
+    const shown = await showBudget({ db, dataset: "z", consumer: "lab" });
+    expect(shown.composition).toMatch(/Σρ/);
+    if (shown.accounting !== "zcdp") throw new Error("expected a zCDP budget");
+    expect(Number(shown.spent.rho)).toBeCloseTo(rho + 0.02, 9);
+    expect(Number(shown.spent.epsilon)).toBeCloseTo(zcdpEpsilon(Number(shown.spent.rho), 1e-6), 9);
+    expect(shown.history.map((c) => c.rho)).toEqual([g.charged.rho, "0.02"]);
+    await expect(setBudget({ db, dataset: "z", consumer: "lab", epsilon: 1, rho: 1 })).rejects.toThrow(
+      /either --epsilon .* or --rho/,
+    );
   });
 });

@@ -108,7 +108,7 @@ export interface ChargeRequest {
   /** The query's (ε, δ): what an (ε, δ) budget is charged; ε alone (δ = 0) also prices it in zCDP. */
   epsilon: number;
   delta: number;
-  /** The query's ρ (a discrete Gaussian calibrated by ρ): what a zCDP budget is charged. */
+  /** The query's ρ (its discrete Gaussians' Δ₂²/(2σ²), summed): what a zCDP budget is charged. */
   rho?: number;
   /** What is asked, for the record: "count", "mean of score", … (never a value of the data). */
   statistic: string;
@@ -375,7 +375,7 @@ export class PrivacyLedger {
           );
           return { refused: new NoBudgetError(dataset, consumer) } as const;
         }
-        const reason = overspend(before, needEpsilon, needDelta, needRho, request.rho !== undefined);
+        const reason = overspend(before, needEpsilon, needDelta, needRho, request.epsilon === 0);
         if (reason) {
           await this.audit.append(
             {
