@@ -7,8 +7,7 @@
  */
 import { readFileSync, rmSync } from "node:fs";
 import { Command } from "commander";
-import type { DeidentifyPseudonymization } from "../privacy/deidentify-file.js";
-import type { Pseudonymizer } from "../privacy/pseudonymizer.js";
+import type { DeidentifyPseudonymization, Pseudonymizer } from "../privacy/index.js";
 import { dbOption, domainPseudonymizer, masterKeyOption } from "./privacy.js";
 
 function say(line: string): void {

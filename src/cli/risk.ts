@@ -15,9 +15,9 @@ import {
   type RiskReport,
   riskReport,
   riskReportText,
+  type Table,
   tableRisk,
 } from "../privacy/risk/index.js";
-import type { Table } from "../privacy/risk/report.js";
 
 type Print = (line: string) => void;
 

@@ -2,7 +2,7 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Lrs } from "../lrs/index.js";
-import type { OprfService } from "../privacy/oprf.js";
+import type { OprfService } from "../privacy/index.js";
 import { openApiDocument } from "./openapi.js";
 import { privacyServiceFromEnvironment, registerPrivacyRoutes } from "./privacy.js";
 import { xapiResources } from "./xapi/resources.js";

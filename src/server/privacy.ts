@@ -5,9 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Lrs, Principal } from "../lrs/index.js";
-import { DomainKeys } from "../privacy/domains.js";
-import { loadMasterKey } from "../privacy/keys.js";
-import { MAX_OPRF_BATCH, OprfError, OprfService } from "../privacy/oprf.js";
+import { DomainKeys, loadMasterKey, MAX_OPRF_BATCH, OprfError, OprfService } from "../privacy/index.js";
 
 export const PRIVACY_BASE = "/privacy";
 

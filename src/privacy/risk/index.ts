@@ -36,7 +36,14 @@ export {
   snbUniques,
   zayatzUniques,
 } from "./population.js";
-export { type RiskReport, riskReport, riskReportText, type TableRiskInput, tableRisk } from "./report.js";
+export {
+  type RiskReport,
+  riskReport,
+  riskReportText,
+  type Table,
+  type TableRiskInput,
+  tableRisk,
+} from "./report.js";
 export {
   DEFAULT_THRESHOLD,
   journalistRisk,
