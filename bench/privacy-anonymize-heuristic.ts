@@ -16,16 +16,14 @@ import {
   type EncodedDataset,
   Evaluator,
   encodeDataset,
-  type Hierarchy,
-  intervalHierarchy,
   type MetricOptions,
-  orderedHierarchy,
   type PrivacyModels,
   parseTable,
   readHierarchy,
   type SearchOptions,
   search,
 } from "../src/privacy/anonymize/index.js";
+import { ouladStudentInfo } from "./privacy-anonymize.js";
 
 export interface HeuristicBenchRun {
   name: string;
@@ -127,26 +125,7 @@ export async function benchAnonymizeHeuristic(
 
   const ouladPath = join(root, "../shared/data/oulad/studentInfo.csv");
   if (existsSync(ouladPath)) {
-    const info = parseTable(readFileSync(ouladPath, "utf8"));
-    const qis = [
-      "code_module",
-      "code_presentation",
-      "gender",
-      "region",
-      "highest_education",
-      "imd_band",
-      "age_band",
-      "num_of_prev_attempts",
-      "studied_credits",
-      "disability",
-    ];
-    const column = (a: string) => info.rows.map((r) => r[info.header.indexOf(a)]!);
-    const hierarchyOf = (a: string): Hierarchy => {
-      if (a === "studied_credits") return intervalHierarchy(a, column(a), [30, 60, 120]);
-      if (a === "num_of_prev_attempts") return intervalHierarchy(a, column(a), [2, 4]);
-      return orderedHierarchy(a, column(a), [2, 4]);
-    };
-    const oulad = encodeDataset(info, { quasiIdentifiers: qis }, hierarchyOf);
+    const oulad = ouladStudentInfo(ouladPath);
     cases.push(
       compare(
         "OULAD studentInfo 10 QIs k=5 4% loss",

@@ -38,6 +38,33 @@ export interface AnonymizeBenchResult {
   oulad?: { ms: number; peakRssMb: number; evaluated: number; latticeSize: number; score: number | null };
 }
 
+/**
+ * OULAD's studentInfo with its 10 quasi-identifiers (the demographics and the course attributes), with
+ * hierarchies built from rules: credit and attempt bands, ordered groupings of 2 then 4 for the rest.
+ */
+export function ouladStudentInfo(path: string): EncodedDataset {
+  const info = parseTable(readFileSync(path, "utf8"));
+  const qis = [
+    "code_module",
+    "code_presentation",
+    "gender",
+    "region",
+    "highest_education",
+    "imd_band",
+    "age_band",
+    "num_of_prev_attempts",
+    "studied_credits",
+    "disability",
+  ];
+  const column = (a: string) => info.rows.map((r) => r[info.header.indexOf(a)]!);
+  const hierarchyOf = (a: string): Hierarchy => {
+    if (a === "studied_credits") return intervalHierarchy(a, column(a), [30, 60, 120]);
+    if (a === "num_of_prev_attempts") return intervalHierarchy(a, column(a), [2, 4]);
+    return orderedHierarchy(a, column(a), [2, 4]);
+  };
+  return encodeDataset(info, { quasiIdentifiers: qis }, hierarchyOf);
+}
+
 function timeCase(name: string, data: EncodedDataset, config: AnonymizationConfig): AnonymizeBenchCase {
   anonymize(data, config); // warm-up
   const t0 = performance.now();
@@ -112,26 +139,7 @@ export async function benchAnonymize(
   const ouladPath = join(root, "../shared/data/oulad/studentInfo.csv");
   if (existsSync(ouladPath)) {
     const t0 = performance.now();
-    const info = parseTable(readFileSync(ouladPath, "utf8"));
-    const qis = [
-      "code_module",
-      "code_presentation",
-      "gender",
-      "region",
-      "highest_education",
-      "imd_band",
-      "age_band",
-      "num_of_prev_attempts",
-      "studied_credits",
-      "disability",
-    ];
-    const column = (a: string) => info.rows.map((r) => r[info.header.indexOf(a)]!);
-    const hierarchyOf = (a: string): Hierarchy => {
-      if (a === "studied_credits") return intervalHierarchy(a, column(a), [30, 60, 120]);
-      if (a === "num_of_prev_attempts") return intervalHierarchy(a, column(a), [2, 4]);
-      return orderedHierarchy(a, column(a), [2, 4]);
-    };
-    const data = encodeDataset(info, { quasiIdentifiers: qis }, hierarchyOf);
+    const data = ouladStudentInfo(ouladPath);
     const r = anonymize(data, { models: { k: 5, suppressionLimit: 0.04 }, metric: { name: "loss" } });
     const ms = performance.now() - t0;
     // The process's peak resident set (kernel maxrss, in kB): the search is synchronous, so sampling

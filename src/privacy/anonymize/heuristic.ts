@@ -19,6 +19,7 @@
  */
 import type { Evaluator } from "./evaluate.js";
 import type { UtilityMetric } from "./metrics.js";
+import type { SearchResult } from "./search.js";
 
 export interface LightningOptions {
   /** Checks (evaluated transformations) allowed, default 100,000. */
@@ -31,21 +32,8 @@ export interface LightningOptions {
   clock?: () => number;
 }
 
-export interface LightningResult {
-  levels?: number[];
-  score?: number;
-  suppressed?: number;
-  latticeSize: number;
-  /** Transformations checked. */
-  evaluated: number;
-  /** Nodes tagged "insufficient utility" by their lower bound (their successors are tagged too). */
-  pruned: number;
-  /** True when the queue ran empty within the budget. */
-  optimal: boolean;
-  /** What ended the search early, if anything. */
-  stoppedBy?: "steps" | "time";
-  algorithm: "heuristic";
-}
+/** A search result (see search.ts) that the heuristic produced. */
+export type LightningResult = SearchResult & { algorithm: "heuristic" };
 
 type Key = number | string;
 

@@ -22,8 +22,11 @@ export interface SearchResult {
   score?: number;
   suppressed?: number;
   latticeSize: number;
+  /** Transformations checked. */
   evaluated: number;
+  /** Nodes not checked because tagging or a lower bound decided them. */
   pruned: number;
+  /** True when the result is the optimum: the whole lattice was decided (within the budget). */
   optimal: boolean;
   /** The heuristic's budget ran out: on checks or on time. */
   stoppedBy?: "steps" | "time";
