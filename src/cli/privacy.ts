@@ -10,13 +10,18 @@ import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { parse as parseCsv } from "csv-parse/sync";
 import { AuditLog } from "../audit/index.js";
-import { type DomainKey, DomainKeys } from "../privacy/domains.js";
-import { type Identifier, identifierText, normalizeIdentifier } from "../privacy/identifiers.js";
-import { HmacPseudonymizer } from "../privacy/keyed.js";
-import { loadMasterKey, newMasterKeyText } from "../privacy/keys.js";
-import { HttpOprfTransport, MAX_OPRF_BATCH, OprfPseudonymizer } from "../privacy/oprf.js";
-import { type Pseudonymizer, pseudonymText } from "../privacy/pseudonymizer.js";
+import type {
+  DomainKey,
+  DomainKeys,
+  HmacPseudonymizer,
+  Identifier,
+  OprfPseudonymizer,
+  Pseudonymizer,
+} from "../privacy/index.js";
 import { type Database, DEFAULT_DB, openDatabase } from "../store/index.js";
+
+// The privacy module (with its WebAssembly group for the OPRF) loads only when a command needs it.
+const privacy = () => import("../privacy/index.js");
 
 function actor(): string {
   try {
@@ -49,6 +54,7 @@ async function withDomains<T>(
   o: { db: string; masterKeyFile?: string },
   fn: (domains: DomainKeys, db: Database) => Promise<T>,
 ): Promise<T> {
+  const { DomainKeys, loadMasterKey } = await privacy();
   const master = loadMasterKey(o.masterKeyFile ? { file: o.masterKeyFile } : {});
   const db = await openDatabase(o.db);
   try {
@@ -69,7 +75,8 @@ function keysCommand(): Command {
   keys
     .command("master-key")
     .description("print a fresh master key (base64 of 32 random bytes): keep it apart from the database")
-    .action(() => {
+    .action(async () => {
+      const { newMasterKeyText } = await privacy();
       process.stdout.write(`${newMasterKeyText()}\n`);
     });
   return keys;
@@ -151,6 +158,7 @@ export function checkModeOptions(o: DomainPseudonymizerOptions): void {
  */
 export async function domainPseudonymizer(o: DomainPseudonymizerOptions): Promise<DomainPseudonymizer> {
   checkModeOptions(o);
+  const { HmacPseudonymizer, HttpOprfTransport, MAX_OPRF_BATCH, OprfPseudonymizer } = await privacy();
   if (o.endpoint) {
     const credential = o.credential as string;
     const colon = credential.indexOf(":");
@@ -212,6 +220,7 @@ function readInput(o: PseudonymizeOptions): {
 
 async function pseudonymize(o: PseudonymizeOptions): Promise<void> {
   checkModeOptions(o);
+  const { identifierText, normalizeIdentifier, pseudonymText } = await privacy();
   const input = readInput(o);
   const rejected: string[] = [];
   const ids: (Identifier | undefined)[] = input.values.map(({ line, raw }) => {
