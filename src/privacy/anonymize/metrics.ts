@@ -135,7 +135,25 @@ function entropyMetric(data: EncodedDataset, g: number, s: number, monotonic: bo
   };
 }
 
+/** Loss per quasi-identifier, normalized, before aggregation (ARX's AggregateFunction.RANK lists them). */
+export function lossPerAttribute(data: EncodedDataset, e: Evaluation, gsFactor = 0.5): number[] {
+  const { g, s } = gsFactors(gsFactor);
+  return lossParts(data, g, s).values(e);
+}
+
 function lossMetric(data: EncodedDataset, g: number, s: number): UtilityMetric {
+  const { lowerBound, values } = lossParts(data, g, s);
+  return { name: "loss", monotonic: false, exact: false, lowerBound, score: (e) => geometric(values(e)) };
+}
+
+/** ARX's geometric mean of the per-attribute values, shifted by one so that zeros count. */
+function geometric(values: number[]): number {
+  let r = 1;
+  for (const v of values) r *= (v + 1) ** (1 / values.length);
+  return r - 1;
+}
+
+function lossParts(data: EncodedDataset, g: number, s: number) {
   const n = data.n;
   const rowCost = (share: number) => (s === 1 ? 1 : share + s * (1 - share));
   // Per column and level: Σ share over all rows, and the lower bound Σ min(g·share, suppressed cost).
@@ -157,18 +175,10 @@ function lossMetric(data: EncodedDataset, g: number, s: number): UtilityMetric {
     const r = (x - min) / (n - min);
     return arxRound(Math.max(r, 0));
   };
-  const geometric = (values: number[]) => {
-    let r = 1;
-    for (const v of values) r *= (v + 1) ** (1 / values.length);
-    return r - 1;
-  };
   return {
-    name: "loss",
-    monotonic: false,
-    exact: false,
-    lowerBound: (levels) => geometric(levels.map((l, c) => normalize(all[c]![l]!.low, c))),
-    score: (e) => {
-      const values = e.levels.map((level, c) => {
+    lowerBound: (levels: number[]) => geometric(levels.map((l, c) => normalize(all[c]![l]!.low, c))),
+    values: (e: Evaluation) =>
+      e.levels.map((level, c) => {
         const S = e.suppressedRows;
         let supShare = 0;
         if (S > 0) {
@@ -178,9 +188,7 @@ function lossMetric(data: EncodedDataset, g: number, s: number): UtilityMetric {
         const kept = all[c]![level]!.total - supShare;
         const x = g * kept + (s === 1 ? S : supShare + s * (S - supShare));
         return normalize(x, c);
-      });
-      return geometric(values);
-    },
+      }),
   };
 }
 
