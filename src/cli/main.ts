@@ -13,6 +13,7 @@ import { deidentifyCommands } from "./deidentify.js";
 import { dpCommands } from "./dp.js";
 import { interopCommands } from "./interop.js";
 import { linkageCommands } from "./linkage.js";
+import { odrlCommands } from "./odrl.js";
 import { privacyCommands } from "./privacy.js";
 import { riskCommands } from "./risk.js";
 import { registerSkillsCommands } from "./skills.js";
@@ -300,6 +301,7 @@ export function program(): Command {
   for (const command of anonymizeCommands()) root.addCommand(command);
   for (const command of riskCommands()) root.addCommand(command);
   for (const command of dpCommands()) root.addCommand(command);
+  for (const command of odrlCommands()) root.addCommand(command);
   registerSkillsCommands(root);
   root.addCommand(
     new Command("migrate")

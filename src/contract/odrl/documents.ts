@@ -1,0 +1,100 @@
+/**
+ * Requests and states of the world read from files: our JSON shapes, or RDF as the W3C ODRL
+ * community group's test suite writes them (an `odrl:Request` policy with one permission naming
+ * assignee, action and target; a state of the world whose `dct:issued` gives the current time and
+ * whose `odrl:partOf` links give collection membership).
+ */
+import { type AccessRequest, readRequest, type WorldState } from "./evaluate.js";
+import { type Graph, guessSyntax, keyOf, PolicyError, readGraph, type Syntax, type Term } from "./parse.js";
+import { DCT, ODRL, RDF } from "./vocab.js";
+
+export interface RequestDocument {
+  request: AccessRequest;
+  /** IRIs for the report's policyRequest and ruleRequest, when the request is RDF. */
+  requestId?: string;
+  ruleRequestId?: string;
+}
+
+function requestFromGraph(g: Graph): RequestDocument {
+  const req = g.subjectsOfType(`${ODRL}Request`)[0];
+  if (!req) throw new PolicyError("no odrl:Request in the request document");
+  const rule = g.one(req, `${ODRL}permission`);
+  if (!rule) throw new PolicyError("the odrl:Request has no permission");
+  const one = (p: string) => {
+    const t = g.one(rule, ODRL + p) ?? g.one(req, ODRL + p);
+    if (t && t.kind !== "iri") throw new PolicyError(`the request's ${p} must be an IRI`);
+    return t?.value;
+  };
+  const action = one("action");
+  if (!action) throw new PolicyError("the request names no action");
+  const context: Record<string, string | number | string[]> = {};
+  // Context values as constraints of the request (leftOperand eq rightOperand).
+  for (const c of g.objects(rule, `${ODRL}constraint`)) {
+    const left = g.one(c, `${ODRL}leftOperand`);
+    const right = g.objects(c, `${ODRL}rightOperand`);
+    if (left?.kind === "iri" && right.length > 0)
+      context[left.value] = right.length === 1 ? right[0]!.value : right.map((r) => r.value);
+  }
+  const target = one("target");
+  const assignee = one("assignee");
+  const uid = g.one(req, `${ODRL}uid`);
+  return {
+    request: {
+      action,
+      ...(target ? { target } : {}),
+      ...(assignee ? { assignee } : {}),
+      ...(Object.keys(context).length ? { context } : {}),
+    },
+    requestId: uid?.kind === "iri" ? uid.value : keyOf(req),
+    ...(rule.kind === "iri" ? { ruleRequestId: rule.value } : {}),
+  };
+}
+
+export function readRequestDocument(text: string, syntax: Syntax = guessSyntax(text)): RequestDocument {
+  if (syntax === "jsonld") {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new PolicyError(`malformed request JSON: ${(err as Error).message}`);
+    }
+    const o = json as Record<string, unknown>;
+    const isRdf = o && typeof o === "object" && ("@context" in o || "@type" in o);
+    if (!isRdf) {
+      const request = readRequest(json);
+      return { request, ...(request.id ? { requestId: request.id } : {}) };
+    }
+  }
+  return requestFromGraph(readGraph(text, syntax));
+}
+
+function stateFromGraph(g: Graph): WorldState {
+  const state: WorldState = {};
+  for (const t of g.triples) {
+    if (t.p === `${DCT}issued` && t.o.kind === "literal") state.dateTime = t.o.value;
+    if (t.p === `${ODRL}partOf` && t.o.kind === "iri") {
+      const partOf = state.partOf ?? {};
+      state.partOf = partOf;
+      const key = keyOf(t.s);
+      partOf[key] = [...(partOf[key] ?? []), t.o.value];
+    }
+  }
+  return state;
+}
+
+export function readStateDocument(text: string, syntax: Syntax = guessSyntax(text)): WorldState {
+  if (syntax === "jsonld") {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new PolicyError(`malformed state JSON: ${(err as Error).message}`);
+    }
+    if (!json || typeof json !== "object") throw new PolicyError("a state must be a JSON object");
+    if (!("@context" in json) && !("@type" in json) && !("@graph" in json)) return json as WorldState;
+  }
+  return stateFromGraph(readGraph(text, syntax));
+}
+
+export type { Term };
+export const RDF_TYPE = `${RDF}type`;
