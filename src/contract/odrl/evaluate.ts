@@ -107,6 +107,10 @@ interface Env {
   now: number | undefined;
   state: WorldState;
   ruleId: string;
+  nowText: string | undefined;
+  /** Request values already typed, per left operand and kind: each is converted once per evaluation. */
+  typedCache: Map<string, Typed[]>;
+  actions: Set<string>;
 }
 
 type ConstraintFn = (env: Env) => PremiseReport;
@@ -335,44 +339,56 @@ function compileConstraint(node: ConstraintNode, ruleId: string): ConstraintFn {
     }
   };
   const lo = node.leftOperand;
+  const cacheKey = `${lo}|${kind}`;
+  // Decided once here, not per evaluation.
+  const source =
+    lo === `${ODRL}dateTime`
+      ? "now"
+      : lo === `${ODRL}count`
+        ? "count"
+        : lo === `${ODRL}elapsedTime`
+          ? "elapsed"
+          : "value";
+  const temporal = kind === "datetime" || kind === "duration";
+  const missing = `no value for ${lo}${known ? "" : " (a left operand this engine does not know)"}`;
+  const report = (
+    satisfactionState: Satisfaction,
+    extra: { reason?: string; constraintLeftOperand?: ContextValue },
+  ): PremiseReport => ({
+    type: "ConstraintReport",
+    constraint: node.id,
+    leftOperand: lo,
+    operator: node.operator,
+    constraintRightOperand: base.constraintRightOperand,
+    satisfactionState,
+    ...extra,
+  });
   return (env) => {
     let raw: Scalar[] | undefined;
-    if (lo === `${ODRL}dateTime`) raw = env.now === undefined ? env.values.get(lo) : [env.now];
-    else if (lo === `${ODRL}count`) {
+    if (source === "now") raw = env.now === undefined ? env.values.get(lo) : [env.now];
+    else if (source === "count") {
       const counts = env.state.counts;
       raw = counts ? [(counts[env.ruleId] ?? 0) + 1] : env.values.get(lo);
-    } else if (lo === `${ODRL}elapsedTime`) {
+    } else if (source === "elapsed") {
       raw = env.values.get(lo);
       if (!raw && env.now !== undefined && env.state.since) {
         const since = typeof env.state.since === "string" ? env.state.since : env.state.since[env.ruleId];
         if (since) raw = [env.now - dateMs(since)];
       }
     } else raw = env.values.get(lo);
-    if (!raw || raw.length === 0)
-      return {
-        ...base,
-        satisfactionState: "Unknown",
-        reason: `no value for ${lo}${known ? "" : " (a left operand this engine does not know)"}`,
-      };
-    let vals: Typed[];
-    try {
-      vals = raw.map((v) =>
-        typeof v === "number" && (kind === "datetime" || kind === "duration") ? v : typed(kind, v),
-      );
-    } catch (err) {
-      return { ...base, satisfactionState: "Unknown", reason: `malformed value: ${(err as Error).message}` };
+    if (!raw || raw.length === 0) return report("Unknown", { reason: missing });
+    const cacheable = source === "value" || source === "now";
+    let vals = cacheable ? env.typedCache.get(cacheKey) : undefined;
+    if (!vals) {
+      try {
+        vals = raw.map((v) => (typeof v === "number" && temporal ? v : typed(kind, v)));
+      } catch (err) {
+        return report("Unknown", { reason: `malformed value: ${(err as Error).message}` });
+      }
+      if (cacheable) env.typedCache.set(cacheKey, vals);
     }
-    const shown =
-      raw.length === 1
-        ? lo === `${ODRL}dateTime` && typeof raw[0] === "number"
-          ? new Date(raw[0]).toISOString()
-          : raw[0]!
-        : raw;
-    return {
-      ...base,
-      constraintLeftOperand: shown,
-      satisfactionState: test(vals) ? "Satisfied" : "Unsatisfied",
-    };
+    const shown = raw.length === 1 ? (source === "now" ? (env.nowText ?? raw[0]!) : raw[0]!) : raw;
+    return report(test(vals) ? "Satisfied" : "Unsatisfied", { constraintLeftOperand: shown });
   };
 }
 
@@ -450,7 +466,12 @@ function ruleReport(c: CompiledRule, request: AccessRequest, env: Env, withScope
       premises.push({ type: "PartyReport", satisfactionState: ok ? "Satisfied" : "Unsatisfied" });
     }
     if (c.actionSet.size > 0) {
-      const ok = actionAncestors(request.action).some((a) => c.actionSet.has(a));
+      let ok = false;
+      for (const a of env.actions)
+        if (c.actionSet.has(a)) {
+          ok = true;
+          break;
+        }
       inScope &&= ok;
       premises.push({ type: "ActionReport", satisfactionState: ok ? "Satisfied" : "Unsatisfied" });
     } else {
@@ -498,6 +519,16 @@ function describe(p: PremiseReport | undefined): string {
     : `constraint ${p.constraint} (${left} ${p.operator?.replace(ODRL, "")} ${p.constraintRightOperand?.join(", ")}) is ${p.satisfactionState.toLowerCase()} by ${JSON.stringify(p.constraintLeftOperand)}`;
 }
 
+const actionSets = new Map<string, Set<string>>();
+function actionSetOf(action: string): Set<string> {
+  let set = actionSets.get(action);
+  if (!set) {
+    set = new Set(actionAncestors(action));
+    if (actionSets.size < 10_000) actionSets.set(action, set);
+  }
+  return set;
+}
+
 function contextMap(request: AccessRequest, state: WorldState): Map<string, Scalar[]> {
   const values = new Map<string, Scalar[]>();
   for (const source of [state.values, request.context])
@@ -533,7 +564,15 @@ export function evaluate(
   } catch (err) {
     return deny(`malformed state: ${(err as Error).message}`);
   }
-  const env: Env = { values: contextMap(request, state), now, state, ruleId: "" };
+  const env: Env = {
+    values: contextMap(request, state),
+    now,
+    state,
+    ruleId: "",
+    nowText: state.dateTime,
+    typedCache: new Map(),
+    actions: actionSetOf(request.action),
+  };
   const permissions = compiled.permissions.map((c) => ruleReport(c, request, env, true));
   const prohibitions = compiled.prohibitions.map((c) => ruleReport(c, request, env, true));
   const obligations = compiled.obligations.map((c) => ruleReport(c, request, env, false));
