@@ -13,9 +13,59 @@ export interface RequestDocument {
   /** IRIs for the report's policyRequest and ruleRequest, when the request is RDF. */
   requestId?: string;
   ruleRequestId?: string;
+  /** The time the request carries (the suite's TemporalData parameter). */
+  dateTime?: string;
+}
+
+const SOTW = "https://w3id.org/force/sotw#";
+
+/** The newer shape of the suite: a sotw:EvaluationRequest with requested action, party, target and parameters. */
+function evaluationRequest(g: Graph, req: Term): RequestDocument {
+  const one = (p: string) => {
+    const t = g.one(req, SOTW + p);
+    if (t && t.kind !== "iri") throw new PolicyError(`the request's ${p} must be an IRI`);
+    return t?.value;
+  };
+  const action = one("requestedAction");
+  if (!action) throw new PolicyError("the evaluation request names no action");
+  const context: Record<string, string | string[]> = {};
+  let dateTime: string | undefined;
+  for (const param of g.objects(req, `${SOTW}requestParameter`)) {
+    const feature = g.one(param, `${SOTW}describesFeature`)?.value;
+    const value = g.one(param, `${SOTW}value`)?.value;
+    if (!feature || value === undefined)
+      throw new PolicyError("a request parameter without feature or value");
+    if (feature === `${SOTW}TemporalData`) dateTime = value;
+    else {
+      const key =
+        feature === `${SOTW}Purpose`
+          ? `${ODRL}purpose`
+          : feature === `${SOTW}DeliveryChannel`
+            ? `${ODRL}deliveryChannel`
+            : feature;
+      const prev = context[key];
+      context[key] = prev === undefined ? value : [...(Array.isArray(prev) ? prev : [prev]), value];
+    }
+  }
+  const target = one("requestedTarget");
+  const assignee = one("requestingParty");
+  const id = keyOf(req);
+  return {
+    request: {
+      action,
+      ...(target ? { target } : {}),
+      ...(assignee ? { assignee } : {}),
+      ...(Object.keys(context).length ? { context } : {}),
+    },
+    requestId: id,
+    ruleRequestId: id,
+    ...(dateTime ? { dateTime } : {}),
+  };
 }
 
 function requestFromGraph(g: Graph): RequestDocument {
+  const evaluation = g.subjectsOfType(`${SOTW}EvaluationRequest`)[0];
+  if (evaluation) return evaluationRequest(g, evaluation);
   const req = g.subjectsOfType(`${ODRL}Request`)[0];
   if (!req) throw new PolicyError("no odrl:Request in the request document");
   const rule = g.one(req, `${ODRL}permission`);

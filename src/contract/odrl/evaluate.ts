@@ -69,8 +69,10 @@ export interface PremiseReport {
 export interface RuleReport {
   type: "PermissionReport" | "ProhibitionReport" | "ObligationReport" | "DutyReport";
   rule: string;
-  /** Whether the rule's action, target and parties cover the request. */
+  /** The request is evaluated against every rule (the suite's reports say Attempted throughout). */
   attemptState: "Attempted" | "NotAttempted";
+  /** Whether the rule's action, target and parties cover the request. */
+  inScope: boolean;
   activationState: "Active" | "Inactive";
   premiseReports: PremiseReport[];
   duties: RuleReport[];
@@ -465,6 +467,7 @@ function ruleReport(c: CompiledRule, request: AccessRequest, env: Env, withScope
       inScope &&= ok;
       premises.push({ type: "PartyReport", satisfactionState: ok ? "Satisfied" : "Unsatisfied" });
     }
+    // A rule without an action covers every action (the formal semantics' "everybody can do everything").
     if (c.actionSet.size > 0) {
       let ok = false;
       for (const a of env.actions)
@@ -474,9 +477,6 @@ function ruleReport(c: CompiledRule, request: AccessRequest, env: Env, withScope
         }
       inScope &&= ok;
       premises.push({ type: "ActionReport", satisfactionState: ok ? "Satisfied" : "Unsatisfied" });
-    } else {
-      inScope = false;
-      premises.push({ type: "ActionReport", satisfactionState: "Unknown", reason: "the rule has no action" });
     }
   }
   env.ruleId = c.rule.id;
@@ -493,7 +493,8 @@ function ruleReport(c: CompiledRule, request: AccessRequest, env: Env, withScope
   return {
     type: c.type,
     rule: c.rule.id,
-    attemptState: inScope ? "Attempted" : "NotAttempted",
+    attemptState: "Attempted",
+    inScope,
     activationState: active ? "Active" : "Inactive",
     premiseReports: premises,
     duties: c.duties.map((d) => ruleReport(d, request, env, false)),
@@ -661,7 +662,7 @@ export function evaluate(
       ...base,
     };
   }
-  const attempted = permissions.find((r) => r.attemptState === "Attempted");
+  const attempted = permissions.find((r) => r.inScope);
   if (violated) return { ...deny(violated), ...base, decidingRule: violated.split(" ")[1]! };
   if (attempted) {
     const blocking = firstBlocking(attempted);

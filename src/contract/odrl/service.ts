@@ -30,6 +30,7 @@ export function evaluateFiles(input: OdrlEvaluateInput): { evaluation: Evaluatio
     requestId = doc.requestId;
     ruleRequestId = doc.ruleRequestId;
     state = input.state ? readStateDocument(input.state) : {};
+    if (state.dateTime === undefined && doc.dateTime) state = { ...state, dateTime: doc.dateTime };
     if (state.dateTime === undefined)
       state = { ...state, dateTime: (input.now ?? (() => new Date()))().toISOString() };
     evaluation = evaluate(compilePolicy(policy), doc.request, state);
