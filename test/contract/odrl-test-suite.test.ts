@@ -65,6 +65,16 @@ describe("W3C ODRL CG formal semantics test suite", () => {
     expect(project(report)).toEqual(project(file("expected.ttl")));
   });
 
+  it("a member of a party collection (state partOf its source) is covered", () => {
+    const file = (f: string) => readFileSync(join(dir, "..", "party-collection-member", f), "utf8");
+    const { evaluation } = evaluateFiles({
+      policy: file("policy.ttl"),
+      request: file("request.ttl"),
+      state: file("sotw.ttl"),
+    });
+    expect(evaluation.decision).toBe("Permit");
+  });
+
   it("prints JSON-LD when asked", () => {
     const file = (f: string) => readFileSync(join(dir, "031-alice-read-x-past", f), "utf8");
     const { report, evaluation } = evaluateFiles({

@@ -396,12 +396,13 @@ function readRule(g: Graph, node: Term, kind: RuleKind): Rule {
         refinements.push(readConstraint(g, r, `${id}/refinement/${i}`));
     } else throw new PolicyError(`rule ${id}: an action must be an IRI, not "${a.value}"`);
   }
+  // A PartyCollection or AssetCollection with an odrl:source stands for the members of that source.
   const party = (p: string) =>
-    g.objects(node, ODRL + p).map((t) => {
-      if (t.kind === "iri") return t.value;
-      const uid = g.one(t, `${ODRL}uid`);
-      if (uid?.kind === "iri") return uid.value;
-      throw new PolicyError(`rule ${id}: ${p} must be an IRI`);
+    g.objects(node, ODRL + p).flatMap((t) => {
+      const iri = t.kind === "iri" ? t.value : g.one(t, `${ODRL}uid`)?.value;
+      if (!iri || (t.kind !== "iri" && g.one(t, `${ODRL}uid`)?.kind !== "iri"))
+        throw new PolicyError(`rule ${id}: ${p} must be an IRI`);
+      return [iri, ...iris(g.objects(t, `${ODRL}source`))];
     });
   return {
     id,
