@@ -11,7 +11,7 @@
  *   de-identification of statements beside JSON.parse + JSON.stringify, CLK matching beside a plain
  *   popcount loop (bench/privacy-*.ts).
  * Options: --statements N (default 1,000,000), --queries N (default 400), --db postgres://… (default a
- * SQLite file in a temporary folder), --only lrs|interop|privacy|anonymization, --interop-events N (300,000),
+ * SQLite file in a temporary folder), --only lrs|interop|privacy|anonymization|contract, --interop-events N (300,000),
  * --interop-megabytes N (1,024: the uncompressed size of the generated log).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -24,6 +24,7 @@ import pg from "pg";
 import { indexEntries } from "../src/lrs/statements/indexing.js";
 import { idKey } from "../src/lrs/statements/repository.js";
 import { migrate, PostgresDatabase, SqliteDatabase } from "../src/store/index.js";
+import { benchOdrl } from "./contract-odrl.js";
 import { benchInterop } from "./interop.js";
 import { benchAnonymize } from "./privacy-anonymize.js";
 import { benchAnonymizeHeuristic } from "./privacy-anonymize-heuristic.js";
@@ -354,6 +355,11 @@ async function main(): Promise<void> {
     line("\n[anonymization] differential privacy: samplers, a bounded mean, the budget ledger");
     const dp = await benchPrivacyDp({ log });
     line(`\n${JSON.stringify({ anonymization: { anonymize, heuristic, risk, dp } })}`);
+  }
+  if (runs("contract")) {
+    line("\n[contract] ODRL decisions on a pooling agreement, beside parsing the request alone");
+    const odrl = await benchOdrl({ log: (text: string) => line(`  ${text}`) });
+    line(`\n${JSON.stringify({ contract: { odrl } })}`);
   }
 }
 
