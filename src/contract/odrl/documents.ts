@@ -6,7 +6,7 @@
  */
 import { type AccessRequest, readRequest, type WorldState } from "./evaluate.js";
 import { type Graph, guessSyntax, keyOf, PolicyError, readGraph, type Syntax, type Term } from "./parse.js";
-import { DCT, ODRL, RDF } from "./vocab.js";
+import { DCT, ODRL, RDF, REPORT } from "./vocab.js";
 
 export interface RequestDocument {
   request: AccessRequest;
@@ -128,6 +128,24 @@ function stateFromGraph(g: Graph): WorldState {
       const key = keyOf(t.s);
       partOf[key] = [...(partOf[key] ?? []), t.o.value];
     }
+  }
+  // Duty reports of earlier evaluations (the suite's testcases 060 and 061): report:rule with its
+  // report:deonticState (Fulfilled/Violated) or, without one, its report:performanceState.
+  for (const t of g.triples) {
+    if (t.p !== `${REPORT}rule` || t.o.kind !== "iri") continue;
+    const deontic = g.one(t.s, `${REPORT}deonticState`)?.value;
+    const performance = g.one(t.s, `${REPORT}performanceState`)?.value;
+    const s =
+      deontic === `${REPORT}Fulfilled`
+        ? "fulfilled"
+        : deontic === `${REPORT}Violated`
+          ? "violated"
+          : deontic === undefined && performance === `${REPORT}Performed`
+            ? "fulfilled"
+            : deontic === undefined && performance === `${REPORT}Unperformed`
+              ? "violated"
+              : undefined;
+    if (s) state.duties = { ...state.duties, [t.o.value]: s };
   }
   return state;
 }

@@ -603,8 +603,11 @@ export function evaluate(
   permissions.forEach((r, i) => {
     if (r.activationState !== "Active") return;
     const bad = compiled.permissions[i]!.duties.find((d) => state.duties?.[d.rule.id] === "violated");
-    if (bad) violated ??= `permission ${r.rule} is void: its duty ${bad.rule.id} was violated`;
-    else activePermissions.push(i);
+    if (bad) {
+      violated ??= `permission ${r.rule} is void: its duty ${bad.rule.id} was violated`;
+      // As the suite reports it (testcase 061): a permission whose duty was violated is Inactive.
+      r.activationState = "Inactive";
+    } else activePermissions.push(i);
   });
   const activeProhibition = prohibitions.findIndex((r) => r.activationState === "Active");
   const base = { ruleReports, policy: policyId };
