@@ -26,6 +26,7 @@ export * from "./identifiers.js";
 export * from "./keyed.js";
 export * from "./keys.js";
 export * from "./linkage.js";
+export * from "./linkage-files.js";
 export * from "./oprf.js";
 export * from "./profile.js";
 export * from "./pseudonymizer.js";

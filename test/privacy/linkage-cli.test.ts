@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { linkageCommands } from "../../src/cli/linkage.js";
 import {
   encodeCommand,
   LinkageCommandError,
-  linkageCommands,
   matchCommand,
   readClkFile,
   schemaCommand,
-} from "../../src/cli/linkage.js";
+} from "../../src/privacy/index.js";
 import { learnersCsv, syntheticLinkage } from "../../src/privacy/linkage-synthetic.js";
 
 const dir = mkdtempSync(join(tmpdir(), "learnpool-linkage-"));
