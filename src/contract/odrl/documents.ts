@@ -100,14 +100,18 @@ function requestFromGraph(g: Graph): RequestDocument {
   };
 }
 
+/** A JSON document, or a PolicyError naming which document is malformed. */
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new PolicyError(`malformed ${what} JSON: ${(err as Error).message}`);
+  }
+}
+
 export function readRequestDocument(text: string, syntax: Syntax = guessSyntax(text)): RequestDocument {
   if (syntax === "jsonld") {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new PolicyError(`malformed request JSON: ${(err as Error).message}`);
-    }
+    const json = parseJson(text, "request");
     const o = json as Record<string, unknown>;
     const isRdf = o && typeof o === "object" && ("@context" in o || "@type" in o);
     if (!isRdf) {
@@ -152,12 +156,7 @@ function stateFromGraph(g: Graph): WorldState {
 
 export function readStateDocument(text: string, syntax: Syntax = guessSyntax(text)): WorldState {
   if (syntax === "jsonld") {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new PolicyError(`malformed state JSON: ${(err as Error).message}`);
-    }
+    const json = parseJson(text, "state");
     if (!json || typeof json !== "object") throw new PolicyError("a state must be a JSON object");
     if (!("@context" in json) && !("@type" in json) && !("@graph" in json)) return json as WorldState;
   }
