@@ -3,6 +3,9 @@ import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import type { Lrs } from "../lrs/index.js";
 import type { OprfService } from "../privacy/index.js";
+import { registerAgreementRoutes } from "./agreements.js";
+import { registerCatalogRoutes } from "./catalog.js";
+import { registerDspRoutes } from "./dsp.js";
 import { openApiDocument } from "./openapi.js";
 import { privacyServiceFromEnvironment, registerPrivacyRoutes } from "./privacy.js";
 import { xapiResources } from "./xapi/resources.js";
@@ -67,6 +70,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   registerPrivacyRoutes(app, options.lrs, options.privacy ?? privacyServiceFromEnvironment(options.lrs));
+  registerCatalogRoutes(app, options.lrs);
+  registerAgreementRoutes(app, options.lrs);
+  registerDspRoutes(app, options.lrs);
 
   const router = new XapiRouter(options.lrs, xapiResources(options.lrs));
   const handler = async (

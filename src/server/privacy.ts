@@ -4,8 +4,9 @@
  * The rules (membership, rate, audit, evaluation) are the privacy module's; bodies are never logged.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Lrs, Principal } from "../lrs/index.js";
+import type { Lrs } from "../lrs/index.js";
 import { DomainKeys, loadMasterKey, MAX_OPRF_BATCH, OprfError, OprfService } from "../privacy/index.js";
+import { principalOf, refuse } from "./auth.js";
 
 export const PRIVACY_BASE = "/privacy";
 
@@ -23,21 +24,6 @@ export function privacyServiceFromEnvironment(lrs: Lrs, env: NodeJS.ProcessEnv =
   const rate = Number(env.LEARNPOOL_OPRF_RATE ?? 100_000);
   if (!Number.isFinite(rate) || rate < 1) throw new Error("LEARNPOOL_OPRF_RATE must be a positive number");
   return new OprfService(domains, lrs.audit, { identifiersPerPeriod: rate });
-}
-
-function refuse(reply: FastifyReply, status: number, message: string): FastifyReply {
-  if (status === 401) reply.header("www-authenticate", 'Basic realm="learnpool"');
-  return reply.code(status).send({ error: { status, message } });
-}
-
-async function principalOf(lrs: Lrs, request: FastifyRequest): Promise<Principal | undefined> {
-  const header = request.headers.authorization ?? "";
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  if (!match) return undefined;
-  const pair = Buffer.from(match[1] as string, "base64").toString("utf8");
-  const colon = pair.indexOf(":");
-  if (colon < 1) return undefined;
-  return lrs.tenancy.authenticate(pair.slice(0, colon), pair.slice(colon + 1));
 }
 
 function parseBody(body: unknown): { blinded: string[]; keyId?: string } {

@@ -373,6 +373,31 @@ ALTER TABLE dp_charges ADD COLUMN rho TEXT;
 `,
     },
   },
+  // Versions 6-8 are the contract module's; each slot is filled by the part that owns it.
+  {
+    version: 6,
+    name: "participants, signed agreements and their events",
+    sql: {
+      sqlite: `/* v6 agreements: sqlite */`,
+      postgres: `/* v6 agreements: postgres */`,
+    },
+  },
+  {
+    version: 7,
+    name: "catalog of dataset offers",
+    sql: {
+      sqlite: `/* v7 catalog: sqlite */`,
+      postgres: `/* v7 catalog: postgres */`,
+    },
+  },
+  {
+    version: 8,
+    name: "Dataspace Protocol negotiations and transfer processes",
+    sql: {
+      sqlite: `/* v8 dsp: sqlite */`,
+      postgres: `/* v8 dsp: postgres */`,
+    },
+  },
 ];
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */
