@@ -373,7 +373,7 @@ ALTER TABLE dp_charges ADD COLUMN rho TEXT;
 `,
     },
   },
-  // Versions 6-8 are the contract module's; each slot is filled by the part that owns it.
+  // Versions 6-9 are the contract module's; each slot is filled by the part that owns it.
   {
     version: 6,
     name: "participants, signed agreements and their events",
@@ -396,6 +396,14 @@ ALTER TABLE dp_charges ADD COLUMN rho TEXT;
     sql: {
       sqlite: `/* v8 dsp: sqlite */`,
       postgres: `/* v8 dsp: postgres */`,
+    },
+  },
+  {
+    version: 9,
+    name: "policy decisions: usage counters and tracked duties",
+    sql: {
+      sqlite: `/* v9 enforcement: sqlite */`,
+      postgres: `/* v9 enforcement: postgres */`,
     },
   },
 ];
