@@ -6,6 +6,7 @@ import type { OprfService } from "../privacy/index.js";
 import { registerAgreementRoutes } from "./agreements.js";
 import { registerCatalogRoutes } from "./catalog.js";
 import { registerDspRoutes } from "./dsp.js";
+import { registerEnforcementRoutes } from "./enforcement.js";
 import { openApiDocument } from "./openapi.js";
 import { privacyServiceFromEnvironment, registerPrivacyRoutes } from "./privacy.js";
 import { xapiResources } from "./xapi/resources.js";
@@ -73,6 +74,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerCatalogRoutes(app, options.lrs);
   registerAgreementRoutes(app, options.lrs);
   registerDspRoutes(app, options.lrs);
+  registerEnforcementRoutes(app, options.lrs);
 
   const router = new XapiRouter(options.lrs, xapiResources(options.lrs));
   const handler = async (
