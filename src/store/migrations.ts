@@ -402,8 +402,106 @@ ALTER TABLE dp_charges ADD COLUMN rho TEXT;
     version: 9,
     name: "policy decisions: usage counters and tracked duties",
     sql: {
-      sqlite: `/* v9 enforcement: sqlite */`,
-      postgres: `/* v9 enforcement: postgres */`,
+      sqlite: `
+-- Uses of each permission under an agreement: ODRL count and elapsedTime are read from here.
+CREATE TABLE contract_usage (
+  agreement_id TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  first_use TEXT NOT NULL,
+  last_use TEXT NOT NULL,
+  PRIMARY KEY (agreement_id, rule)
+);
+-- Duties opened by permitted decisions (and consequences of violated ones), tracked to completion.
+CREATE TABLE contract_duties (
+  id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  duty TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  action TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  assignee TEXT,
+  due TEXT,
+  state TEXT NOT NULL CHECK (state IN ('open', 'fulfilled', 'violated')),
+  evidence TEXT,
+  opened_at TEXT NOT NULL,
+  closed_at TEXT,
+  UNIQUE (agreement_id, duty)
+);
+CREATE INDEX contract_duties_due ON contract_duties (state, due);
+-- The request a party was last permitted for a step (the transfer hook decides each page on it).
+CREATE TABLE contract_step_grants (
+  agreement_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  request TEXT NOT NULL,
+  decided_at TEXT NOT NULL,
+  PRIMARY KEY (agreement_id, step)
+);
+CREATE TABLE contract_duty_history (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  duty_id TEXT NOT NULL REFERENCES contract_duties(id),
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  state TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX contract_duty_history_duty ON contract_duty_history (duty_id, seq);
+CREATE TRIGGER contract_duty_history_no_update BEFORE UPDATE ON contract_duty_history
+  BEGIN SELECT RAISE(ABORT, 'the duty history is append-only'); END;
+CREATE TRIGGER contract_duty_history_no_delete BEFORE DELETE ON contract_duty_history
+  BEGIN SELECT RAISE(ABORT, 'the duty history is append-only'); END;
+`,
+      postgres: `
+-- Uses of each permission under an agreement: ODRL count and elapsedTime are read from here.
+CREATE TABLE contract_usage (
+  agreement_id TEXT NOT NULL,
+  rule TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  first_use TEXT NOT NULL,
+  last_use TEXT NOT NULL,
+  PRIMARY KEY (agreement_id, rule)
+);
+-- Duties opened by permitted decisions (and consequences of violated ones), tracked to completion.
+CREATE TABLE contract_duties (
+  id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  duty TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  action TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  assignee TEXT,
+  due TEXT,
+  state TEXT NOT NULL CHECK (state IN ('open', 'fulfilled', 'violated')),
+  evidence TEXT,
+  opened_at TEXT NOT NULL,
+  closed_at TEXT,
+  UNIQUE (agreement_id, duty)
+);
+CREATE INDEX contract_duties_due ON contract_duties (state, due);
+-- The request a party was last permitted for a step (the transfer hook decides each page on it).
+CREATE TABLE contract_step_grants (
+  agreement_id TEXT NOT NULL,
+  step TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  request TEXT NOT NULL,
+  decided_at TEXT NOT NULL,
+  PRIMARY KEY (agreement_id, step)
+);
+CREATE TABLE contract_duty_history (
+  seq BIGSERIAL PRIMARY KEY,
+  duty_id TEXT NOT NULL REFERENCES contract_duties(id),
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  state TEXT NOT NULL,
+  note TEXT NOT NULL
+);
+CREATE INDEX contract_duty_history_duty ON contract_duty_history (duty_id, seq);
+CREATE FUNCTION contract_duty_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the duty history is append-only'; END $$;
+CREATE TRIGGER contract_duty_history_no_change BEFORE UPDATE OR DELETE ON contract_duty_history
+  FOR EACH ROW EXECUTE FUNCTION contract_duty_history_append_only();
+`,
     },
   },
 ];
