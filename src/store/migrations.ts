@@ -386,8 +386,98 @@ ALTER TABLE dp_charges ADD COLUMN rho TEXT;
     version: 7,
     name: "catalog of dataset offers",
     sql: {
-      sqlite: `/* v7 catalog: sqlite */`,
-      postgres: `/* v7 catalog: postgres */`,
+      sqlite: `
+CREATE TABLE catalog_entries (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  dataset_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  store_id TEXT NOT NULL REFERENCES stores(id),
+  published_at TEXT NOT NULL,
+  published_by TEXT NOT NULL,
+  search_text TEXT NOT NULL,
+  temporal_start TEXT,
+  temporal_end TEXT,
+  offer_id TEXT NOT NULL,
+  description TEXT NOT NULL,
+  offer TEXT NOT NULL,
+  access_policy TEXT,
+  UNIQUE (dataset_id, version)
+);
+CREATE INDEX catalog_entries_store ON catalog_entries (store_id, dataset_id);
+CREATE INDEX catalog_entries_offer ON catalog_entries (offer_id);
+CREATE TABLE catalog_terms (
+  entry_seq INTEGER NOT NULL REFERENCES catalog_entries(seq),
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (kind, value, entry_seq)
+) WITHOUT ROWID;
+CREATE INDEX catalog_terms_entry ON catalog_terms (entry_seq);
+CREATE TABLE catalog_withdrawals (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  dataset_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  withdrawn_at TEXT NOT NULL,
+  withdrawn_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  UNIQUE (dataset_id, version)
+);
+CREATE TRIGGER catalog_entries_no_update BEFORE UPDATE ON catalog_entries
+  BEGIN SELECT RAISE(ABORT, 'the catalog keeps every version: add a row, never change one'); END;
+CREATE TRIGGER catalog_entries_no_delete BEFORE DELETE ON catalog_entries
+  BEGIN SELECT RAISE(ABORT, 'the catalog keeps every version: add a row, never change one'); END;
+CREATE TRIGGER catalog_terms_no_update BEFORE UPDATE ON catalog_terms
+  BEGIN SELECT RAISE(ABORT, 'the catalog keeps every version: add a row, never change one'); END;
+CREATE TRIGGER catalog_terms_no_delete BEFORE DELETE ON catalog_terms
+  BEGIN SELECT RAISE(ABORT, 'the catalog keeps every version: add a row, never change one'); END;
+CREATE TRIGGER catalog_withdrawals_no_update BEFORE UPDATE ON catalog_withdrawals
+  BEGIN SELECT RAISE(ABORT, 'the catalog keeps every version: add a row, never change one'); END;
+CREATE TRIGGER catalog_withdrawals_no_delete BEFORE DELETE ON catalog_withdrawals
+  BEGIN SELECT RAISE(ABORT, 'the catalog keeps every version: add a row, never change one'); END;
+`,
+      postgres: `
+CREATE TABLE catalog_entries (
+  seq BIGSERIAL PRIMARY KEY,
+  dataset_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  store_id TEXT NOT NULL REFERENCES stores(id),
+  published_at TEXT NOT NULL,
+  published_by TEXT NOT NULL,
+  search_text TEXT NOT NULL,
+  temporal_start TEXT,
+  temporal_end TEXT,
+  offer_id TEXT NOT NULL,
+  description TEXT NOT NULL,
+  offer TEXT NOT NULL,
+  access_policy TEXT,
+  UNIQUE (dataset_id, version)
+);
+CREATE INDEX catalog_entries_store ON catalog_entries (store_id, dataset_id);
+CREATE INDEX catalog_entries_offer ON catalog_entries (offer_id);
+CREATE TABLE catalog_terms (
+  entry_seq BIGINT NOT NULL REFERENCES catalog_entries(seq),
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (kind, value, entry_seq)
+);
+CREATE INDEX catalog_terms_entry ON catalog_terms (entry_seq);
+CREATE TABLE catalog_withdrawals (
+  seq BIGSERIAL PRIMARY KEY,
+  dataset_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  withdrawn_at TEXT NOT NULL,
+  withdrawn_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  UNIQUE (dataset_id, version)
+);
+CREATE FUNCTION catalog_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the catalog keeps every version: add a row, never change one'; END $$;
+CREATE TRIGGER catalog_entries_no_change BEFORE UPDATE OR DELETE ON catalog_entries
+  FOR EACH ROW EXECUTE FUNCTION catalog_append_only();
+CREATE TRIGGER catalog_terms_no_change BEFORE UPDATE OR DELETE ON catalog_terms
+  FOR EACH ROW EXECUTE FUNCTION catalog_append_only();
+CREATE TRIGGER catalog_withdrawals_no_change BEFORE UPDATE OR DELETE ON catalog_withdrawals
+  FOR EACH ROW EXECUTE FUNCTION catalog_append_only();
+`,
     },
   },
   {
