@@ -352,13 +352,17 @@ function ruleId(t: Term): string {
 function readConstraint(g: Graph, node: Term, path: string): ConstraintNode {
   const id = node.kind === "iri" ? node.value : path;
   for (const op of ["or", "xone", "and", "andSequence"] as const) {
-    const list = g.one(node, ODRL + op);
-    if (list)
+    // An RDF list of operands (the ODRL vocabulary's shape), or the operands as several values of the
+    // property (`odrl:and <a>, <b>`, as the CG test suite writes them): both mean the same.
+    const operands = g.objects(node, ODRL + op);
+    if (operands.length > 0)
       return {
         kind: "logical",
         id,
         operator: op,
-        constraints: g.list(list).map((c, i) => readConstraint(g, c, `${id}/${op}/${i}`)),
+        constraints: operands
+          .flatMap((o) => g.list(o))
+          .map((c, i) => readConstraint(g, c, `${id}/${op}/${i}`)),
       };
   }
   const left = g.one(node, `${ODRL}leftOperand`);
