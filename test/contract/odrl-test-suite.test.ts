@@ -5,7 +5,7 @@
  * request, attempt and activation states, and its premise reports (type, satisfaction, constraint, left
  * operand value), and the duties' condition reports (type, rule, performance and deontic states).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Parser } from "n3";
 import { describe, expect, it } from "vitest";
@@ -63,6 +63,23 @@ function project(turtle: string, context = "") {
   };
 }
 
+/**
+ * Cases where we assert our answer, not the suite's. Each such case keeps the suite's files unchanged
+ * and adds `expected-learnpool.ttl`, our expected report; the test also checks that the suite's own
+ * expectation still differs, so that a fix upstream is noticed.
+ *
+ * - 065, 066, 067, 068 (duty, "given that eventually the duty is fulfilled"): the state of the world
+ *   carries a duty report about urn:uuid:a0b12cb7…, the duty of testcase 060's policy
+ *   (report:policy urn:uuid:5aa7f98c…), not about this policy's duty urn:uuid:4129123f…; the suite's
+ *   expected report nevertheless takes it as this permission's condition report. A report about another
+ *   policy's duty says nothing about this one: we report the policy's own duty, performance Unknown,
+ *   deontic state NonSet (as in testcase 059). Activation is the same as the suite's in all four.
+ *   065's expected report is moreover truncated in every revision of the suite (three premise reports are
+ *   named and never stated); ours states them.
+ * - 071 and 076 (a purpose constraint, the request gives no purpose): see expected-learnpool.ttl there.
+ */
+const OURS = "expected-learnpool.ttl";
+
 const cases = readdirSync(dir, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => d.name);
@@ -75,7 +92,9 @@ describe("W3C ODRL CG formal semantics test suite", () => {
       request: file("request.ttl"),
       state: file("sotw.ttl"),
     });
-    expect(project(report)).toEqual(project(file("expected.ttl"), file("sotw.ttl")));
+    const ours = existsSync(join(dir, name, OURS));
+    expect(project(report)).toEqual(project(file(ours ? OURS : "expected.ttl"), file("sotw.ttl")));
+    if (ours) expect(project(report)).not.toEqual(project(file("expected.ttl"), file("sotw.ttl")));
   });
 
   it("a member of a party collection (state partOf its source) is covered", () => {
