@@ -378,8 +378,135 @@ ALTER TABLE dp_charges ADD COLUMN rho TEXT;
     version: 6,
     name: "participants, signed agreements and their events",
     sql: {
-      sqlite: `/* v6 agreements: sqlite */`,
-      postgres: `/* v6 agreements: postgres */`,
+      sqlite: `
+CREATE TABLE participants (
+  id TEXT PRIMARY KEY REFERENCES stores(id),
+  iri TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('operator', 'provider', 'consumer')),
+  title TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE participant_keys (
+  kid TEXT PRIMARY KEY,
+  participant TEXT NOT NULL REFERENCES participants(id),
+  public_jwk TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE INDEX participant_keys_participant ON participant_keys (participant, created_at);
+CREATE TRIGGER participant_keys_revoke_only BEFORE UPDATE ON participant_keys
+  WHEN OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL OR NEW.kid IS NOT OLD.kid
+    OR NEW.participant IS NOT OLD.participant OR NEW.public_jwk IS NOT OLD.public_jwk
+    OR NEW.created_at IS NOT OLD.created_at
+  BEGIN SELECT RAISE(ABORT, 'a participant key is only ever revoked, once'); END;
+CREATE TRIGGER participant_keys_no_delete BEFORE DELETE ON participant_keys
+  BEGIN SELECT RAISE(ABORT, 'participant keys are kept to verify past signatures'); END;
+CREATE TABLE agreements (
+  id TEXT PRIMARY KEY,
+  document TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  proposed_by TEXT NOT NULL,
+  not_before TEXT NOT NULL,
+  not_after TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TRIGGER agreements_no_update BEFORE UPDATE ON agreements
+  BEGIN SELECT RAISE(ABORT, 'an agreement is immutable'); END;
+CREATE TRIGGER agreements_no_delete BEFORE DELETE ON agreements
+  BEGIN SELECT RAISE(ABORT, 'an agreement is immutable'); END;
+CREATE TABLE agreement_parties (
+  agreement_id TEXT NOT NULL REFERENCES agreements(id),
+  participant TEXT NOT NULL REFERENCES participants(id),
+  role TEXT NOT NULL,
+  PRIMARY KEY (agreement_id, participant)
+);
+CREATE INDEX agreement_parties_participant ON agreement_parties (participant, agreement_id);
+CREATE TRIGGER agreement_parties_no_update BEFORE UPDATE ON agreement_parties
+  BEGIN SELECT RAISE(ABORT, 'an agreement is immutable'); END;
+CREATE TRIGGER agreement_parties_no_delete BEFORE DELETE ON agreement_parties
+  BEGIN SELECT RAISE(ABORT, 'an agreement is immutable'); END;
+CREATE TABLE agreement_events (
+  agreement_id TEXT NOT NULL REFERENCES agreements(id),
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  participant TEXT NOT NULL,
+  kid TEXT,
+  jws TEXT,
+  at TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (agreement_id, seq)
+);
+CREATE TRIGGER agreement_events_no_update BEFORE UPDATE ON agreement_events
+  BEGIN SELECT RAISE(ABORT, 'agreement events are append-only'); END;
+CREATE TRIGGER agreement_events_no_delete BEFORE DELETE ON agreement_events
+  BEGIN SELECT RAISE(ABORT, 'agreement events are append-only'); END;
+`,
+      postgres: `
+CREATE TABLE participants (
+  id TEXT PRIMARY KEY REFERENCES stores(id),
+  iri TEXT NOT NULL UNIQUE,
+  role TEXT NOT NULL CHECK (role IN ('operator', 'provider', 'consumer')),
+  title TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE participant_keys (
+  kid TEXT PRIMARY KEY,
+  participant TEXT NOT NULL REFERENCES participants(id),
+  public_jwk TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE INDEX participant_keys_participant ON participant_keys (participant, created_at);
+CREATE FUNCTION participant_keys_revoke_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'participant keys are kept to verify past signatures'; END IF;
+  IF OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL OR NEW.kid IS DISTINCT FROM OLD.kid
+    OR NEW.participant IS DISTINCT FROM OLD.participant OR NEW.public_jwk IS DISTINCT FROM OLD.public_jwk
+    OR NEW.created_at IS DISTINCT FROM OLD.created_at THEN
+    RAISE EXCEPTION 'a participant key is only ever revoked, once';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER participant_keys_revoke_only BEFORE UPDATE OR DELETE ON participant_keys
+  FOR EACH ROW EXECUTE FUNCTION participant_keys_revoke_only();
+CREATE TABLE agreements (
+  id TEXT PRIMARY KEY,
+  document TEXT NOT NULL,
+  digest TEXT NOT NULL,
+  proposed_by TEXT NOT NULL,
+  not_before TEXT NOT NULL,
+  not_after TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE agreement_parties (
+  agreement_id TEXT NOT NULL REFERENCES agreements(id),
+  participant TEXT NOT NULL REFERENCES participants(id),
+  role TEXT NOT NULL,
+  PRIMARY KEY (agreement_id, participant)
+);
+CREATE INDEX agreement_parties_participant ON agreement_parties (participant, agreement_id);
+CREATE TABLE agreement_events (
+  agreement_id TEXT NOT NULL REFERENCES agreements(id),
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  participant TEXT NOT NULL,
+  kid TEXT,
+  jws TEXT,
+  at TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  PRIMARY KEY (agreement_id, seq)
+);
+CREATE FUNCTION agreements_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'an agreement and its events are immutable (%)', TG_TABLE_NAME; END $$;
+CREATE TRIGGER agreements_no_change BEFORE UPDATE OR DELETE ON agreements
+  FOR EACH ROW EXECUTE FUNCTION agreements_immutable();
+CREATE TRIGGER agreement_parties_no_change BEFORE UPDATE OR DELETE ON agreement_parties
+  FOR EACH ROW EXECUTE FUNCTION agreements_immutable();
+CREATE TRIGGER agreement_events_no_change BEFORE UPDATE OR DELETE ON agreement_events
+  FOR EACH ROW EXECUTE FUNCTION agreements_immutable();
+`,
     },
   },
   {
