@@ -35,6 +35,7 @@ export {
   type Step,
 } from "./rules.js";
 export {
+  type AgreementParty,
   type AgreementSource,
   type DecisionInput,
   type EnforcementDecision,

@@ -49,9 +49,16 @@ import {
   usageOf,
 } from "./tracking.js";
 
+/** A party of an agreement: its participant (store id), role, and ODRL party IRI when the document gives it. */
+export interface AgreementParty {
+  participant: string;
+  role: string;
+  iri?: string;
+}
+
 /** What enforcement needs of the agreements registry (AgreementRegistry satisfies it). */
 export interface AgreementSource {
-  get(id: string): Promise<{ parties: readonly { participant: string; role: string }[] } | undefined>;
+  get(id: string): Promise<{ parties: readonly AgreementParty[] } | undefined>;
   status(id: string, at?: Date): Promise<{ state: string; valid: boolean; reason: string }>;
   policyOf(id: string): Promise<Policy>;
 }
@@ -101,7 +108,7 @@ interface AgreementEntry {
   rules: Map<string, Rule>;
   /** ODRL party IRI → participant (store id). */
   participantOf: Map<string, string>;
-  parties: readonly { participant: string; role: string }[];
+  parties: readonly AgreementParty[];
   consumer: string | undefined;
   operator: string | undefined;
 }
@@ -133,8 +140,8 @@ export class PolicyEnforcement {
     const policy = await this.agreements.policyOf(agreementId);
     const participantOf = new Map<string, string>();
     for (const party of agreement.parties) {
-      const p = await this.participants.get(party.participant);
-      if (p) participantOf.set(p.iri, p.id);
+      const iri = party.iri ?? (await this.participants.get(party.participant))?.iri;
+      if (iri) participantOf.set(iri, party.participant);
     }
     const entry: AgreementEntry = {
       compiled: compilePolicy(policy),
@@ -150,7 +157,7 @@ export class PolicyEnforcement {
   }
 
   /** The participants that are party to an agreement (for the HTTP layer's visibility rule). */
-  async partiesOf(agreementId: string): Promise<readonly { participant: string; role: string }[]> {
+  async partiesOf(agreementId: string): Promise<readonly AgreementParty[]> {
     return (await this.agreements.get(agreementId))?.parties ?? [];
   }
 
