@@ -611,8 +611,120 @@ CREATE TRIGGER catalog_withdrawals_no_change BEFORE UPDATE OR DELETE ON catalog_
     version: 8,
     name: "Dataspace Protocol negotiations and transfer processes",
     sql: {
-      sqlite: `/* v8 dsp: sqlite */`,
-      postgres: `/* v8 dsp: postgres */`,
+      sqlite: `
+CREATE TABLE dsp_negotiations (
+  local_pid TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('provider', 'consumer')),
+  participant TEXT NOT NULL,
+  counterparty TEXT NOT NULL,
+  provider_pid TEXT,
+  consumer_pid TEXT,
+  counterparty_address TEXT,
+  state TEXT NOT NULL CHECK (state IN ('REQUESTED', 'OFFERED', 'ACCEPTED', 'AGREED', 'VERIFIED', 'FINALIZED', 'TERMINATED')),
+  offer_id TEXT,
+  dataset_id TEXT,
+  offer TEXT,
+  agreement_id TEXT,
+  agreement TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX dsp_negotiations_remote ON dsp_negotiations (role, counterparty, provider_pid, consumer_pid);
+CREATE INDEX dsp_negotiations_participant ON dsp_negotiations (participant, created_at);
+CREATE INDEX dsp_negotiations_agreement ON dsp_negotiations (agreement_id);
+CREATE TABLE dsp_transfers (
+  local_pid TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('provider', 'consumer')),
+  participant TEXT NOT NULL,
+  counterparty TEXT NOT NULL,
+  provider_pid TEXT,
+  consumer_pid TEXT,
+  counterparty_address TEXT,
+  state TEXT NOT NULL CHECK (state IN ('REQUESTED', 'STARTED', 'SUSPENDED', 'COMPLETED', 'TERMINATED')),
+  agreement_id TEXT NOT NULL,
+  format TEXT NOT NULL,
+  token_hash TEXT,
+  data_address TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX dsp_transfers_remote ON dsp_transfers (role, counterparty, consumer_pid, provider_pid);
+CREATE INDEX dsp_transfers_participant ON dsp_transfers (participant, created_at);
+CREATE INDEX dsp_transfers_agreement ON dsp_transfers (agreement_id);
+CREATE TABLE dsp_messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  process TEXT NOT NULL CHECK (process IN ('negotiation', 'transfer')),
+  local_pid TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('received', 'sent')),
+  type TEXT NOT NULL,
+  state_before TEXT,
+  state_after TEXT NOT NULL,
+  body TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX dsp_messages_process ON dsp_messages (process, local_pid, seq);
+CREATE TRIGGER dsp_messages_no_update BEFORE UPDATE ON dsp_messages
+  BEGIN SELECT RAISE(ABORT, 'the DSP message history is append-only'); END;
+CREATE TRIGGER dsp_messages_no_delete BEFORE DELETE ON dsp_messages
+  BEGIN SELECT RAISE(ABORT, 'the DSP message history is append-only'); END;
+`,
+      postgres: `
+CREATE TABLE dsp_negotiations (
+  local_pid TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('provider', 'consumer')),
+  participant TEXT NOT NULL,
+  counterparty TEXT NOT NULL,
+  provider_pid TEXT,
+  consumer_pid TEXT,
+  counterparty_address TEXT,
+  state TEXT NOT NULL CHECK (state IN ('REQUESTED', 'OFFERED', 'ACCEPTED', 'AGREED', 'VERIFIED', 'FINALIZED', 'TERMINATED')),
+  offer_id TEXT,
+  dataset_id TEXT,
+  offer TEXT,
+  agreement_id TEXT,
+  agreement TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX dsp_negotiations_remote ON dsp_negotiations (role, counterparty, provider_pid, consumer_pid);
+CREATE INDEX dsp_negotiations_participant ON dsp_negotiations (participant, created_at);
+CREATE INDEX dsp_negotiations_agreement ON dsp_negotiations (agreement_id);
+CREATE TABLE dsp_transfers (
+  local_pid TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('provider', 'consumer')),
+  participant TEXT NOT NULL,
+  counterparty TEXT NOT NULL,
+  provider_pid TEXT,
+  consumer_pid TEXT,
+  counterparty_address TEXT,
+  state TEXT NOT NULL CHECK (state IN ('REQUESTED', 'STARTED', 'SUSPENDED', 'COMPLETED', 'TERMINATED')),
+  agreement_id TEXT NOT NULL,
+  format TEXT NOT NULL,
+  token_hash TEXT,
+  data_address TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX dsp_transfers_remote ON dsp_transfers (role, counterparty, consumer_pid, provider_pid);
+CREATE INDEX dsp_transfers_participant ON dsp_transfers (participant, created_at);
+CREATE INDEX dsp_transfers_agreement ON dsp_transfers (agreement_id);
+CREATE TABLE dsp_messages (
+  seq BIGSERIAL PRIMARY KEY,
+  process TEXT NOT NULL CHECK (process IN ('negotiation', 'transfer')),
+  local_pid TEXT NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('received', 'sent')),
+  type TEXT NOT NULL,
+  state_before TEXT,
+  state_after TEXT NOT NULL,
+  body TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX dsp_messages_process ON dsp_messages (process, local_pid, seq);
+CREATE FUNCTION dsp_messages_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the DSP message history is append-only'; END $$;
+CREATE TRIGGER dsp_messages_no_change BEFORE UPDATE OR DELETE ON dsp_messages
+  FOR EACH ROW EXECUTE FUNCTION dsp_messages_append_only();
+`,
     },
   },
   {
