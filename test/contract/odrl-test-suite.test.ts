@@ -76,7 +76,20 @@ function project(turtle: string, context = "") {
  *   deontic state NonSet (as in testcase 059). Activation is the same as the suite's in all four.
  *   065's expected report is moreover truncated in every revision of the suite (three premise reports are
  *   named and never stated); ours states them.
- * - 071 and 076 (a purpose constraint, the request gives no purpose): see expected-learnpool.ttl there.
+ * - 071, 073, 075, 079 (purpose eq / isAnyOf / isA, deliveryChannel eq) and 076 (purpose isNoneOf):
+ *   the request states no value for the left operand. The suite reads the absence as the empty set
+ *   (closed world): "" is not AccountManagement, so eq/isAnyOf/isA are Unsatisfied, and "" is none of
+ *   {AccountManagement, DataQualityManagement}, so 076's isNoneOf is Satisfied and the permission Active.
+ *   The formal semantics make satisfaction two-valued and leave open how the state of the world
+ *   represents what it does not say (it "does not formally specify how to represent the necessary
+ *   entities"); the ODRL Information Model says nothing of an absent operand either. Closed world on
+ *   request parameters would let a requester escape every "not for purpose X" (isNoneOf, neq) by not
+ *   declaring a purpose. We therefore keep absent values unknown: the constraint is report:Unknown (the
+ *   report model's term for an explicit "not known", with lp:reason naming the missing left operand),
+ *   a permission with an unknown constraint is inactive and a prohibition active (fail closed). We
+ *   assume a closed world only where it errs towards denial (collection membership, duty states).
+ *   Activation and decision are the suite's in 071, 073, 075 and 079 (Inactive, Deny); in 076 we deny
+ *   where the suite permits.
  */
 const OURS = "expected-learnpool.ttl";
 

@@ -15,6 +15,8 @@ export interface RequestDocument {
   ruleRequestId?: string;
   /** The time the request carries (the suite's TemporalData parameter). */
   dateTime?: string;
+  /** rdf:type of the request's IRI parameter values, as the request document states them. */
+  types?: Record<string, string[]>;
 }
 
 const SOTW = "https://w3id.org/force/sotw#";
@@ -29,12 +31,18 @@ function evaluationRequest(g: Graph, req: Term): RequestDocument {
   const action = one("requestedAction");
   if (!action) throw new PolicyError("the evaluation request names no action");
   const context: Record<string, string | string[]> = {};
+  const types: Record<string, string[]> = {};
   let dateTime: string | undefined;
   for (const param of g.objects(req, `${SOTW}requestParameter`)) {
     const feature = g.one(param, `${SOTW}describesFeature`)?.value;
-    const value = g.one(param, `${SOTW}value`)?.value;
+    const term = g.one(param, `${SOTW}value`);
+    const value = term?.value;
     if (!feature || value === undefined)
       throw new PolicyError("a request parameter without feature or value");
+    if (term?.kind === "iri") {
+      const classes = g.objects(term, `${RDF}type`).filter((t) => t.kind === "iri");
+      if (classes.length > 0) types[value] = classes.map((t) => t.value);
+    }
     if (feature === `${SOTW}TemporalData`) dateTime = value;
     else {
       const key =
@@ -60,6 +68,7 @@ function evaluationRequest(g: Graph, req: Term): RequestDocument {
     requestId: id,
     ruleRequestId: id,
     ...(dateTime ? { dateTime } : {}),
+    ...(Object.keys(types).length ? { types } : {}),
   };
 }
 

@@ -49,6 +49,8 @@ export interface WorldState {
   partOf?: Record<string, string[]>;
   /** Duties already fulfilled or violated: duty id → state. */
   duties?: Record<string, "fulfilled" | "violated">;
+  /** Classes of individuals (rdf:type): a request's purpose may be an instance of a DPV purpose. */
+  types?: Record<string, string[]>;
 }
 
 export type Decision = "Permit" | "Deny" | "NotApplicable";
@@ -235,6 +237,11 @@ function covers(kind: Kind, narrow: Typed, broad: Typed): boolean {
   return false;
 }
 
+const NO_TYPES: string[] = [];
+function typesOf(v: Typed, types: WorldState["types"]): string[] {
+  return (typeof v === "string" && types?.[v]) || NO_TYPES;
+}
+
 function termText(t: Term): string {
   return t.value;
 }
@@ -306,7 +313,7 @@ function compileConstraint(node: ConstraintNode, ruleId: string): ConstraintFn {
   const known = KNOWN_LEFT_OPERANDS.has(node.leftOperand);
   const r0 = right[0]!;
   const anyCovers = (v: Typed) => right.some((r) => covers(kind, v, r));
-  const test = (vals: Typed[]): boolean => {
+  const test = (vals: Typed[], types: WorldState["types"]): boolean => {
     switch (op) {
       case "eq":
         return (
@@ -328,6 +335,9 @@ function compileConstraint(node: ConstraintNode, ruleId: string): ConstraintFn {
       case "gteq":
         return vals.length === 1 && (vals[0] as number) >= (r0 as number);
       case "isA":
+        // A value is a class under the right operand (dpv:AcademicResearch isA dpv:ResearchAndDevelopment)
+        // or an individual whose rdf:type is (ex:purpose a dpv:AccountManagement).
+        return vals.length > 0 && vals.every((v) => anyCovers(v) || typesOf(v, types).some(anyCovers));
       case "isPartOf":
       case "isAnyOf":
         return vals.length > 0 && vals.every(anyCovers);
@@ -390,7 +400,9 @@ function compileConstraint(node: ConstraintNode, ruleId: string): ConstraintFn {
       if (cacheable) env.typedCache.set(cacheKey, vals);
     }
     const shown = raw.length === 1 ? (source === "now" ? (env.nowText ?? raw[0]!) : raw[0]!) : raw;
-    return report(test(vals) ? "Satisfied" : "Unsatisfied", { constraintLeftOperand: shown });
+    return report(test(vals, env.state.types) ? "Satisfied" : "Unsatisfied", {
+      constraintLeftOperand: shown,
+    });
   };
 }
 

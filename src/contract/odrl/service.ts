@@ -31,6 +31,7 @@ export function evaluateFiles(input: OdrlEvaluateInput): { evaluation: Evaluatio
     ruleRequestId = doc.ruleRequestId;
     state = input.state ? readStateDocument(input.state) : {};
     if (state.dateTime === undefined && doc.dateTime) state = { ...state, dateTime: doc.dateTime };
+    if (doc.types) state = { ...state, types: { ...doc.types, ...state.types } };
     if (state.dateTime === undefined)
       state = { ...state, dateTime: (input.now ?? (() => new Date()))().toISOString() };
     evaluation = evaluate(compilePolicy(policy), doc.request, state);
