@@ -1,5 +1,158 @@
-/** HTTP wiring of the contract module's enforcement (decisions and duties): filled in by the part that builds it. */
-import type { FastifyInstance } from "fastify";
+/**
+ * HTTP wiring of the contract module's enforcement (decisions and duties), under `/contract/`. Every
+ * route authenticates (HTTP Basic, an LRS credential: its store is the participant). A participant sees
+ * only the agreements it is party to: any other agreement, or a duty of one, is a 404. A party other
+ * than the operator asks decisions only as itself (the request's assignee is its own IRI). The rules
+ * are the enforcement service's; this file translates HTTP to its calls.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AgreementError, AgreementRegistry, type Participant } from "../contract/agreements/index.js";
+import {
+  type DutyRecord,
+  type EnforcementDecision,
+  EnforcementError,
+  isStep,
+  PolicyEnforcement,
+  STEPS,
+} from "../contract/enforcement/index.js";
+import { PolicyError, readRequest } from "../contract/index.js";
 import type { Lrs } from "../lrs/index.js";
+import { principalOf, refuse } from "./auth.js";
 
-export function registerEnforcementRoutes(_app: FastifyInstance, _lrs: Lrs): void {}
+const BASE = "/contract";
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function jsonBody(request: FastifyRequest): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "");
+  } catch {
+    throw new HttpError(400, "the body must be a JSON object");
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new HttpError(400, "the body must be a JSON object");
+  return value as Record<string, unknown>;
+}
+
+function decisionView(d: EnforcementDecision) {
+  return {
+    decision: d.decision,
+    reason: d.reason,
+    step: d.step,
+    agreement: d.agreementId,
+    at: d.at,
+    rule: d.decidingRule ?? null,
+    constraint: d.decidingConstraint ?? null,
+    remedies: d.remedies,
+    duties: d.openedDuties,
+  };
+}
+
+export function registerEnforcementRoutes(app: FastifyInstance, lrs: Lrs): void {
+  const registry = new AgreementRegistry(lrs.db, lrs.audit);
+  const enforcement = new PolicyEnforcement(lrs.db, lrs.audit, registry, registry.participants);
+
+  async function caller(request: FastifyRequest): Promise<Participant> {
+    const principal = await principalOf(lrs, request);
+    if (!principal) throw new HttpError(401, "an LRS credential (HTTP Basic) is needed");
+    const participant = await registry.participants.get(principal.storeId);
+    if (!participant)
+      throw new HttpError(
+        403,
+        `store '${principal.storeId}' is not a registered participant of the data space`,
+      );
+    return participant;
+  }
+
+  /** The caller's role in the agreement; a 404 when it is not a party (the agreement's existence is not told). */
+  async function partyRole(agreementId: string, who: Participant): Promise<string> {
+    const agreement = await registry.get(agreementId);
+    const party = agreement?.parties.find((p) => p.participant === who.id);
+    if (!party) throw new HttpError(404, `no agreement ${agreementId}`);
+    return party.role;
+  }
+
+  const handle =
+    (fn: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        return await fn(request, reply);
+      } catch (err) {
+        if (err instanceof HttpError || err instanceof EnforcementError || err instanceof AgreementError)
+          return refuse(reply, err.status, err.message);
+        if (err instanceof PolicyError) return refuse(reply, 400, err.message);
+        throw err;
+      }
+    };
+
+  app.post(
+    `${BASE}/agreements/:id/decisions`,
+    { schema: { hide: true } },
+    handle(async (request) => {
+      const who = await caller(request);
+      const { id } = request.params as { id: string };
+      const role = await partyRole(id, who);
+      const body = jsonBody(request);
+      if (!isStep(body.step)) throw new HttpError(400, `step must be one of ${STEPS.join(", ")}`);
+      const asked = readRequest(body.request);
+      if (role !== "operator" && asked.assignee !== undefined && asked.assignee !== who.iri)
+        throw new HttpError(403, `a party asks decisions only as itself (${who.iri})`);
+      if (body.at !== undefined && (typeof body.at !== "string" || Number.isNaN(Date.parse(body.at))))
+        throw new HttpError(400, "at must be an ISO 8601 date-time");
+      const decision = await enforcement.decide({
+        step: body.step,
+        agreementId: id,
+        actor: who.id,
+        request: { ...asked, assignee: asked.assignee ?? who.iri },
+        ...(typeof body.at === "string" ? { at: body.at } : {}),
+      });
+      return decisionView(decision);
+    }),
+  );
+
+  app.get(
+    `${BASE}/duties`,
+    { schema: { hide: true } },
+    handle(async (request) => {
+      const who = await caller(request);
+      const { agreement, state } = request.query as { agreement?: string; state?: string };
+      if (state !== undefined && !["open", "fulfilled", "violated"].includes(state))
+        throw new HttpError(400, "state is open, fulfilled or violated");
+      let agreements: string[];
+      if (agreement !== undefined) {
+        await partyRole(agreement, who);
+        agreements = [agreement];
+      } else agreements = (await registry.list({ participant: who.id })).map((a) => a.id);
+      const duties = await enforcement.duties({
+        agreements,
+        ...(state ? { state: state as DutyRecord["state"] } : {}),
+      });
+      return { duties };
+    }),
+  );
+
+  app.post(
+    `${BASE}/duties/:id/evidence`,
+    { schema: { hide: true } },
+    handle(async (request) => {
+      const who = await caller(request);
+      const { id } = request.params as { id: string };
+      const duty = await enforcement.duty(id);
+      if (!duty) throw new HttpError(404, `no duty ${id}`);
+      await partyRole(duty.agreement, who).catch(() => {
+        throw new HttpError(404, `no duty ${id}`);
+      });
+      const body = jsonBody(request);
+      const fulfilled = await enforcement.fulfil(id, { by: who.id, evidence: body });
+      return { duty: fulfilled };
+    }),
+  );
+}
