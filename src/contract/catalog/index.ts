@@ -37,6 +37,7 @@ export {
   type ParticipantDirectory,
   type PublishRequest,
   purposeIri,
+  registeredParticipants,
   storesOnly,
 } from "./service.js";
 export { deriveStatistics } from "./statistics.js";

@@ -35,10 +35,24 @@ export interface ParticipantDirectory {
   party(storeId: string): Promise<Party>;
 }
 
-/** The default directory: a participant is its store, with no known collections or attributes. */
+/** A participant is its store, with no known collections or attributes. */
 export const storesOnly: ParticipantDirectory = {
   party: async (storeId) => ({ iri: participantIri(storeId) }),
 };
+
+/**
+ * The default directory: the IRI a participant registered (the agreements' `participants` table), else
+ * the store's default IRI. Collections and attributes (research organisation, country) are not kept
+ * there yet, so access policies on them fail closed.
+ */
+export function registeredParticipants(db: Queryable): ParticipantDirectory {
+  return {
+    party: async (storeId) => {
+      const row = await db.one<{ iri: string }>("SELECT iri FROM participants WHERE id = ?", [storeId]);
+      return { iri: row?.iri ?? participantIri(storeId) };
+    },
+  };
+}
 
 export interface CatalogOptions {
   now?: () => Date;
@@ -136,7 +150,7 @@ export class Catalog {
     options: CatalogOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.directory = options.directory ?? storesOnly;
+    this.directory = options.directory ?? registeredParticipants(db);
   }
 
   /** Publishes a dataset offer, or a new version of one; returns the stored entry. */
@@ -355,6 +369,14 @@ export class Catalog {
         reasons,
       },
     });
+  }
+
+  /** The data space's operator as a party (the DSP catalog's participantId). */
+  async operatorIri(): Promise<string> {
+    const row = await this.db.one<{ iri: string }>(
+      "SELECT iri FROM participants WHERE role = 'operator' ORDER BY created_at, id LIMIT 1",
+    );
+    return row?.iri ?? participantIri("operator");
   }
 
   // ---------------------------------------------------------------- internals
