@@ -181,7 +181,7 @@ function dateMs(text: string): number {
 }
 
 function country(value: string): string {
-  const v = value.trim();
+  const v = expandName(value.trim(), "none");
   if (v === "EEA" || v === REGION_EEA) return REGION_EEA;
   if (v === "EU" || v === REGION_EU) return REGION_EU;
   const m = /(?:^|[:/#])([A-Za-z]{2})$/.exec(v);
@@ -297,6 +297,10 @@ function compileConstraint(node: ConstraintNode, ruleId: string): ConstraintFn {
     (reason: string): ConstraintFn =>
     () => ({ ...base, satisfactionState: "Unknown", reason });
   if (!OPERATORS.has(node.operator)) return fail(`unknown operator ${node.operator}`);
+  // A left operand this engine does not know has no meaning here (its order, its hierarchy), whatever
+  // value a request gives for it: unknown, never compared as a bare term.
+  if (!KNOWN_LEFT_OPERANDS.has(node.leftOperand))
+    return fail(`no value for ${node.leftOperand} (a left operand this engine does not know)`);
   if (node.rightOperandReference)
     return fail("rightOperandReference is not dereferenced (nothing is fetched)");
   const kind = kindOf(node.leftOperand, node.rightOperand);
@@ -310,7 +314,6 @@ function compileConstraint(node: ConstraintNode, ruleId: string): ConstraintFn {
   const ordered = kind === "datetime" || kind === "duration" || kind === "number";
   if (["lt", "lteq", "gt", "gteq"].includes(op) && (!ordered || right.length !== 1))
     return fail(`operator ${op} needs one ordered (number, dateTime, duration) right operand`);
-  const known = KNOWN_LEFT_OPERANDS.has(node.leftOperand);
   const r0 = right[0]!;
   const anyCovers = (v: Typed) => right.some((r) => covers(kind, v, r));
   const test = (vals: Typed[], types: WorldState["types"]): boolean => {
@@ -362,7 +365,7 @@ function compileConstraint(node: ConstraintNode, ruleId: string): ConstraintFn {
           ? "elapsed"
           : "value";
   const temporal = kind === "datetime" || kind === "duration";
-  const missing = `no value for ${lo}${known ? "" : " (a left operand this engine does not know)"}`;
+  const missing = `no value for ${lo}`;
   const report = (
     satisfactionState: Satisfaction,
     extra: { reason?: string; constraintLeftOperand?: ContextValue },
@@ -385,7 +388,13 @@ function compileConstraint(node: ConstraintNode, ruleId: string): ConstraintFn {
       raw = env.values.get(lo);
       if (!raw && env.now !== undefined && env.state.since) {
         const since = typeof env.state.since === "string" ? env.state.since : env.state.since[env.ruleId];
-        if (since) raw = [env.now - dateMs(since)];
+        if (since) {
+          const start = Date.parse(since);
+          // A malformed start is as good as none: unknown, never a throw out of a pure evaluation.
+          if (!/^\d{4}-\d{2}-\d{2}/.test(since) || Number.isNaN(start))
+            return report("Unknown", { reason: `malformed value: not an xsd:dateTime: ${since}` });
+          raw = [env.now - start];
+        }
       }
     } else raw = env.values.get(lo);
     if (!raw || raw.length === 0) return report("Unknown", { reason: missing });
