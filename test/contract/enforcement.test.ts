@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AuditLog } from "../../src/audit/index.js";
 import {
   AgreementRegistry,
@@ -17,8 +20,8 @@ import {
   signDeletion,
 } from "../../src/contract/enforcement/index.js";
 import { type AccessRequest, parsePolicy } from "../../src/contract/index.js";
-import type { Database } from "../../src/store/index.js";
-import { backends } from "../helpers/databases.js";
+import { type Database, openDatabase } from "../../src/store/index.js";
+import { backends, sqliteBackend } from "../helpers/databases.js";
 
 const EX = "https://example.org/";
 const DAY = 86_400_000;
@@ -722,5 +725,130 @@ describe("enforcement rules (pure)", () => {
     expect(meetsAnonymizationLevel({ k: 5, averageRisk: 0.3 }, level).ok).toBe(false);
     expect(meetsAnonymizationLevel({ k: "5" }, level).ok).toBe(false);
     expect(meetsAnonymizationLevel({ k: 50, averageRisk: 0 }, undefined).ok).toBe(false);
+  });
+});
+
+describe("learnpool decide / duty (CLI wiring)", () => {
+  async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
+    const { Command } = await import("commander");
+    const { enforcementCommands } = await import("../../src/cli/enforcement.js");
+    const root = new Command("learnpool").exitOverride();
+    for (const command of enforcementCommands()) root.addCommand(command);
+    let out = "";
+    let err = "";
+    const write = (sink: "out" | "err") => (chunk: string | Uint8Array) => {
+      if (sink === "out") out += String(chunk);
+      else err += String(chunk);
+      return true;
+    };
+    const spies = [
+      vi.spyOn(process.stdout, "write").mockImplementation(write("out")),
+      vi.spyOn(process.stderr, "write").mockImplementation(write("err")),
+    ];
+    process.exitCode = 0;
+    try {
+      await root.parseAsync(["node", "learnpool", ...args]);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+    const code = Number(process.exitCode ?? 0);
+    process.exitCode = 0;
+    return { out, err, code };
+  }
+
+  it("decides, lists, fulfils and sweeps on a database file", async () => {
+    const location = await sqliteBackend.location();
+    const db = await openDatabase(location);
+    const w = await world(db);
+    const id = await w.agreement();
+    const dir = mkdtempSync(join(tmpdir(), "learnpool-enforcement-"));
+    const requestFile = join(dir, "request.json");
+    writeFileSync(
+      requestFile,
+      JSON.stringify({
+        action: "derive",
+        target: `${EX}datasets/moodle-traces`,
+        assignee: `${EX}lab-ai`,
+        context: { purpose: "dpv:AcademicResearch", spatial: "FR", "lp:minK": 10 },
+      }),
+    );
+    const permit = await run([
+      "decide",
+      "--agreement",
+      id,
+      "--step",
+      "dataset-build",
+      "--request",
+      requestFile,
+      "--db",
+      location,
+    ]);
+    expect(permit.code, permit.err).toBe(0);
+    expect(JSON.parse(permit.out).decision).toBe("Permit");
+    const listed = JSON.parse(
+      (await run(["duty", "list", "--agreement", id, "--state", "open", "--db", location])).out,
+    );
+    expect(listed.map((d: { kind: string }) => d.kind).sort()).toEqual([
+      "anonymization",
+      "deletion",
+      "inform",
+    ]);
+    const del = listed.find((d: { kind: string }) => d.kind === "deletion");
+    const evidence = join(dir, "deletion.jws");
+    writeFileSync(
+      evidence,
+      await signDeletion(
+        {
+          agreement: id,
+          duty: `${EX}duties/delete`,
+          deletedAt: new Date().toISOString(),
+          deleted: ["all copies"],
+        },
+        w.keys.lab!.privateJwk,
+      ),
+    );
+    const refused = await run([
+      "duty",
+      "fulfil",
+      del.id,
+      "--as",
+      "univ",
+      "--evidence",
+      evidence,
+      "--db",
+      location,
+    ]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/refused \(403\)/);
+    const done = await run([
+      "duty",
+      "fulfil",
+      del.id,
+      "--as",
+      "lab",
+      "--evidence",
+      evidence,
+      "--db",
+      location,
+    ]);
+    expect(done.code, done.err).toBe(0);
+    expect(JSON.parse(done.out).state).toBe("fulfilled");
+    const swept = await run(["duty", "sweep", "--at", inDays(400), "--db", location]);
+    expect(JSON.parse(swept.out).violated).toEqual([]);
+    const denied = await run([
+      "decide",
+      "--agreement",
+      id,
+      "--step",
+      "export-download",
+      "--request",
+      requestFile,
+      "--db",
+      location,
+    ]);
+    expect(denied.code).toBe(1);
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(location, { force: true });
   });
 });
