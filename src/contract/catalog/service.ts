@@ -177,6 +177,16 @@ export class Catalog {
   async refresh(dataset: string, by: Actor): Promise<CatalogEntry> {
     const latest = await this.latestRow(dataset);
     await this.checkPublisher(latest.store_id, by, "refresh");
+    // Refreshing updates figures; bringing a withdrawn dataset back is a deliberate republication.
+    const withdrawn = await this.db.one(
+      "SELECT 1 AS x FROM catalog_withdrawals WHERE dataset_id = ? AND version >= ?",
+      [latest.dataset_id, Number(latest.version)],
+    );
+    if (withdrawn)
+      throw new CatalogError(
+        409,
+        `dataset ${latest.dataset_id} is withdrawn: publish it again to bring it back`,
+      );
     const stored = JSON.parse(latest.description) as StoredDescription;
     const offer = readOffer(latest.offer, { assigner: stored.publisher, dataset: latest.dataset_id });
     const access = latest.access_policy === null ? undefined : readAccessPolicy(latest.access_policy);
