@@ -66,7 +66,9 @@ async function withCatalog(db: string, fn: (catalog: Catalog) => Promise<void>):
 }
 
 const viewer = (as: string | undefined): Actor => ({ actor: actor(), ...(as ? { storeId: as } : {}) });
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+const print = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+};
 
 function line(e: CatalogEntry & { purposeFit?: { fit: string; conditions?: string[] } }): string {
   const s = e.statistics;
@@ -195,7 +197,9 @@ export function catalogCommands(): Command[] {
     .description("derive the statistics again from the store and publish them as a new version")
     .addOption(dbOption())
     .action(async (id: string, o: { db: string }) =>
-      withCatalog(o.db, async (c) => print(await c.refresh(id, { actor: actor() }))),
+      withCatalog(o.db, async (c) => {
+        print(await c.refresh(id, { actor: actor() }));
+      }),
     );
 
   return [catalog];
