@@ -371,6 +371,21 @@ export class AgreementRegistry {
       }
     }
     if (events.length === 0) return fail("the agreement has no proposal event");
+    // The audit trail holds each event's hash too: a dropped tail of events (a signature or the
+    // termination deleted) leaves a valid chain here but not there.
+    const audited = await this.db.all<{ details: string }>(
+      "SELECT details FROM audit_events WHERE subject = ? ORDER BY seq",
+      [`agreement:${id}`],
+    );
+    const hashes = audited.map((a) => (JSON.parse(a.details) as { hash?: string }).hash);
+    for (const [i, hash] of hashes.entries()) {
+      if (events[i]?.hash !== hash) {
+        return fail(`event ${i + 1} is not the one the audit trail recorded`, i + 1, events.length);
+      }
+    }
+    if (hashes.length !== events.length) {
+      return fail("the audit trail does not record every event", hashes.length + 1, events.length);
+    }
     return { ok: true, agreementId: id, digest: row.digest, events: events.length };
   }
 
