@@ -54,10 +54,14 @@ export interface OfferLookup {
 
 /** What this service uses of the agreement registry (src/contract/agreements' AgreementRegistry). */
 export interface AgreementRegistryPort {
-  participants: { get(id: string): Promise<{ iri: string } | undefined> };
+  participants: {
+    get(id: string): Promise<{ iri: string } | undefined>;
+    /** The data space's operator: a party of every agreement, beside provider and consumer. */
+    operator(): Promise<{ id: string; iri: string } | undefined>;
+  };
   propose(draft: {
     proposedBy: string;
-    parties: { participant: string; role: "provider" | "consumer" }[];
+    parties: { participant: string; role: "provider" | "consumer" | "operator" }[];
     offers?: string[];
     policy: Record<string, unknown>;
     notAfter: string;
@@ -575,12 +579,10 @@ export class DspService {
     const registry = this.options.agreements;
     const provider = await registry.participants.get(n.participant);
     const consumer = await registry.participants.get(n.counterparty);
-    if (!provider || !consumer) {
-      await this.terminate(
-        n,
-        "UnknownParticipant",
-        `${provider ? n.counterparty : n.participant} is not a registered participant`,
-      );
+    const operator = await registry.participants.operator();
+    if (!provider || !consumer || !operator) {
+      const missing = !provider ? n.participant : !consumer ? n.counterparty : "the operator";
+      await this.terminate(n, "UnknownParticipant", `${missing} is not a registered participant`);
       return;
     }
     const rules = policyRules(offered.policy);
@@ -596,6 +598,7 @@ export class DspService {
     const agreement = await registry.propose({
       proposedBy: n.counterparty,
       parties: [
+        { participant: operator.id, role: "operator" },
         { participant: n.participant, role: "provider" },
         { participant: n.counterparty, role: "consumer" },
       ],
@@ -603,8 +606,12 @@ export class DspService {
       policy,
       notAfter: new Date(Date.now() + days * 86_400_000).toISOString(),
     });
-    const jws = await this.options.signer?.(n.participant, agreement.canonical);
-    if (jws) await registry.sign(agreement.id, n.participant, jws);
+    // This side signs for the provider, and for the operator when it holds the operator's key; a
+    // missing signature keeps the negotiation VERIFIED until it is given (see finalize).
+    for (const party of [n.participant, operator.id]) {
+      const jws = await this.options.signer?.(party, agreement.canonical);
+      if (jws) await registry.sign(agreement.id, party, jws);
+    }
     const dspAgreement: JsonObject = {
       "@id": agreement.id,
       "@type": "Agreement",
