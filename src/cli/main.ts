@@ -8,9 +8,12 @@ import { Command, Option } from "commander";
 import { AuditLog } from "../audit/index.js";
 import { Lrs, LrsError } from "../lrs/index.js";
 import { type Database, DEFAULT_DB, openDatabase, redact } from "../store/index.js";
+import { agreementCommands } from "./agreements.js";
 import { anonymizeCommands } from "./anonymize.js";
+import { catalogCommands } from "./catalog.js";
 import { deidentifyCommands } from "./deidentify.js";
 import { dpCommands } from "./dp.js";
+import { enforcementCommands } from "./enforcement.js";
 import { interopCommands } from "./interop.js";
 import { linkageCommands } from "./linkage.js";
 import { odrlCommands } from "./odrl.js";
@@ -302,6 +305,9 @@ export function program(): Command {
   for (const command of riskCommands()) root.addCommand(command);
   for (const command of dpCommands()) root.addCommand(command);
   for (const command of odrlCommands()) root.addCommand(command);
+  for (const command of catalogCommands()) root.addCommand(command);
+  for (const command of agreementCommands()) root.addCommand(command);
+  for (const command of enforcementCommands()) root.addCommand(command);
   registerSkillsCommands(root);
   root.addCommand(
     new Command("migrate")
