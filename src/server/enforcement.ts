@@ -105,14 +105,13 @@ export function registerEnforcementRoutes(app: FastifyInstance, lrs: Lrs): void 
       const asked = readRequest(body.request);
       if (role !== "operator" && asked.assignee !== undefined && asked.assignee !== who.iri)
         throw new HttpError(403, `a party asks decisions only as itself (${who.iri})`);
-      if (body.at !== undefined && (typeof body.at !== "string" || Number.isNaN(Date.parse(body.at))))
-        throw new HttpError(400, "at must be an ISO 8601 date-time");
+      // No `at` over HTTP: a decision is for now, so that no caller can step back before an expiry.
+      if (body.at !== undefined) throw new HttpError(400, "a decision is for now: the body takes no 'at'");
       const decision = await enforcement.decide({
         step: body.step,
         agreementId: id,
         actor: who.id,
         request: { ...asked, assignee: asked.assignee ?? who.iri },
-        ...(typeof body.at === "string" ? { at: body.at } : {}),
       });
       return decisionView(decision);
     }),

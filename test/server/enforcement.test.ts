@@ -142,6 +142,10 @@ for (const backend of await backends()) {
       expect((await decide("other", { step: "transfer", request: derive })).statusCode).toBe(404);
       expect((await decide("stranger", { step: "transfer", request: derive })).statusCode).toBe(403);
       expect((await decide("lab", { step: "sell", request: derive })).statusCode).toBe(400);
+      // No stepping back before an expiry or a termination: a decision over HTTP is for now.
+      expect(
+        (await decide("lab", { step: "transfer", request: derive, at: "2026-01-01T00:00:00Z" })).statusCode,
+      ).toBe(400);
       expect((await decide("lab", { step: "transfer", request: { context: {} } })).statusCode).toBe(400);
     });
 

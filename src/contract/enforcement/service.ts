@@ -306,6 +306,8 @@ export class PolicyEnforcement {
           rule: decision.decidingRule ?? null,
           constraint: decision.decidingConstraint ?? null,
           ...(decision.openedDuties.length > 0 ? { opened: decision.openedDuties.map((d) => d.id) } : {}),
+          // A decision asked for another instant than now says so (CLI --at, simulations).
+          ...(input.at !== undefined ? { decidedFor: decision.at } : {}),
         },
       },
       tx,
@@ -533,7 +535,8 @@ export class PolicyEnforcement {
     const violated: DutyRecord[] = [];
     const opened: DutyRecord[] = [];
     for (const duty of await overdueDuties(this.db, when)) {
-      const entry = await this.entry(duty.agreement);
+      // A duty past due is violated even when its agreement can no longer be read (then without consequences).
+      const entry = await this.entry(duty.agreement).catch(() => undefined);
       await this.db.transaction(
         async (tx) => {
           const closed = await closeDuty(
@@ -547,8 +550,10 @@ export class PolicyEnforcement {
           );
           if (!closed) return;
           violated.push({ ...duty, state: "violated", closedAt: when });
-          const consequences = entry.rules.get(duty.duty)?.consequences ?? [];
-          const made = await this.openRules(tx, entry, duty.agreement, consequences, duty.duty, when, actor);
+          const consequences = entry?.rules.get(duty.duty)?.consequences ?? [];
+          const made = entry
+            ? await this.openRules(tx, entry, duty.agreement, consequences, duty.duty, when, actor)
+            : [];
           opened.push(...made);
           await this.audit.append(
             {
