@@ -349,7 +349,8 @@ describe.each(await backends())("Dataspace Protocol between two servers ($name)"
       () => consumer.service.negotiation(started.localPid),
       (x) => x?.state === "FINALIZED",
     );
-    expect((done?.agreement?.permission as { action: string }[])[0]?.action).toBe("use");
+    const rules = (done?.agreement?.permission ?? []) as { action: string }[];
+    expect(rules[0]?.action).toBe("use");
   });
 
   it("a plain connector's verification without signature leaves VERIFIED until the consumer signs", async () => {

@@ -18,8 +18,6 @@ import {
   comparablePolicy,
   type DataAddress,
   DspMessageError,
-  EXT_AGREEMENT_DIGEST,
-  EXT_AGREEMENT_DOCUMENT,
   endpointProperty,
   HTTP_ENDPOINT_TYPE,
   type JsonObject,
@@ -535,7 +533,7 @@ export class DspService {
   /** Provider: after a request, agree when it asks for our offer unchanged, else answer the counter-offer. */
   private async answerRequest(localPid: string): Promise<void> {
     const n = await negotiations.get(this.db, localPid);
-    if (!n || n.state !== "REQUESTED" || !n.offerId) return;
+    if (n?.state !== "REQUESTED" || !n.offerId) return;
     const offered = await this.options.offers.offer(n.offerId);
     if (!offered) {
       await this.terminate(n, "UnknownOffer", `offer ${n.offerId} is no longer offered`);
@@ -828,7 +826,7 @@ export class DspService {
   /** Consumer: verifies the agreement, with our signature over its document when we can make one. */
   private async verify(localPid: string, canonical: string | undefined): Promise<void> {
     const n = await negotiations.get(this.db, localPid);
-    if (!n || n.state !== "AGREED") return;
+    if (n?.state !== "AGREED") return;
     let signature: string | undefined;
     if (canonical !== undefined) {
       const document = JSON.parse(canonical) as {
@@ -1166,7 +1164,7 @@ export class DspService {
   ): Promise<DataPage> {
     const t = await transfers.get(this.db, providerPid);
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
-    if (!t || t.role !== "provider" || !t.tokenHash || !token || !sameHash(sha256(token), t.tokenHash)) {
+    if (t?.role !== "provider" || !t.tokenHash || !token || !sameHash(sha256(token), t.tokenHash)) {
       throw new DspProtocolError(
         401,
         "Unauthorized",
