@@ -252,6 +252,26 @@ for (const backend of await backends()) {
       expect(rows.map((r) => [r.rule, Number(r.count)])).toEqual([[`${EX}rules/train`, 2]]);
     });
 
+    it("reads and compiles an agreement's policy once, then decides from the cache", async () => {
+      const id = await w.agreement();
+      let reads = 0;
+      const counting: AgreementSource = {
+        get: (x) => w.registry.get(x),
+        status: (x, t) => w.registry.status(x, t),
+        policyOf: async (x) => {
+          reads++;
+          return w.registry.policyOf(x);
+        },
+      };
+      const e = new PolicyEnforcement(w.db, w.audit, counting, w.registry.participants);
+      for (let i = 0; i < 3; i++)
+        expect(
+          (await e.decide({ step: "transfer", agreementId: id, actor: "lab", request: request("read") }))
+            .decision,
+        ).toBe("Permit");
+      expect(reads).toBe(1);
+    });
+
     it("a prohibited purpose is denied with the prohibition's remedies and counts nothing", async () => {
       const id = await w.agreement();
       const d = await w.enforcement.decide({
