@@ -362,7 +362,14 @@ describe.each(await backends())("Dataspace Protocol between two servers ($name)"
       () => consumer.service.negotiation(started.localPid),
       (x) => x?.state === "VERIFIED",
     );
+    // The consumer writes VERIFIED as it sends; the provider's side follows when the message lands.
+    await until(
+      "VERIFIED at the provider",
+      () => provider.service.negotiation(verified?.providerPid ?? ""),
+      (x) => x?.state === "VERIFIED",
+    );
     await provider.service.idle();
+    await consumer.service.idle();
     expect((await provider.service.negotiation(verified?.providerPid ?? ""))?.state).toBe("VERIFIED");
     const agreement = await provider.registry.get(verified?.agreementId ?? "");
     const lab = keys.get("lab") as ParticipantKeyPair;
