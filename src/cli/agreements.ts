@@ -20,7 +20,7 @@ import {
   signAgreement,
   signEvent,
   terminationStatement,
-} from "../contract/agreements/index.js";
+} from "../contract/index.js";
 import { Tenancy } from "../lrs/index.js";
 import { type Database, DEFAULT_DB, openDatabase } from "../store/index.js";
 

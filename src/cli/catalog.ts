@@ -16,7 +16,7 @@ import {
   CatalogError,
   type CatalogQuery,
   datasetDocument,
-} from "../contract/catalog/index.js";
+} from "../contract/index.js";
 import { type Database, DEFAULT_DB, openDatabase } from "../store/index.js";
 
 function actor(): string {

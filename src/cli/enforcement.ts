@@ -8,9 +8,14 @@ import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { AuditLog } from "../audit/index.js";
-import { AgreementRegistry } from "../contract/agreements/index.js";
-import { EnforcementError, PolicyEnforcement, STEPS, type Step } from "../contract/enforcement/index.js";
-import { readRequestDocument } from "../contract/index.js";
+import {
+  AgreementRegistry,
+  EnforcementError,
+  PolicyEnforcement,
+  readRequestDocument,
+  STEPS,
+  type Step,
+} from "../contract/index.js";
 import { DEFAULT_DB, openDatabase } from "../store/index.js";
 
 function actor(): string {

@@ -1,11 +1,20 @@
 /**
- * Module `contract`: what may be done with pooled data, decided by machine-readable agreements. Today it
- * owns the ODRL 2.2 policy engine: the policy model and its readers (Turtle, JSON-LD under the built-in
- * ODRL context), the pure evaluator (requests under a state of the world → Permit, Deny or
- * NotApplicable, duties to fulfil, and which rule and constraint decided), and the compliance report of
- * the W3C ODRL community group's formal semantics. Catalog, negotiation and signed agreements come next.
+ * Module `contract`: what may be done with pooled data, decided by machine-readable agreements. It owns
+ * - the ODRL 2.2 policy engine (`odrl/`): Turtle and JSON-LD readers, the pure, fail-closed evaluator
+ *   (Permit, Deny or NotApplicable, duties, and which rule and constraint decided), the compliance report;
+ * - the catalog (`catalog/`): providers' DCAT dataset offers, derived from their stores, searched by
+ *   consumers (by purpose through the engine), the Dataspace Protocol catalog binding;
+ * - participants and signed agreements (`agreements/`): Ed25519 keys, multi-party ODRL agreements fixed
+ *   at proposal and signed as JWS over their RFC 8785 form, termination and revocation as signed events;
+ * - the Dataspace Protocol 2025-1 negotiation and transfer processes (`dsp/`), both sides, over HTTP;
+ * - enforcement (`enforcement/`): the decision at every step that touches data, usage counters, duties
+ *   tracked to completion, all written to the audit trail.
  */
 
+export * from "./agreements/index.js";
+export * from "./catalog/index.js";
+export * from "./dsp/index.js";
+export * from "./enforcement/index.js";
 export { type RequestDocument, readRequestDocument, readStateDocument } from "./odrl/documents.js";
 export {
   type AccessRequest,

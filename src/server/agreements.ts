@@ -14,7 +14,7 @@ import {
   AgreementRegistry,
   type Participant,
   type ParticipantRole,
-} from "../contract/agreements/index.js";
+} from "../contract/index.js";
 import type { Lrs, Principal } from "../lrs/index.js";
 import { principalOf, refuse } from "./auth.js";
 

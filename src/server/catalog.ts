@@ -18,7 +18,7 @@ import {
   catalogErrorDocument,
   type DataService,
   datasetDocument,
-} from "../contract/catalog/index.js";
+} from "../contract/index.js";
 import type { Lrs, Principal } from "../lrs/index.js";
 import { principalOf, refuse } from "./auth.js";
 

@@ -6,16 +6,19 @@
  * are the enforcement service's; this file translates HTTP to its calls.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { AgreementError, AgreementRegistry, type Participant } from "../contract/agreements/index.js";
 import {
+  AgreementError,
+  AgreementRegistry,
   type DutyRecord,
   type EnforcementDecision,
   EnforcementError,
   isStep,
+  type Participant,
   PolicyEnforcement,
+  PolicyError,
+  readRequest,
   STEPS,
-} from "../contract/enforcement/index.js";
-import { PolicyError, readRequest } from "../contract/index.js";
+} from "../contract/index.js";
 import type { Lrs } from "../lrs/index.js";
 import { principalOf, refuse } from "./auth.js";
 

@@ -39,7 +39,7 @@ export type PurposeFit =
   | { fit: "refused"; reason: string };
 
 /** Who asks, as the engine sees them: their party IRI, collections and known attributes. */
-export interface Party {
+export interface PartyFacts {
   iri: string;
   /** Collections the party belongs to (ODRL partOf), e.g. a research-organisation group. */
   partOf?: string[];
@@ -50,7 +50,7 @@ export interface Party {
 const USE = `${ODRL}use`;
 const READ = `${ODRL}read`;
 
-function stateFor(party: Party | undefined, now: Date): WorldState {
+function stateFor(party: PartyFacts | undefined, now: Date): WorldState {
   return {
     dateTime: now.toISOString(),
     ...(party?.values ? { values: party.values } : {}),
@@ -113,7 +113,7 @@ function classify(ev: Evaluation): Classified {
 /** Whether an offer lets `consumer` use its dataset for `purpose` (see the file's comment). */
 export function purposeFit(
   offer: CompiledPolicy,
-  consumer: Party | undefined,
+  consumer: PartyFacts | undefined,
   purpose: string,
   dataset: string,
   now: Date,
@@ -159,7 +159,7 @@ export interface AccessDecision {
 /** Whether `viewer` may see an entry (see the file's comment); `owner` is the providing party. */
 export function accessDecision(
   policy: CompiledPolicy | undefined,
-  viewer: Party | undefined,
+  viewer: PartyFacts | undefined,
   owner: string,
   dataset: string,
   now: Date,

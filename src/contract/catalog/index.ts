@@ -18,7 +18,13 @@ export {
   datasetNode,
   dspOffer,
 } from "./dcat.js";
-export { type AccessDecision, accessDecision, type Party, type PurposeFit, purposeFit } from "./decisions.js";
+export {
+  type AccessDecision,
+  accessDecision,
+  type PartyFacts,
+  type PurposeFit,
+  purposeFit,
+} from "./decisions.js";
 export {
   type DerivedStatistics,
   type ProviderDescription,

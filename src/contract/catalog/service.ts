@@ -9,7 +9,7 @@ import type { AuditLog } from "../../audit/index.js";
 import type { Database, Queryable, SqlValue } from "../../store/index.js";
 import type { CompiledPolicy } from "../odrl/evaluate.js";
 import { DPV } from "../odrl/vocab.js";
-import { type AccessDecision, accessDecision, type Party, purposeFit } from "./decisions.js";
+import { type AccessDecision, accessDecision, type PartyFacts, purposeFit } from "./decisions.js";
 import {
   type DerivedStatistics,
   type ProviderDescription,
@@ -32,7 +32,7 @@ export interface Actor {
 
 /** What the catalog knows of participants beyond their store: party IRI, collections, attributes. */
 export interface ParticipantDirectory {
-  party(storeId: string): Promise<Party>;
+  party(storeId: string): Promise<PartyFacts>;
 }
 
 /** A participant is its store, with no known collections or attributes. */
@@ -437,7 +437,7 @@ export class Catalog {
     return compiled;
   }
 
-  private async decideAccess(row: EntryRow, party: Party | undefined): Promise<AccessDecision> {
+  private async decideAccess(row: EntryRow, party: PartyFacts | undefined): Promise<AccessDecision> {
     const stored = JSON.parse(row.description) as StoredDescription;
     const policy = row.access_policy === null ? undefined : this.policy(row, "access");
     return accessDecision(policy, party, stored.publisher, row.dataset_id, this.now());

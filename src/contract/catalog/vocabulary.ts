@@ -11,7 +11,7 @@ export const DPV_PD = "https://w3id.org/dpv/pd#";
 /** Learnpool's own catalog terms: volumes and the xAPI vocabulary a dataset uses. */
 export const LP_CATALOG = "https://w3id.org/learnpool/catalog#";
 /** The Dataspace Protocol 2025-1 context: named, never fetched. */
-export const DSP_CONTEXT = "https://w3id.org/dspace/2025/1/context.jsonld";
+export { DSP_CONTEXT } from "../dsp/messages.js";
 export const VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided";
 
 /**
