@@ -25,6 +25,7 @@ import { indexEntries } from "../src/lrs/statements/indexing.js";
 import { idKey } from "../src/lrs/statements/repository.js";
 import { migrate, PostgresDatabase, SqliteDatabase } from "../src/store/index.js";
 import { benchOdrl } from "./contract-odrl.js";
+import { benchEnforcement } from "./enforcement.js";
 import { benchInterop } from "./interop.js";
 import { benchAnonymize } from "./privacy-anonymize.js";
 import { benchAnonymizeHeuristic } from "./privacy-anonymize-heuristic.js";
@@ -359,7 +360,9 @@ async function main(): Promise<void> {
   if (runs("contract")) {
     line("\n[contract] ODRL decisions on a pooling agreement, beside parsing the request alone");
     const odrl = await benchOdrl({ log: (text: string) => line(`  ${text}`) });
-    line(`\n${JSON.stringify({ contract: { odrl } })}`);
+    line("\n[contract] decisions end to end (agreement status, counters, duties, audit) on SQLite");
+    const enforcement = await benchEnforcement({ log: (text: string) => line(`  ${text}`) });
+    line(`\n${JSON.stringify({ contract: { odrl, enforcement } })}`);
   }
 }
 
