@@ -833,6 +833,23 @@ CREATE TRIGGER contract_duty_history_no_change BEFORE UPDATE OR DELETE ON contra
 `,
     },
   },
+  // Versions 10-11 are the consent module's.
+  {
+    version: 10,
+    name: "consent records, their events, guardians and the registry's keys",
+    sql: {
+      sqlite: `/* v10 consent: sqlite */`,
+      postgres: `/* v10 consent: postgres */`,
+    },
+  },
+  {
+    version: 11,
+    name: "consent notices and notifications to consumers",
+    sql: {
+      sqlite: `/* v11 notifications: sqlite */`,
+      postgres: `/* v11 notifications: postgres */`,
+    },
+  },
 ];
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */
