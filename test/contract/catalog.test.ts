@@ -53,6 +53,11 @@ for (const backend of await backends()) {
     const now = new Date("2025-06-01T00:00:00Z");
     const accessEvents = async () =>
       (await new AuditLog(db).list({ limit: 100_000 })).filter((e) => e.action === "contract.catalog.access");
+    /** Each read and search: one decision event, step catalog-access. */
+    const decisionEvents = async () =>
+      (await new AuditLog(db).list({ limit: 100_000 })).filter(
+        (e) => e.action === "contract.decision" && e.details.step === "catalog-access",
+      );
 
     let research: CatalogEntry;
     let minK: CatalogEntry;
@@ -197,7 +202,7 @@ for (const backend of await backends()) {
       });
     });
 
-    it("hides entries by their access policy, with one audit event per request", async () => {
+    it("hides entries by their access policy, with one decision event per request", async () => {
       const onlyS2 = await catalog.publish(
         {
           storeId: "s1",
@@ -218,34 +223,51 @@ for (const backend of await backends()) {
       );
       const seen = async (storeId: string) =>
         (await catalog.search({ q: "restricted" }, as(storeId))).items.map((e) => e.description.title).sort();
-      const before = (await accessEvents()).length;
+      const before = (await decisionEvents()).length;
       expect(await seen("s2")).toEqual(["Restricted A"]);
       expect(await seen("s4")).toEqual(["Restricted B"]);
       expect(await seen("s1")).toEqual(["Restricted A", "Restricted B"]); // the provider sees its own
       expect(await seen("s3")).toEqual([]);
       expect(await seen("s5")).toEqual([]); // a research organisation, outside the EEA
-      const events = (await accessEvents()).slice(before);
-      // s2, s4: one hidden each; s3, s5: two hidden each; the provider: none. One event per request.
-      expect(events.map((e) => e.details.hidden)).toEqual([1, 1, 2, 2]);
-      const s3 = events[2]!;
-      expect(s3.details).toMatchObject({ participant: "s3", decision: "hide", hidden: 2 });
-      expect(s3.details.datasets).toEqual(expect.arrayContaining([onlyS2.dataset, researchOnly.dataset]));
-      expect(Object.keys(s3.details.reasons as object).join(" ")).toContain("urn:learnpool:access:s2-only");
+      const events = (await decisionEvents()).slice(before);
+      // One event per request: s2, s4 one shown, one hidden; the provider two shown; s3, s5 two hidden.
+      expect(events.map((e) => [e.details.participant, e.details.shown, e.details.hidden])).toEqual([
+        ["s2", 1, 1],
+        ["s4", 1, 1],
+        ["s1", 2, 0],
+        ["s3", 0, 2],
+        ["s5", 0, 2],
+      ]);
+      const s3 = events[3]!;
+      expect(s3.details).toMatchObject({ participant: "s3", decision: "Deny", request: "search" });
+      expect(s3.details.hiddenDatasets).toEqual(
+        expect.arrayContaining([onlyS2.dataset, researchOnly.dataset]),
+      );
+      expect(Object.keys(s3.details.hiddenReasons as object).join(" ")).toContain(
+        "urn:learnpool:access:s2-only",
+      );
+      // What was permitted is audited too, with its reason.
+      const s1 = events[2]!;
+      expect(s1.details).toMatchObject({ decision: "Permit", reason: "2 shown" });
+      expect(s1.details.reasons).toEqual({ "the provider sees its own entries": 2 });
 
       // Reading a hidden entry answers as if it did not exist, and is audited with its reason.
       const err = await failure(catalog.read(onlyS2.dataset, as("s3")));
       expect(err.status).toBe(404);
-      const last = (await accessEvents()).at(-1)!;
+      const last = (await decisionEvents()).at(-1)!;
       expect(last).toMatchObject({
         subject: `dataset:${onlyS2.dataset}`,
-        details: { decision: "deny", request: "read" },
+        details: { decision: "Deny", request: "read" },
       });
       expect(String(last.details.reason)).toContain("access policy urn:learnpool:access:s2-only");
       expect((await catalog.read(onlyS2.dataset, as("s2"))).description.title).toBe("Restricted A");
-      // An unrestricted search that hides nothing writes nothing.
-      const count = (await accessEvents()).length;
+      expect((await decisionEvents()).at(-1)?.details).toMatchObject({ decision: "Permit", shown: 1 });
+      // An unrestricted search is audited as well: one event, nothing hidden.
+      const count = (await decisionEvents()).length;
       await catalog.search({ q: "mathematics" }, as("s3"));
-      expect((await accessEvents()).length).toBe(count);
+      const events2 = (await decisionEvents()).slice(count);
+      expect(events2).toHaveLength(1);
+      expect(events2[0]?.details).toMatchObject({ decision: "Permit", hidden: 0 });
     });
 
     it("keeps every version; withdrawal hides from search and keeps the entry readable", async () => {

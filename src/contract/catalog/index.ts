@@ -37,6 +37,7 @@ export { type CheckedPolicy, readAccessPolicy, readOffer } from "./offer.js";
 export {
   type Actor,
   Catalog,
+  type CatalogOffer,
   type CatalogOptions,
   type CatalogQuery,
   MAX_PAGE,

@@ -1,14 +1,15 @@
 /**
  * The catalog service: the I/O around the pure rules. Publication checks the description and the
  * policies, derives the statistics from the provider's store and adds a version; withdrawal adds a
- * row; reads and searches decide visibility per entry and write one audit event per request that
- * hides or refuses something. Nothing here is ever updated or deleted.
+ * row; reads and searches decide visibility per entry and write one `contract.decision` audit event
+ * per request (step `catalog-access`): what was shown, what was hidden and why. Nothing here is ever
+ * updated or deleted.
  */
 import { randomUUID } from "node:crypto";
 import type { AuditLog } from "../../audit/index.js";
 import type { Database, Queryable, SqlValue } from "../../store/index.js";
 import type { CompiledPolicy } from "../odrl/evaluate.js";
-import { DPV } from "../odrl/vocab.js";
+import { DPV, ODRL } from "../odrl/vocab.js";
 import { type AccessDecision, accessDecision, type PartyFacts, purposeFit } from "./decisions.js";
 import {
   type DerivedStatistics,
@@ -91,6 +92,17 @@ export interface CatalogQuery {
   to?: string;
   limit?: number;
   offset?: number;
+}
+
+/** A dataset's current offer, as negotiation needs it. */
+export interface CatalogOffer {
+  offerId: string;
+  dataset: string;
+  /** The providing store. */
+  provider: string;
+  /** The ODRL Offer, JSON-LD as published. */
+  policy: Record<string, unknown>;
+  compiled: CompiledPolicy;
 }
 
 export const MAX_PAGE = 100;
@@ -235,27 +247,33 @@ export class Catalog {
 
   /**
    * One dataset, its newest version or `version`; withdrawn versions stay readable. Whether the viewer
-   * may see it is decided by the newest version's access policy (the provider's current wish); a
-   * refusal is audited and answered as if the dataset did not exist.
+   * may see it is decided by the newest version's access policy (the provider's current wish); the
+   * decision is audited, and a refusal answered as if the dataset did not exist.
    */
   async read(dataset: string, viewer: Actor, version?: number): Promise<CatalogEntry> {
-    const latest = await this.latestRow(dataset);
+    return this.readDecided(dataset, viewer, "read", version);
+  }
+
+  private async readDecided(
+    dataset: string,
+    viewer: Actor,
+    request: string,
+    version?: number,
+  ): Promise<CatalogEntry> {
+    const latest = await this.latestRow(dataset).catch(async (err: unknown) => {
+      await this.auditAccess(viewer, request, [], [{ dataset, reason: "no such dataset" }], dataset);
+      throw err;
+    });
     const party = viewer.storeId === undefined ? undefined : await this.directory.party(viewer.storeId);
     const decision = await this.decideAccess(latest, party);
-    if (!decision.visible) {
-      await this.audit.append({
-        actor: viewer.actor,
-        action: "contract.catalog.access",
-        subject: `dataset:${latest.dataset_id}`,
-        details: {
-          participant: viewer.storeId ?? null,
-          decision: "deny",
-          request: "read",
-          reason: decision.reason,
-        },
-      });
-      throw new CatalogError(404, `no dataset ${dataset} in the catalog`);
-    }
+    const shown = decision.visible ? [{ dataset: latest.dataset_id, reason: decision.reason }] : [];
+    const hidden = decision.visible ? [] : [{ dataset: latest.dataset_id, reason: decision.reason }];
+    await this.auditAccess(viewer, request, shown, hidden, latest.dataset_id);
+    if (!decision.visible) throw new CatalogError(404, `no dataset ${dataset} in the catalog`);
+    return this.entryVersion(latest, version);
+  }
+
+  private async entryVersion(latest: EntryRow, version?: number): Promise<CatalogEntry> {
     const latestVersion = Number(latest.version);
     if (version === undefined || version === latestVersion) return this.toEntry(latest, latestVersion);
     const row = await this.db.one<EntryRow>(
@@ -266,9 +284,33 @@ export class Catalog {
     return this.toEntry(row, latestVersion);
   }
 
+  /**
+   * The current offer `offerId` names: that of a dataset's newest version, not withdrawn. An offer
+   * replaced by a republication, or whose dataset was withdrawn, is no longer offered.
+   */
+  async offer(offerId: string): Promise<CatalogOffer | undefined> {
+    const row = await this.db.one<EntryRow>(
+      `SELECT ${ROW} FROM catalog_entries e WHERE e.offer_id = ? AND ${CURRENT} ORDER BY e.seq DESC LIMIT 1`,
+      [offerId],
+    );
+    if (!row) return undefined;
+    return {
+      offerId: row.offer_id,
+      dataset: row.dataset_id,
+      provider: row.store_id,
+      policy: JSON.parse(row.offer) as Record<string, unknown>,
+      compiled: this.policy(row, "offer"),
+    };
+  }
+
+  /** What the directory knows of a participant as an ODRL party (its IRI, collections, attributes). */
+  party(storeId: string): Promise<PartyFacts> {
+    return this.directory.party(storeId);
+  }
+
   /** The versions of a dataset, oldest first, under the same access rule as `read`. */
   async versions(dataset: string, viewer: Actor): Promise<CatalogEntry[]> {
-    const latest = await this.read(dataset, viewer);
+    const latest = await this.readDecided(dataset, viewer, "versions");
     const rows = await this.db.all<EntryRow>(
       `SELECT ${ROW} FROM catalog_entries e WHERE e.dataset_id = ? ORDER BY e.version`,
       [latest.dataset],
@@ -328,7 +370,7 @@ export class Catalog {
     const purpose = query.purpose ? purposeIri(query.purpose) : undefined;
     const now = this.now();
     const hidden: { dataset: string; reason: string }[] = [];
-    const hits: { row: EntryRow; fit?: CatalogHit["purposeFit"] }[] = [];
+    const hits: { row: EntryRow; fit?: CatalogHit["purposeFit"]; reason: string }[] = [];
     for (const row of rows) {
       const decision = await this.decideAccess(row, party);
       if (!decision.visible) {
@@ -336,14 +378,19 @@ export class Catalog {
         continue;
       }
       if (!purpose) {
-        hits.push({ row });
+        hits.push({ row, reason: decision.reason });
         continue;
       }
       const fit = purposeFit(this.policy(row, "offer"), party, purpose, row.dataset_id, now);
-      if (fit.fit !== "refused") hits.push({ row, fit });
+      if (fit.fit !== "refused") hits.push({ row, fit, reason: decision.reason });
     }
-    if (hidden.length > 0) await this.auditHidden(viewer, "search", hidden);
     const page = hits.slice(offset, offset + limit);
+    await this.auditAccess(
+      viewer,
+      "search",
+      page.map((h) => ({ dataset: h.row.dataset_id, reason: h.reason })),
+      hidden,
+    );
     const items = await Promise.all(
       page.map(async (h) => ({
         ...(await this.toEntry(h.row, Number(h.row.version))),
@@ -359,24 +406,49 @@ export class Catalog {
     };
   }
 
-  /** One audit event for a request that hid entries: how many, a few of them, and why. */
-  async auditHidden(
+  /**
+   * The one decision event of a catalog request (step `catalog-access`, the shape of enforcement's
+   * `contract.decision`): the entries shown and hidden, each reason counted. Permit when something
+   * was shown, or when a search hid nothing; Deny when the request could see nothing it asked for.
+   */
+  private async auditAccess(
     viewer: Actor,
     request: string,
+    shown: { dataset: string; reason: string }[],
     hidden: { dataset: string; reason: string }[],
+    dataset?: string,
   ): Promise<void> {
-    const reasons: Record<string, number> = {};
-    for (const h of hidden) reasons[h.reason] = (reasons[h.reason] ?? 0) + 1;
+    const count = (list: { reason: string }[]) => {
+      const reasons: Record<string, number> = {};
+      for (const h of list) reasons[h.reason] = (reasons[h.reason] ?? 0) + 1;
+      return reasons;
+    };
+    const permit = shown.length > 0 || (dataset === undefined && hidden.length === 0);
+    const reason =
+      dataset !== undefined
+        ? ((shown[0] ?? hidden[0])?.reason ?? "")
+        : `${shown.length} shown${hidden.length > 0 ? `, ${hidden.length} hidden by their access policy` : ""}`;
     await this.audit.append({
       actor: viewer.actor,
-      action: "contract.catalog.access",
-      subject: `catalog:${request}`,
+      action: "contract.decision",
+      subject: dataset ? `dataset:${dataset}` : `catalog:${request}`,
       details: {
+        step: "catalog-access",
+        agreement: null,
+        actor: viewer.actor,
         participant: viewer.storeId ?? null,
-        decision: "hide",
+        action: `${ODRL}read`,
+        request,
+        decision: permit ? "Permit" : "Deny",
+        reason,
+        rule: null,
+        constraint: null,
+        shown: shown.length,
+        datasets: shown.slice(0, 20).map((h) => h.dataset),
         hidden: hidden.length,
-        datasets: hidden.slice(0, 20).map((h) => h.dataset),
-        reasons,
+        hiddenDatasets: hidden.slice(0, 20).map((h) => h.dataset),
+        reasons: count(shown),
+        hiddenReasons: count(hidden),
       },
     });
   }
@@ -519,7 +591,7 @@ export class Catalog {
       },
       { lock: `learnpool:catalog:${dataset}` },
     );
-    return this.read(dataset, { actor: by.actor }, version);
+    return this.entryVersion(await this.latestRow(dataset), version);
   }
 
   private async offerElsewhere(tx: Queryable, offerId: string, dataset: string): Promise<boolean> {
