@@ -2,6 +2,8 @@
  * The OpenAPI 3.1 description of the HTTP API, served at /openapi.json and browsable at /docs.
  * Each resource's description sits in its own file beside its handlers; this assembles them.
  */
+import { contractPaths, contractSchemas } from "./contract.openapi.js";
+import { dspPaths, dspSchemas } from "./dsp.openapi.js";
 import { privacyPaths } from "./privacy.openapi.js";
 import { documentsPaths } from "./xapi/documents.openapi.js";
 import { statementsPaths } from "./xapi/statements.openapi.js";
@@ -13,11 +15,19 @@ export function openApiDocument(): Record<string, unknown> {
       title: "Learnpool",
       version: "0.1.0",
       description:
-        "Learnpool's HTTP API. The xAPI Learning Record Store (xAPI 2.0 = IEEE 9274.1.1-2023, and 1.0.3, chosen by the X-Experience-API-Version header) lives under /xapi. Every xAPI resource except About needs HTTP Basic authentication with a Learnpool credential; each credential belongs to one store and carries xAPI scopes.",
+        "Learnpool's HTTP API. The xAPI Learning Record Store (xAPI 2.0 = IEEE 9274.1.1-2023, and 1.0.3, chosen by the X-Experience-API-Version header) lives under /xapi. Every xAPI resource except About needs HTTP Basic authentication with a Learnpool credential; each credential belongs to one store and carries xAPI scopes. The contract module (catalog, participants, agreements, enforcement) lives under /contract, and the Dataspace Protocol 2025-1 bindings under /catalog and /dsp: there the credential's store is the participant of the data space, and changes need the scope `all`.",
     },
     servers: [{ url: "/" }],
     components: {
-      securitySchemes: { basic: { type: "http", scheme: "basic" } },
+      securitySchemes: {
+        basic: { type: "http", scheme: "basic" },
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "The Dataspace Protocol pull data plane: the token of a started transfer's DataAddress (endpointProperties `authorization`).",
+        },
+      },
       parameters: {
         version: {
           name: "X-Experience-API-Version",
@@ -51,9 +61,21 @@ export function openApiDocument(): Record<string, unknown> {
             },
           },
         },
+        ...contractSchemas,
+        ...dspSchemas,
       },
     },
     security: [{ basic: [] }],
+    tags: [
+      { name: "catalog", description: "Providers' dataset offers (DCAT), searched by consumers" },
+      { name: "participants", description: "The data space's participants (one per store) and their keys" },
+      { name: "agreements", description: "Multi-party ODRL agreements, signed as JWS by every party" },
+      { name: "enforcement", description: "Policy decisions at every step that touches data, and duties" },
+      {
+        name: "dataspace protocol",
+        description: "Eclipse Dataspace Protocol 2025-1: catalog, contract negotiation and transfer process",
+      },
+    ],
     paths: {
       "/xapi/about": {
         get: {
@@ -65,6 +87,8 @@ export function openApiDocument(): Record<string, unknown> {
       ...statementsPaths,
       ...documentsPaths,
       ...privacyPaths,
+      ...contractPaths,
+      ...dspPaths,
     },
   };
 }
