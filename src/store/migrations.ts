@@ -846,8 +846,192 @@ CREATE TRIGGER contract_duty_history_no_change BEFORE UPDATE OR DELETE ON contra
     version: 11,
     name: "consent notices and notifications to consumers",
     sql: {
-      sqlite: `/* v11 notifications: sqlite */`,
-      postgres: `/* v11 notifications: postgres */`,
+      sqlite: `
+-- Notices shown before consent, content-addressed: the id is made from the SHA-256 of the RFC 8785
+-- form; a record references (id, digest). Never changed.
+CREATE TABLE consent_notices (
+  id TEXT PRIMARY KEY,
+  digest TEXT NOT NULL UNIQUE,
+  agreement_id TEXT NOT NULL,
+  language TEXT NOT NULL,
+  audience TEXT NOT NULL,
+  notice TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX consent_notices_agreement ON consent_notices (agreement_id, language, audience);
+CREATE TRIGGER consent_notices_no_update BEFORE UPDATE ON consent_notices
+  BEGIN SELECT RAISE(ABORT, 'a notice is never changed'); END;
+CREATE TRIGGER consent_notices_no_delete BEFORE DELETE ON consent_notices
+  BEGIN SELECT RAISE(ABORT, 'a notice is never deleted'); END;
+-- Where each consumer participant receives notifications, and the HMAC-SHA256 key of their signature.
+CREATE TABLE consent_webhooks (
+  participant TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  registered_at TEXT NOT NULL,
+  registered_by TEXT NOT NULL
+);
+-- A learner's withdrawal or expiry under an agreement: what dataset builds (module pool) consult to
+-- leave the learner out of builds that start at or after effective_at, and to flag dataset versions
+-- built before it that include the learner. The measure columns are set once, when the last
+-- consumer acknowledges.
+CREATE TABLE consent_withdrawals (
+  id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  learner TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('withdrawn', 'expired')),
+  purposes TEXT NOT NULL,
+  records TEXT NOT NULL,
+  effective_at TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  consumers INTEGER NOT NULL,
+  completed_at TEXT,
+  latency_ms INTEGER
+);
+CREATE INDEX consent_withdrawals_learner ON consent_withdrawals (agreement_id, learner, effective_at);
+CREATE INDEX consent_withdrawals_since ON consent_withdrawals (agreement_id, effective_at);
+CREATE TRIGGER consent_withdrawals_fixed BEFORE UPDATE ON consent_withdrawals
+  WHEN NEW.id IS NOT OLD.id OR NEW.agreement_id IS NOT OLD.agreement_id OR NEW.learner IS NOT OLD.learner
+    OR NEW.kind IS NOT OLD.kind OR NEW.purposes IS NOT OLD.purposes OR NEW.records IS NOT OLD.records
+    OR NEW.effective_at IS NOT OLD.effective_at OR NEW.recorded_at IS NOT OLD.recorded_at
+    OR NEW.consumers IS NOT OLD.consumers OR OLD.completed_at IS NOT NULL
+  BEGIN SELECT RAISE(ABORT, 'a withdrawal is fixed; only its completion is set, once'); END;
+CREATE TRIGGER consent_withdrawals_no_delete BEFORE DELETE ON consent_withdrawals
+  BEGIN SELECT RAISE(ABORT, 'a withdrawal is never deleted'); END;
+-- The outbox: one notification per withdrawal and consumer, written in the transaction of the state
+-- change, delivered by webhook until acknowledged (2xx, or acknowledged through the API).
+CREATE TABLE consent_notifications (
+  id TEXT PRIMARY KEY,
+  withdrawal_id TEXT NOT NULL REFERENCES consent_withdrawals(id),
+  agreement_id TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  event TEXT NOT NULL,
+  body TEXT NOT NULL,
+  deletion_duty TEXT,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged')),
+  attempts INTEGER NOT NULL,
+  next_attempt_at TEXT NOT NULL,
+  lease_until TEXT,
+  last_status INTEGER,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  acknowledged_at TEXT,
+  acknowledged_by TEXT,
+  UNIQUE (withdrawal_id, consumer)
+);
+CREATE INDEX consent_notifications_due ON consent_notifications (state, next_attempt_at);
+CREATE INDEX consent_notifications_consumer ON consent_notifications (consumer, created_at);
+-- Every delivery attempt (append-only).
+CREATE TABLE consent_notification_attempts (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  notification_id TEXT NOT NULL REFERENCES consent_notifications(id),
+  at TEXT NOT NULL,
+  status INTEGER,
+  error TEXT,
+  duration_ms INTEGER NOT NULL
+);
+CREATE INDEX consent_notification_attempts_of ON consent_notification_attempts (notification_id, seq);
+CREATE TRIGGER consent_notification_attempts_no_update BEFORE UPDATE ON consent_notification_attempts
+  BEGIN SELECT RAISE(ABORT, 'delivery attempts are append-only'); END;
+CREATE TRIGGER consent_notification_attempts_no_delete BEFORE DELETE ON consent_notification_attempts
+  BEGIN SELECT RAISE(ABORT, 'delivery attempts are append-only'); END;
+`,
+      postgres: `
+-- Notices shown before consent, content-addressed: the id is made from the SHA-256 of the RFC 8785
+-- form; a record references (id, digest). Never changed.
+CREATE TABLE consent_notices (
+  id TEXT PRIMARY KEY,
+  digest TEXT NOT NULL UNIQUE,
+  agreement_id TEXT NOT NULL,
+  language TEXT NOT NULL,
+  audience TEXT NOT NULL,
+  notice TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX consent_notices_agreement ON consent_notices (agreement_id, language, audience);
+CREATE FUNCTION consent_notices_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'a notice is never changed nor deleted'; END $$;
+CREATE TRIGGER consent_notices_no_change BEFORE UPDATE OR DELETE ON consent_notices
+  FOR EACH ROW EXECUTE FUNCTION consent_notices_fixed();
+-- Where each consumer participant receives notifications, and the HMAC-SHA256 key of their signature.
+CREATE TABLE consent_webhooks (
+  participant TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  registered_at TEXT NOT NULL,
+  registered_by TEXT NOT NULL
+);
+-- A learner's withdrawal or expiry under an agreement: what dataset builds (module pool) consult to
+-- leave the learner out of builds that start at or after effective_at, and to flag dataset versions
+-- built before it that include the learner. The measure columns are set once, when the last
+-- consumer acknowledges.
+CREATE TABLE consent_withdrawals (
+  id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  learner TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('withdrawn', 'expired')),
+  purposes TEXT NOT NULL,
+  records TEXT NOT NULL,
+  effective_at TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  consumers INTEGER NOT NULL,
+  completed_at TEXT,
+  latency_ms INTEGER
+);
+CREATE INDEX consent_withdrawals_learner ON consent_withdrawals (agreement_id, learner, effective_at);
+CREATE INDEX consent_withdrawals_since ON consent_withdrawals (agreement_id, effective_at);
+CREATE FUNCTION consent_withdrawals_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'a withdrawal is never deleted'; END IF;
+  IF NEW.id IS DISTINCT FROM OLD.id OR NEW.agreement_id IS DISTINCT FROM OLD.agreement_id
+    OR NEW.learner IS DISTINCT FROM OLD.learner OR NEW.kind IS DISTINCT FROM OLD.kind
+    OR NEW.purposes IS DISTINCT FROM OLD.purposes OR NEW.records IS DISTINCT FROM OLD.records
+    OR NEW.effective_at IS DISTINCT FROM OLD.effective_at OR NEW.recorded_at IS DISTINCT FROM OLD.recorded_at
+    OR NEW.consumers IS DISTINCT FROM OLD.consumers OR OLD.completed_at IS NOT NULL THEN
+    RAISE EXCEPTION 'a withdrawal is fixed; only its completion is set, once';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER consent_withdrawals_fixed BEFORE UPDATE OR DELETE ON consent_withdrawals
+  FOR EACH ROW EXECUTE FUNCTION consent_withdrawals_fixed();
+-- The outbox: one notification per withdrawal and consumer, written in the transaction of the state
+-- change, delivered by webhook until acknowledged (2xx, or acknowledged through the API).
+CREATE TABLE consent_notifications (
+  id TEXT PRIMARY KEY,
+  withdrawal_id TEXT NOT NULL REFERENCES consent_withdrawals(id),
+  agreement_id TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  event TEXT NOT NULL,
+  body TEXT NOT NULL,
+  deletion_duty TEXT,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged')),
+  attempts INTEGER NOT NULL,
+  next_attempt_at TEXT NOT NULL,
+  lease_until TEXT,
+  last_status INTEGER,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  acknowledged_at TEXT,
+  acknowledged_by TEXT,
+  UNIQUE (withdrawal_id, consumer)
+);
+CREATE INDEX consent_notifications_due ON consent_notifications (state, next_attempt_at);
+CREATE INDEX consent_notifications_consumer ON consent_notifications (consumer, created_at);
+-- Every delivery attempt (append-only).
+CREATE TABLE consent_notification_attempts (
+  seq BIGSERIAL PRIMARY KEY,
+  notification_id TEXT NOT NULL REFERENCES consent_notifications(id),
+  at TEXT NOT NULL,
+  status INTEGER,
+  error TEXT,
+  duration_ms INTEGER NOT NULL
+);
+CREATE INDEX consent_notification_attempts_of ON consent_notification_attempts (notification_id, seq);
+CREATE FUNCTION consent_notification_attempts_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'delivery attempts are append-only'; END $$;
+CREATE TRIGGER consent_notification_attempts_no_change BEFORE UPDATE OR DELETE ON consent_notification_attempts
+  FOR EACH ROW EXECUTE FUNCTION consent_notification_attempts_append_only();
+`,
     },
   },
 ];
