@@ -838,8 +838,186 @@ CREATE TRIGGER contract_duty_history_no_change BEFORE UPDATE OR DELETE ON contra
     version: 10,
     name: "consent records, their events, guardians and the registry's keys",
     sql: {
-      sqlite: `/* v10 consent: sqlite */`,
-      postgres: `/* v10 consent: postgres */`,
+      sqlite: `
+-- Consent records (ISO/IEC TS 27560 structure), one per (learner, agreement, purpose, recipient,
+-- data category). What a record asks is fixed at its creation: never updated, never deleted.
+CREATE TABLE consent_records (
+  id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  learner TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  data_category TEXT NOT NULL,
+  record TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (agreement_id, learner, purpose, recipient, data_category)
+);
+CREATE INDEX consent_records_learner ON consent_records (learner, agreement_id);
+CREATE TRIGGER consent_records_no_update BEFORE UPDATE ON consent_records
+  BEGIN SELECT RAISE(ABORT, 'consent records are never updated'); END;
+CREATE TRIGGER consent_records_no_delete BEFORE DELETE ON consent_records
+  BEGIN SELECT RAISE(ABORT, 'consent records are never deleted'); END;
+-- Every change of a record: the event, who made it, the state after it and the receipt returned.
+CREATE TABLE consent_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  record_id TEXT NOT NULL REFERENCES consent_records(id),
+  n INTEGER NOT NULL,
+  event TEXT NOT NULL CHECK (event IN ('request', 'give', 'refuse', 'withdraw', 'expire', 'invalidate')),
+  by_role TEXT NOT NULL CHECK (by_role IN ('learner', 'guardian', 'provider', 'system')),
+  actor TEXT NOT NULL,
+  state TEXT NOT NULL,
+  at TEXT NOT NULL,
+  details TEXT NOT NULL,
+  receipt TEXT NOT NULL,
+  receipt_hash TEXT NOT NULL,
+  UNIQUE (record_id, n)
+);
+CREATE TRIGGER consent_events_no_update BEFORE UPDATE ON consent_events
+  BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END;
+CREATE TRIGGER consent_events_no_delete BEFORE DELETE ON consent_events
+  BEGIN SELECT RAISE(ABORT, 'consent events are append-only'); END;
+-- The current state of each record, derived from its events in the same transaction (an index:
+-- rebuildable from consent_events). valid_from/valid_until bound when a given consent counts.
+CREATE TABLE consent_current (
+  record_id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  learner TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  data_category TEXT NOT NULL,
+  state TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  valid_from TEXT,
+  valid_until TEXT,
+  derived TEXT NOT NULL
+);
+CREATE INDEX consent_current_cohort ON consent_current
+  (agreement_id, state, purpose, data_category, recipient, valid_until, valid_from, learner);
+CREATE INDEX consent_current_learner ON consent_current (learner, agreement_id);
+CREATE INDEX consent_current_until ON consent_current (state, valid_until);
+-- Portal links already used for a change (their nonce): a link changes state once.
+CREATE TABLE consent_link_uses (
+  nonce TEXT PRIMARY KEY,
+  provider TEXT NOT NULL,
+  used_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+-- The consent registry's Ed25519 keys; the private half sealed under the master key.
+CREATE TABLE consent_registry_keys (
+  kid TEXT PRIMARY KEY,
+  public_jwk TEXT NOT NULL,
+  sealed_private BLOB NOT NULL,
+  created_at TEXT NOT NULL
+);
+-- One row per state change, for the notifications side to read by seq (append-only).
+CREATE TABLE consent_outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_seq INTEGER NOT NULL,
+  record_id TEXT NOT NULL,
+  agreement_id TEXT NOT NULL,
+  learner TEXT NOT NULL,
+  event TEXT NOT NULL,
+  state_before TEXT NOT NULL,
+  state TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX consent_outbox_agreement ON consent_outbox (agreement_id, seq);
+CREATE TRIGGER consent_outbox_no_update BEFORE UPDATE ON consent_outbox
+  BEGIN SELECT RAISE(ABORT, 'the consent outbox is append-only'); END;
+CREATE TRIGGER consent_outbox_no_delete BEFORE DELETE ON consent_outbox
+  BEGIN SELECT RAISE(ABORT, 'the consent outbox is append-only'); END;
+`,
+      postgres: `
+-- Consent records (ISO/IEC TS 27560 structure), one per (learner, agreement, purpose, recipient,
+-- data category). What a record asks is fixed at its creation: never updated, never deleted.
+CREATE TABLE consent_records (
+  id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  learner TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  data_category TEXT NOT NULL,
+  record TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (agreement_id, learner, purpose, recipient, data_category)
+);
+CREATE INDEX consent_records_learner ON consent_records (learner, agreement_id);
+CREATE FUNCTION consent_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'consent records are never updated nor deleted'; END $$;
+CREATE TRIGGER consent_records_no_change BEFORE UPDATE OR DELETE ON consent_records
+  FOR EACH ROW EXECUTE FUNCTION consent_records_append_only();
+-- Every change of a record: the event, who made it, the state after it and the receipt returned.
+CREATE TABLE consent_events (
+  seq BIGSERIAL PRIMARY KEY,
+  record_id TEXT NOT NULL REFERENCES consent_records(id),
+  n INTEGER NOT NULL,
+  event TEXT NOT NULL CHECK (event IN ('request', 'give', 'refuse', 'withdraw', 'expire', 'invalidate')),
+  by_role TEXT NOT NULL CHECK (by_role IN ('learner', 'guardian', 'provider', 'system')),
+  actor TEXT NOT NULL,
+  state TEXT NOT NULL,
+  at TEXT NOT NULL,
+  details TEXT NOT NULL,
+  receipt TEXT NOT NULL,
+  receipt_hash TEXT NOT NULL,
+  UNIQUE (record_id, n)
+);
+CREATE FUNCTION consent_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'consent events are append-only'; END $$;
+CREATE TRIGGER consent_events_no_change BEFORE UPDATE OR DELETE ON consent_events
+  FOR EACH ROW EXECUTE FUNCTION consent_events_append_only();
+-- The current state of each record, derived from its events in the same transaction (an index:
+-- rebuildable from consent_events). valid_from/valid_until bound when a given consent counts.
+CREATE TABLE consent_current (
+  record_id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  learner TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  data_category TEXT NOT NULL,
+  state TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  valid_from TEXT,
+  valid_until TEXT,
+  derived TEXT NOT NULL
+);
+CREATE INDEX consent_current_cohort ON consent_current
+  (agreement_id, state, purpose, data_category, recipient, valid_until, valid_from, learner);
+CREATE INDEX consent_current_learner ON consent_current (learner, agreement_id);
+CREATE INDEX consent_current_until ON consent_current (state, valid_until);
+-- Portal links already used for a change (their nonce): a link changes state once.
+CREATE TABLE consent_link_uses (
+  nonce TEXT PRIMARY KEY,
+  provider TEXT NOT NULL,
+  used_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+-- The consent registry's Ed25519 keys; the private half sealed under the master key.
+CREATE TABLE consent_registry_keys (
+  kid TEXT PRIMARY KEY,
+  public_jwk TEXT NOT NULL,
+  sealed_private BYTEA NOT NULL,
+  created_at TEXT NOT NULL
+);
+-- One row per state change, for the notifications side to read by seq (append-only).
+CREATE TABLE consent_outbox (
+  seq BIGSERIAL PRIMARY KEY,
+  event_seq BIGINT NOT NULL,
+  record_id TEXT NOT NULL,
+  agreement_id TEXT NOT NULL,
+  learner TEXT NOT NULL,
+  event TEXT NOT NULL,
+  state_before TEXT NOT NULL,
+  state TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX consent_outbox_agreement ON consent_outbox (agreement_id, seq);
+CREATE FUNCTION consent_outbox_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the consent outbox is append-only'; END $$;
+CREATE TRIGGER consent_outbox_no_change BEFORE UPDATE OR DELETE ON consent_outbox
+  FOR EACH ROW EXECUTE FUNCTION consent_outbox_append_only();
+`,
     },
   },
   {

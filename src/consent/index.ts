@@ -1,0 +1,102 @@
+/**
+ * Module `consent`: learners decide, per purpose, recipient and data category, with proof. It owns
+ * - consent records with the structure of ISO/IEC TS 27560:2023 and W3C DPV terms (`record.ts`,
+ *   `vocab.ts`), one per (learner pseudonym, agreement, purpose, recipient, data category);
+ * - their state machine over DPV consent statuses, minors' joint consent with a guardian (`states.ts`,
+ *   `minors.ts`), events appended never updated, the current state derived;
+ * - signed portal links from providers (`links.ts`), receipts signed by the registry (`receipts.ts`,
+ *   `keys.ts`), decisions and cohort queries for dataset builds (`registry.ts`);
+ * - privacy notices and notifications to consumers (`notices*.ts`, `notify*.ts`).
+ *
+ * INTERFACE NOTE for notices and notifications (read this before building on the core):
+ * - A request names the notice shown: `request({…, notice: {id, digest}, language}, provider)`, digest
+ *   = SHA-256 hex of the notice; the record keeps it per request (`status.notice`, receipts' `notice`).
+ * - Every state change, in its transaction, (1) writes a row to `consent_outbox` (seq, event_seq,
+ *   record_id, agreement_id, learner, event, state_before, state, at) — append-only: keep your own
+ *   cursor (last seq delivered) in your own table; read with `registry.outbox(afterSeq)` — and (2)
+ *   calls the listeners registered with `registry.onChange((change, tx) => …)`: write your rows with
+ *   `tx` so they commit with the change; a throw rolls the change back, so do no network I/O there.
+ *   A withdrawal is `change.event === "withdraw"`; expiry `"expire"`; `stateBefore` → `state` tells
+ *   whether a learner left the valid set (given/renewed → anything else).
+ * - Add your exports at the end of this file (export lines only); do not edit the lines above them.
+ */
+export { ConsentError } from "./errors.js";
+export { RegistryKeys } from "./keys.js";
+export {
+  checkLinkClaims,
+  checkPseudonym,
+  DEFAULT_AUDIENCE,
+  LINK_CLOCK_SKEW_MS,
+  LINK_TYP,
+  MAX_LINK_LIFETIME_MS,
+  type PortalLink,
+  type PortalLinkClaims,
+  PSEUDONYM,
+  signPortalLink,
+  verifyPortalLinkWith,
+} from "./links.js";
+export { type AgeClaim, ageOfDigitalConsent, checkAgeClaim, consentAgeOn } from "./minors.js";
+export {
+  decodePayload,
+  RECEIPT_TYP,
+  type ReceiptPayload,
+  type ReceiptVerification,
+  type RegistryJwks,
+  receiptHash,
+  signReceipt,
+  verifyReceipt,
+} from "./receipts.js";
+export {
+  type ConsentRecord,
+  type ConsentRequestInput,
+  checkDataCategory,
+  checkPurpose,
+  checkRequestInput,
+  DEFAULT_WITHDRAWAL_METHOD,
+  type Recipient,
+  type Retention,
+  toIso27560,
+} from "./record.js";
+export {
+  type ConsentChange,
+  type ConsentDecision,
+  type ConsentListener,
+  ConsentRegistry,
+  type ConsentRegistryOptions,
+  type PermissionQuery,
+  type StoredEvent,
+} from "./registry.js";
+export {
+  ACTOR_ROLES,
+  type ActorRole,
+  applyEvent,
+  type ConsentEventType,
+  EVENT_TYPES,
+  type EventFacts,
+  fold,
+  type GuardianAttestation,
+  INITIAL,
+  isMinorAt,
+  type NoticeRef,
+  type RecordStatus,
+  TRANSITIONS,
+  type Transition,
+  transitionFor,
+  validWindow,
+} from "./states.js";
+export {
+  AGE_OF_DIGITAL_CONSENT,
+  BROAD_RESEARCH,
+  CONSENT_STATES,
+  type ConsentState,
+  DATA_CATEGORY_IRIS,
+  DEFAULT_AGE_OF_DIGITAL_CONSENT,
+  expand,
+  LEGAL_BASIS,
+  PD,
+  PURPOSES,
+  RECIPIENT_CATEGORIES,
+  RECORD_SCHEMA_VERSION,
+  STATES,
+  VALID_STATES,
+} from "./vocab.js";
