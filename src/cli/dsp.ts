@@ -4,9 +4,15 @@
  * negotiation left VERIFIED (a signature given later) can be finalized. Tokens are never printed.
  */
 import { Command, Option } from "commander";
-import { type DataAddress, DspService, type HistoryEntry } from "../contract/dsp/index.js";
+import {
+  type ContractEnvironment,
+  contractEnvironment,
+  contractSettingsFromEnvironment,
+  type DataAddress,
+  type DspService,
+  type HistoryEntry,
+} from "../contract/index.js";
 import { Lrs } from "../lrs/index.js";
-import { dspOptionsFromEnvironment } from "../server/dsp.js";
 import { DEFAULT_DB, openDatabase } from "../store/index.js";
 
 function dbOption(): Option {
@@ -15,17 +21,25 @@ function dbOption(): Option {
     .default(DEFAULT_DB);
 }
 
-async function withService<T>(location: string, fn: (service: DspService) => Promise<T>): Promise<T> {
+/** The contract environment of this process (see contract/environment.ts), the same the server builds. */
+async function withEnvironment<T>(
+  location: string,
+  fn: (contract: ContractEnvironment) => Promise<T>,
+): Promise<T> {
   const db = await openDatabase(location);
   const lrs = new Lrs(db, { authorityHomePage: process.env.LEARNPOOL_PUBLIC_URL ?? "http://localhost:8080" });
-  const service = new DspService(lrs, dspOptionsFromEnvironment(lrs));
+  const contract = contractEnvironment(lrs, contractSettingsFromEnvironment());
   try {
-    return await fn(service);
+    return await fn(contract);
   } finally {
-    await service.idle();
+    await contract.dsp.idle();
     await lrs.close();
     await db.close();
   }
+}
+
+async function withService<T>(location: string, fn: (service: DspService) => Promise<T>): Promise<T> {
+  return withEnvironment(location, (contract) => fn(contract.dsp));
 }
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -8,13 +8,25 @@
  *   at proposal and signed as JWS over their RFC 8785 form, termination and revocation as signed events;
  * - the Dataspace Protocol 2025-1 negotiation and transfer processes (`dsp/`), both sides, over HTTP;
  * - enforcement (`enforcement/`): the decision at every step that touches data, usage counters, duties
- *   tracked to completion, all written to the audit trail.
+ *   tracked to completion, all written to the audit trail;
+ * - the composition root (`environment.ts`): the parts built once and joined into one contract path.
  */
 
 export * from "./agreements/index.js";
 export * from "./catalog/index.js";
 export * from "./dsp/index.js";
 export * from "./enforcement/index.js";
+export {
+  type ContractEnvironment,
+  type ContractSettings,
+  catalogOffers,
+  contractEnvironment,
+  contractSettingsFromEnvironment,
+  type DspPeer,
+  keySigner,
+  peerAuthorization,
+  readSigningKeys,
+} from "./environment.js";
 export { type RequestDocument, readRequestDocument, readStateDocument } from "./odrl/documents.js";
 export {
   type AccessRequest,

@@ -11,7 +11,7 @@ import {
   type Agreement,
   type AgreementDraft,
   AgreementError,
-  AgreementRegistry,
+  type AgreementRegistry,
   type Participant,
   type ParticipantRole,
 } from "../contract/index.js";
@@ -48,8 +48,8 @@ function jwsOf(request: FastifyRequest): string {
   return jws;
 }
 
-export function registerAgreementRoutes(app: FastifyInstance, lrs: Lrs): void {
-  const registry = new AgreementRegistry(lrs.db, lrs.audit);
+/** The routes over the environment's one registry: a termination there stops running transfers too. */
+export function registerAgreementRoutes(app: FastifyInstance, lrs: Lrs, registry: AgreementRegistry): void {
   const participants = registry.participants;
 
   /** Who calls: a credential whose store is a registered participant; `change` needs scope `all`. */

@@ -1,6 +1,11 @@
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import {
+  type ContractEnvironment,
+  contractEnvironment,
+  contractSettingsFromEnvironment,
+} from "../contract/index.js";
 import type { Lrs } from "../lrs/index.js";
 import type { OprfService } from "../privacy/index.js";
 import { registerAgreementRoutes } from "./agreements.js";
@@ -20,6 +25,11 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** The OPRF pseudonymization service (default: from the environment, see privacy.ts). */
   privacy?: OprfService;
+  /**
+   * The contract module's services, built once (default: from the environment, see
+   * contract/environment.ts): catalog, agreements, DSP and enforcement routes share them.
+   */
+  contract?: ContractEnvironment;
 }
 
 export const XAPI_BASE = "/xapi";
@@ -71,10 +81,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   registerPrivacyRoutes(app, options.lrs, options.privacy ?? privacyServiceFromEnvironment(options.lrs));
-  registerCatalogRoutes(app, options.lrs);
-  registerAgreementRoutes(app, options.lrs);
-  registerDspRoutes(app, options.lrs);
-  registerEnforcementRoutes(app, options.lrs);
+  const contract = options.contract ?? contractEnvironment(options.lrs, contractSettingsFromEnvironment());
+  registerCatalogRoutes(app, options.lrs, contract.catalog);
+  registerAgreementRoutes(app, options.lrs, contract.agreements);
+  registerDspRoutes(app, options.lrs, contract.dsp, { peerStore: contract.peerStore });
+  registerEnforcementRoutes(app, options.lrs, contract);
 
   const router = new XapiRouter(options.lrs, xapiResources(options.lrs));
   const handler = async (

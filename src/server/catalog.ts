@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
-  Catalog,
+  type Catalog,
   type CatalogEntry,
   CatalogError,
   type CatalogQuery,
@@ -74,9 +74,8 @@ function readQuery(source: Record<string, unknown>, extra: readonly string[] = [
   return query as CatalogQuery;
 }
 
-export function registerCatalogRoutes(app: FastifyInstance, lrs: Lrs): void {
-  const catalog = new Catalog(lrs.db, lrs.audit);
-
+/** The routes over the environment's one catalog (see contract/environment.ts). */
+export function registerCatalogRoutes(app: FastifyInstance, lrs: Lrs, catalog: Catalog): void {
   /** Our JSON API: `{ error: { status, message, problems? } }`. */
   const api =
     (fn: (principal: Principal, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>

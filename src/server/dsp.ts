@@ -4,44 +4,31 @@
  * counterparty's store here), reads the body and calls DspService; protocol errors become
  * ContractNegotiationError / TransferError bodies. This side's pid is in the path, whichever role it
  * plays, so one route serves the provider's endpoint and the consumer's callback of the same name.
+ *
+ * Under /contract/, the consumer's own starts (Learnpool's JSON API, HTTP Basic with the consumer
+ * store's credential): `POST /contract/negotiations` {provider, offer, counterparty?} asks a provider
+ * for an offer; `POST /contract/transfers` {negotiation} asks for the data of a FINALIZED agreement;
+ * `GET /contract/transfers/:pid/data[?cursor=]` pulls one page through this side (JSON lines, the
+ * next cursor in `learnpool-next-cursor`); `POST /contract/transfers/:pid/completion|suspension|
+ * termination` ends it; GET lists and shows negotiations and transfers with their messages. Data plane
+ * tokens are never shown.
  */
-import { readFileSync } from "node:fs";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { AgreementRegistry } from "../contract/agreements/index.js";
-import { buildMessage, DspProtocolError, DspService, type DspServiceOptions } from "../contract/dsp/index.js";
+import {
+  buildMessage,
+  type DataAddress,
+  DspProtocolError,
+  DspRemoteError,
+  type DspService,
+  type HistoryEntry,
+  type JsonObject,
+  type Negotiation,
+  type TransferProcessRecord,
+} from "../contract/index.js";
 import type { Lrs, Principal } from "../lrs/index.js";
 import { principalOf, refuse } from "./auth.js";
 
 export const DSP_BASE = "/dsp";
-
-/**
- * The service as configured by the environment: LEARNPOOL_DSP_BASE_URL (default
- * LEARNPOOL_PUBLIC_URL + /dsp), LEARNPOOL_DSP_PEERS (a JSON file of [{endpoint, key, secret}]: the
- * credential to present at each counterparty's address). Offers: none until the catalog is connected.
- */
-export function dspOptionsFromEnvironment(lrs: Lrs, env = process.env): DspServiceOptions {
-  const base =
-    env.LEARNPOOL_DSP_BASE_URL ??
-    `${(env.LEARNPOOL_PUBLIC_URL ?? "http://localhost:8080").replace(/\/+$/, "")}${DSP_BASE}`;
-  const peers: { endpoint: string; key: string; secret: string }[] = env.LEARNPOOL_DSP_PEERS
-    ? (JSON.parse(readFileSync(env.LEARNPOOL_DSP_PEERS, "utf8")) as {
-        endpoint: string;
-        key: string;
-        secret: string;
-      }[])
-    : [];
-  return {
-    baseUrl: base,
-    offers: { offer: async () => undefined },
-    agreements: new AgreementRegistry(lrs.db, lrs.audit),
-    authorize: (url) => {
-      const peer = peers
-        .filter((p) => url.startsWith(p.endpoint))
-        .sort((a, b) => b.endpoint.length - a.endpoint.length)[0];
-      return peer ? `Basic ${Buffer.from(`${peer.key}:${peer.secret}`).toString("base64")}` : undefined;
-    },
-  };
-}
 
 function json(request: FastifyRequest): unknown {
   const raw = request.body;
@@ -65,8 +52,16 @@ function protocolError(reply: FastifyReply, kind: Kind, err: unknown): FastifyRe
   return reply.code(err.status).type("application/json").send(body);
 }
 
-export function registerDspRoutes(app: FastifyInstance, lrs: Lrs, options?: DspServiceOptions): DspService {
-  const service = new DspService(lrs, options ?? dspOptionsFromEnvironment(lrs));
+/**
+ * The protocol routes under /dsp and the consumer's routes under /contract/, over the environment's one
+ * DSP service; `peerStore` names the store a provider at a DSP address calls us with (the peers file).
+ */
+export function registerDspRoutes(
+  app: FastifyInstance,
+  lrs: Lrs,
+  service: DspService,
+  options: { peerStore?: (address: string) => string | undefined } = {},
+): DspService {
   app.addHook("onClose", async () => {
     await service.idle();
   });
@@ -175,5 +170,212 @@ export function registerDspRoutes(app: FastifyInstance, lrs: Lrs, options?: DspS
       return protocolError(reply, "transfer", err);
     }
   });
+  registerConsumerRoutes(app, lrs, service, options.peerStore ?? (() => undefined));
   return service;
+}
+
+// ------------------------------------------------------------------ the consumer's starts
+
+/** A DataAddress as shown: where, never the token. */
+function withoutToken(address: DataAddress | undefined): DataAddress | undefined {
+  if (!address?.endpointProperties) return address;
+  return {
+    ...address,
+    endpointProperties: address.endpointProperties.map((p) =>
+      p.name === "authorization" ? { ...p, value: "[hidden]" } : p,
+    ),
+  };
+}
+
+function transferView({ tokenHash: _hidden, dataAddress, ...t }: TransferProcessRecord) {
+  return { ...t, ...(dataAddress ? { dataAddress: withoutToken(dataAddress) } : {}) };
+}
+
+/** Why a process was terminated, from its last termination message, when it was. */
+function terminationReason(history: HistoryEntry[]): string | undefined {
+  const last = history.filter((h) => /TerminationMessage$/.test(h.type)).at(-1);
+  const reason = last?.body.reason ?? last?.body["dspace:reason"];
+  if (reason === undefined) return undefined;
+  return (Array.isArray(reason) ? reason : [reason])
+    .map((r) => (typeof r === "string" ? r : JSON.stringify(r)))
+    .join("; ");
+}
+
+class ConsumerError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function objectBody(request: FastifyRequest): JsonObject {
+  let value: unknown;
+  try {
+    value = json(request) ?? {};
+  } catch {
+    throw new ConsumerError(400, "the body must be a JSON object");
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new ConsumerError(400, "the body must be a JSON object");
+  return value as JsonObject;
+}
+
+function registerConsumerRoutes(
+  app: FastifyInstance,
+  lrs: Lrs,
+  service: DspService,
+  peerStore: (address: string) => string | undefined,
+): void {
+  const handle =
+    (
+      change: boolean,
+      fn: (principal: Principal, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+    ) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const principal = await principalOf(lrs, request);
+      if (!principal) return refuse(reply, 401, "an LRS credential (HTTP Basic) is needed");
+      if (change && !principal.scopes.has("all"))
+        return refuse(reply, 403, "negotiating and transferring need a credential with scope all");
+      try {
+        return await fn(principal, request, reply);
+      } catch (err) {
+        if (err instanceof ConsumerError) return refuse(reply, err.status, err.message);
+        // The provider's refusal keeps its status (403: the policy or the agreement said no).
+        if (err instanceof DspRemoteError)
+          return refuse(
+            reply,
+            err.remoteStatus >= 400 && err.remoteStatus < 500 ? err.remoteStatus : 502,
+            err.message,
+          );
+        if (err instanceof DspProtocolError) return refuse(reply, err.status, err.message);
+        throw err;
+      }
+    };
+  const opts = { schema: { hide: true } };
+
+  /** Our participant's own process: anyone else's is a 404. */
+  const ownNegotiation = async (principal: Principal, pid: string): Promise<Negotiation> => {
+    const n = await service.negotiation(pid);
+    if (!n || n.participant !== principal.storeId) throw new ConsumerError(404, `no negotiation ${pid}`);
+    return n;
+  };
+  const ownTransfer = async (principal: Principal, pid: string): Promise<TransferProcessRecord> => {
+    const t = await service.transfer(pid);
+    if (!t || t.participant !== principal.storeId) throw new ConsumerError(404, `no transfer ${pid}`);
+    return t;
+  };
+  const negotiationView = async (n: Negotiation) => {
+    const history = await service.negotiationHistory(n.localPid);
+    const reason = terminationReason(history);
+    return { ...n, ...(reason ? { reason } : {}), history };
+  };
+
+  app.post(
+    "/contract/negotiations",
+    opts,
+    handle(true, async (principal, request, reply) => {
+      const body = objectBody(request);
+      const { provider, offer, counterparty } = body;
+      if (typeof provider !== "string")
+        throw new ConsumerError(400, "provider (the provider's Dataspace Protocol address) is required");
+      const offered = typeof offer === "string" ? { "@id": offer } : (offer as JsonObject | undefined);
+      if (!offered || typeof offered !== "object" || typeof offered["@id"] !== "string")
+        throw new ConsumerError(400, "offer is the offer's id (from the catalog) or an ODRL offer with @id");
+      const store = typeof counterparty === "string" ? counterparty : peerStore(provider);
+      if (!store)
+        throw new ConsumerError(
+          400,
+          "counterparty (the store the provider calls this side with) is required: no peer in LEARNPOOL_DSP_PEERS names one for this address",
+        );
+      const n = await service.requestContract({
+        participant: principal.storeId,
+        counterparty: store,
+        providerAddress: provider,
+        offer: offered,
+      });
+      return reply.code(201).send(await negotiationView(n));
+    }),
+  );
+
+  app.get(
+    "/contract/negotiations",
+    opts,
+    handle(false, async (principal) => service.listNegotiations({ participant: principal.storeId })),
+  );
+
+  app.get(
+    "/contract/negotiations/:pid",
+    opts,
+    handle(false, async (principal, request) =>
+      negotiationView(await ownNegotiation(principal, (request.params as { pid: string }).pid)),
+    ),
+  );
+
+  app.post(
+    "/contract/transfers",
+    opts,
+    handle(true, async (principal, request, reply) => {
+      const { negotiation, format } = objectBody(request);
+      if (typeof negotiation !== "string")
+        throw new ConsumerError(400, "negotiation (the pid of a FINALIZED negotiation) is required");
+      if (format !== undefined && typeof format !== "string")
+        throw new ConsumerError(400, "format must be a string");
+      await ownNegotiation(principal, negotiation);
+      const t = await service.requestTransfer({
+        negotiationPid: negotiation,
+        ...(format !== undefined ? { format } : {}),
+      });
+      return reply.code(201).send(transferView(t));
+    }),
+  );
+
+  app.get(
+    "/contract/transfers",
+    opts,
+    handle(false, async (principal) =>
+      (await service.listTransfers({ participant: principal.storeId })).map(transferView),
+    ),
+  );
+
+  app.get(
+    "/contract/transfers/:pid",
+    opts,
+    handle(false, async (principal, request) => {
+      const t = await ownTransfer(principal, (request.params as { pid: string }).pid);
+      const history = await service.transferHistory(t.localPid);
+      const reason = terminationReason(history);
+      return { ...transferView(t), ...(reason ? { reason } : {}), history };
+    }),
+  );
+
+  app.get(
+    "/contract/transfers/:pid/data",
+    opts,
+    handle(true, async (principal, request, reply) => {
+      const t = await ownTransfer(principal, (request.params as { pid: string }).pid);
+      const { cursor } = request.query as { cursor?: string };
+      const page = await service.pull(t.localPid, cursor);
+      if (page.next) reply.header("learnpool-next-cursor", page.next);
+      return reply
+        .code(200)
+        .type("application/x-ndjson")
+        .send(page.lines.length ? `${page.lines.join("\n")}\n` : "");
+    }),
+  );
+
+  for (const verb of ["completion", "suspension", "termination"] as const) {
+    app.post(
+      `/contract/transfers/:pid/${verb}`,
+      opts,
+      handle(true, async (principal, request) => {
+        const t = await ownTransfer(principal, (request.params as { pid: string }).pid);
+        const { reason } = objectBody(request);
+        if (reason !== undefined && typeof reason !== "string")
+          throw new ConsumerError(400, "reason must be a string");
+        return transferView(await service.endTransfer(undefined, t.localPid, verb, reason));
+      }),
+    );
+  }
 }

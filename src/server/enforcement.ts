@@ -8,13 +8,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
   AgreementError,
-  AgreementRegistry,
+  type AgreementRegistry,
   type DutyRecord,
   type EnforcementDecision,
   EnforcementError,
   isStep,
   type Participant,
-  PolicyEnforcement,
+  type PolicyEnforcement,
   PolicyError,
   readRequest,
   STEPS,
@@ -59,9 +59,13 @@ function decisionView(d: EnforcementDecision) {
   };
 }
 
-export function registerEnforcementRoutes(app: FastifyInstance, lrs: Lrs): void {
-  const registry = new AgreementRegistry(lrs.db, lrs.audit);
-  const enforcement = new PolicyEnforcement(lrs.db, lrs.audit, registry, registry.participants);
+/** The routes over the environment's registry and enforcement (see contract/environment.ts). */
+export function registerEnforcementRoutes(
+  app: FastifyInstance,
+  lrs: Lrs,
+  services: { agreements: AgreementRegistry; enforcement: PolicyEnforcement },
+): void {
+  const { agreements: registry, enforcement } = services;
 
   async function caller(request: FastifyRequest): Promise<Participant> {
     const principal = await principalOf(lrs, request);

@@ -13,7 +13,7 @@ import {
   signEvent,
   terminationStatement,
 } from "../../src/contract/agreements/index.js";
-import { type DspService, type DspServiceOptions, LEARNPOOL_DSP_NS } from "../../src/contract/dsp/index.js";
+import { DspService, type DspServiceOptions, LEARNPOOL_DSP_NS } from "../../src/contract/dsp/index.js";
 import { Lrs } from "../../src/lrs/index.js";
 import { registerDspRoutes } from "../../src/server/dsp.js";
 import { buildServer } from "../../src/server/index.js";
@@ -67,7 +67,11 @@ async function side(
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   const partial = { db, lrs, base, registry, credentials };
-  const service = registerDspRoutes(app, lrs, { baseUrl: base, agreements: registry, ...options(partial) });
+  const service = registerDspRoutes(
+    app,
+    lrs,
+    new DspService(lrs, { baseUrl: base, agreements: registry, ...options(partial) }),
+  );
   await app.listen({ port, host: "127.0.0.1" });
   const made: Side = { ...partial, app, service };
   opened.push(made);

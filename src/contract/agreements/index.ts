@@ -57,6 +57,7 @@ export {
   type Agreement,
   AgreementRegistry,
   type AgreementVerification,
+  type EndListener,
   MAX_CLOCK_SKEW_MS,
 } from "./registry.js";
 export {

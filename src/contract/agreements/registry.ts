@@ -142,9 +142,13 @@ function keyRefusal(key: ParticipantKey | undefined, kid: string, participantId:
   return undefined;
 }
 
+/** Told when an agreement has been terminated or revoked. */
+export type EndListener = (agreementId: string, event: "terminated" | "revoked") => void | Promise<void>;
+
 export class AgreementRegistry {
   readonly participants: ParticipantRegistry;
   private readonly now: () => Date;
+  private readonly endListeners: EndListener[] = [];
 
   constructor(
     private readonly db: Database,
@@ -389,7 +393,33 @@ export class AgreementRegistry {
     return { ok: true, agreementId: id, digest: row.digest, events: events.length };
   }
 
+  /**
+   * Calls `listener` after each termination or revocation is recorded (committed), before the party
+   * that ended the agreement gets its answer: what runs under the agreement stops at once. A
+   * listener's failure does not undo the end (the data endpoint also refuses at its next page).
+   */
+  whenEnded(listener: EndListener): void {
+    this.endListeners.push(listener);
+  }
+
   private async end(
+    type: "terminated" | "revoked",
+    id: string,
+    participantId: string,
+    jws: string,
+  ): Promise<AgreementStatus> {
+    const status = await this.record(type, id, participantId, jws);
+    for (const listener of this.endListeners) {
+      try {
+        await listener(id, type);
+      } catch {
+        // The end stands; see whenEnded.
+      }
+    }
+    return status;
+  }
+
+  private async record(
     type: "terminated" | "revoked",
     id: string,
     participantId: string,

@@ -114,7 +114,8 @@ function classify(ev: Evaluation): Classified {
 export function purposeFit(
   offer: CompiledPolicy,
   consumer: PartyFacts | undefined,
-  purpose: string,
+  /** Undefined: no purpose stated (an offer that declares none). */
+  purpose: string | undefined,
   dataset: string,
   now: Date,
 ): PurposeFit {
@@ -124,7 +125,7 @@ export function purposeFit(
       action,
       target: dataset,
       ...(consumer ? { assignee: consumer.iri } : {}),
-      context: { purpose },
+      ...(purpose !== undefined ? { context: { purpose } } : {}),
     };
     const ev = evaluate(offer, request, state);
     return { ev, c: classify(ev) };

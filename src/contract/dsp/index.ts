@@ -56,9 +56,12 @@ export {
   type DataPage,
   DspService,
   type DspServiceOptions,
+  type NegotiationCheck,
   type OfferLookup,
+  type PolicyAnswer,
   PULL_FORMAT,
   sameOffer,
+  type TransferCheck,
   type TransferPageCheck,
 } from "./service.js";
 export {

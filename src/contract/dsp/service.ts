@@ -76,6 +76,29 @@ export type TransferPageCheck = (
   agreementId: string,
 ) => { permit: boolean; reason: string } | Promise<{ permit: boolean; reason: string }>;
 
+/** A policy decision asked by the protocol: permit, or deny with the reason the counterparty is told. */
+export interface PolicyAnswer {
+  permit: boolean;
+  reason: string;
+}
+
+/** Asked when a consumer requests one of our offers, before this side agrees (deny: TERMINATED). */
+export type NegotiationCheck = (input: {
+  offerId: string;
+  datasetId: string;
+  /** The providing store. */
+  providerId: string;
+  /** The consumer as known here (the store whose credential it calls with). */
+  consumer: string;
+  negotiation: string;
+}) => PolicyAnswer | Promise<PolicyAnswer>;
+
+/** Asked when a consumer requests a transfer under an agreement (deny: the request is refused). */
+export type TransferCheck = (input: {
+  agreementId: string;
+  consumer: string;
+}) => PolicyAnswer | Promise<PolicyAnswer>;
+
 export interface DspServiceOptions {
   /** Our DSP base URL as counterparties reach it, e.g. https://pool.example/dsp. */
   baseUrl: string;
@@ -86,6 +109,10 @@ export interface DspServiceOptions {
   /** The credential to present at a counterparty's address. */
   authorize?: Authorize;
   beforeTransferPage?: TransferPageCheck;
+  /** The policy decision on a consumer's request for an offer (see NegotiationCheck); none: agree. */
+  beforeAgreeing?: NegotiationCheck;
+  /** The policy decision on a transfer request (see TransferCheck); none: the agreement's status alone. */
+  beforeTransfer?: TransferCheck;
   /** A counter-offer is answered with the provider's own offer (default) or with a termination. */
   counterOffers?: "offer" | "terminate";
   /** How long an agreement made by negotiation is valid, in days (default 365). */
@@ -539,6 +566,11 @@ export class DspService {
       await this.terminate(n, "UnknownOffer", `offer ${n.offerId} is no longer offered`);
       return;
     }
+    const refusal = await this.offerRefusal(n, n.offerId, offered);
+    if (refusal) {
+      await this.terminate(n, "PolicyDenied", refusal);
+      return;
+    }
     if (sameOffer(n.offer ?? {}, offered)) {
       await this.agree(localPid);
       return;
@@ -565,6 +597,28 @@ export class DspService {
     );
   }
 
+  /** Why the policy refuses this consumer the offer, or undefined when it may go on; a failure refuses. */
+  private async offerRefusal(
+    n: Negotiation,
+    offerId: string,
+    offered: { providerId: string; datasetId: string },
+  ): Promise<string | undefined> {
+    const check = this.options.beforeAgreeing;
+    if (!check) return undefined;
+    try {
+      const answer = await check({
+        offerId,
+        datasetId: offered.datasetId,
+        providerId: offered.providerId,
+        consumer: n.counterparty,
+        negotiation: n.localPid,
+      });
+      return answer.permit ? undefined : answer.reason;
+    } catch (err) {
+      return `the policy decision failed: ${(err as Error).message}`;
+    }
+  }
+
   /** Provider: proposes the agreement in the registry, signs it, sends the ContractAgreementMessage. */
   private async agree(localPid: string): Promise<void> {
     const n = await negotiations.get(this.db, localPid);
@@ -585,7 +639,9 @@ export class DspService {
     }
     const rules = policyRules(offered.policy);
     const policy: JsonObject = {
-      "@context": "http://www.w3.org/ns/odrl.jsonld",
+      // The offer's own context, so that its prefixed terms (dpv:, lp:) read the same in the agreement.
+      "@context":
+        (offered.policy["@context"] as JsonObject | string | undefined) ?? "http://www.w3.org/ns/odrl.jsonld",
       "@type": "Agreement",
       ...rules,
       target: offered.datasetId,
@@ -1080,6 +1136,12 @@ export class DspService {
     const status = await this.options.agreements.status(m.agreementId);
     if (!status.valid)
       throw new DspProtocolError(403, "AgreementNotValid", `agreement ${m.agreementId}: ${status.reason}`);
+    if (this.options.beforeTransfer) {
+      const answer = await Promise.resolve(
+        this.options.beforeTransfer({ agreementId: m.agreementId, consumer: principal.storeId }),
+      ).catch((err: Error) => ({ permit: false, reason: `the policy decision failed: ${err.message}` }));
+      if (!answer.permit) throw new DspProtocolError(403, "PolicyDenied", answer.reason);
+    }
     const at = now();
     const t: TransferProcessRecord = {
       localPid: newPid(),

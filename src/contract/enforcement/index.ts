@@ -20,6 +20,7 @@ export {
   DUTY_KINDS,
   type DutyKind,
   type DutyState,
+  declaredPurposes,
   dueDateOf,
   dutyKindOf,
   type InformRecord,
@@ -33,6 +34,7 @@ export {
   releaseBlockedBy,
   STEPS,
   type Step,
+  transferRequestOf,
 } from "./rules.js";
 export {
   type AgreementParty,
@@ -41,6 +43,8 @@ export {
   type EnforcementDecision,
   EnforcementError,
   type EnforcementOptions,
+  type OfferDecision,
+  type OfferDecisionInput,
   type ParticipantSource,
   PolicyEnforcement,
 } from "./service.js";

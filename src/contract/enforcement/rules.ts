@@ -4,6 +4,7 @@
  * release waiting for anonymization. No I/O here.
  */
 
+import type { AccessRequest } from "../odrl/evaluate.js";
 import type { ConstraintNode, Policy, Rule } from "../odrl/parse.js";
 import { LP_TERMS, ODRL } from "../odrl/vocab.js";
 
@@ -215,5 +216,37 @@ export function checkInformRecord(
       at: new Date(v.at).toISOString(),
       ...(typeof v.how === "string" ? { how: v.how } : {}),
     },
+  };
+}
+
+const PURPOSE_OPERATORS = new Set([`${ODRL}eq`, `${ODRL}isA`, `${ODRL}isAnyOf`, `${ODRL}isAllOf`]);
+
+/**
+ * The purposes a policy's permissions are granted for, in order: the right operands of their
+ * `purpose eq|isA|isAnyOf|isAllOf` constraints (not those of prohibitions, which say what is excluded).
+ */
+export function declaredPurposes(policy: Policy): string[] {
+  const out: string[] = [];
+  const walk = (node: ConstraintNode) => {
+    if (node.kind === "logical") return node.constraints.forEach(walk);
+    if (node.leftOperand !== `${ODRL}purpose` || !PURPOSE_OPERATORS.has(node.operator)) return;
+    for (const term of node.rightOperand) if (!out.includes(term.value)) out.push(term.value);
+  };
+  for (const rule of policy.permissions) rule.constraints.forEach(walk);
+  return out;
+}
+
+/**
+ * What a transfer under an agreement asks of its policy: the consumer uses the agreement's dataset,
+ * for the purpose the agreement declares, and receives it itself.
+ */
+export function transferRequestOf(policy: Policy, consumerIri: string): AccessRequest {
+  const target = policy.permissions.flatMap((r) => r.targets)[0];
+  const purpose = declaredPurposes(policy)[0];
+  return {
+    action: `${ODRL}use`,
+    ...(target ? { target } : {}),
+    assignee: consumerIri,
+    context: { ...(purpose ? { purpose } : {}), recipient: consumerIri },
   };
 }

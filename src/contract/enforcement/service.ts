@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { JWK } from "jose";
 import type { AuditLog } from "../../audit/index.js";
 import type { Database, Queryable } from "../../store/index.js";
+import { type PartyFacts, purposeFit } from "../catalog/decisions.js";
 import {
   type AccessRequest,
   type CompiledPolicy,
@@ -23,6 +24,7 @@ import {
   anonymizationLevelOf,
   checkInformRecord,
   type DutyKind,
+  declaredPurposes,
   dueDateOf,
   dutyKindOf,
   isStep,
@@ -32,6 +34,7 @@ import {
   releaseBlockedBy,
   rulesById,
   type Step,
+  transferRequestOf,
 } from "./rules.js";
 import {
   closeDuty,
@@ -95,6 +98,28 @@ export interface EnforcementDecision extends Evaluation {
   at: string;
   /** Duties this decision opened (a duty is opened once per agreement, by the first permit that carries it). */
   openedDuties: DutyRecord[];
+}
+
+/** A decision on an offer, before any agreement exists (negotiation). */
+export interface OfferDecisionInput {
+  step: Step;
+  offerId: string;
+  dataset: string;
+  offer: CompiledPolicy;
+  /** The consumer as an ODRL party: its IRI, and collections or attributes when known. */
+  party: PartyFacts;
+  actor: string;
+  at?: Date | string;
+}
+
+export interface OfferDecision {
+  decision: "Permit" | "Deny";
+  reason: string;
+  step: Step | string;
+  offerId: string;
+  at: string;
+  /** Constraints the offer leaves to decide at use (unknown now: minimum k, consent…). */
+  conditions: string[];
 }
 
 export interface EnforcementOptions {
@@ -330,6 +355,108 @@ export class PolicyEnforcement {
       // Nothing more to do: the decision is already Deny.
     }
     return decision;
+  }
+
+  /**
+   * The decision on an offer for a consumer, before an agreement exists (a negotiation's request):
+   * may this party use the dataset for a purpose the offer declares? The offer's purpose fit (see
+   * catalog/decisions.ts): a constraint that fails, or an assignee that is not this party, denies;
+   * constraints that cannot be known before use (minimum k, consent) are left to the decisions under
+   * the agreement and listed. One `contract.decision` audit event; any failure denies.
+   */
+  async decideOffer(input: OfferDecisionInput): Promise<OfferDecision> {
+    let at: string;
+    let decision: OfferDecision;
+    try {
+      at = iso(input.at ?? this.clock());
+    } catch {
+      at = this.clock().toISOString();
+    }
+    const base = { step: input.step, offerId: input.offerId, at };
+    try {
+      if (!isStep(input.step)) throw new EnforcementError(400, `unknown step ${String(input.step)}`);
+      const purposes = declaredPurposes(input.offer.policy);
+      const fits = (purposes.length > 0 ? purposes : [undefined]).map((purpose) =>
+        purposeFit(input.offer, input.party, purpose, input.dataset, new Date(at)),
+      );
+      const fit = fits.find((f) => f.fit !== "refused");
+      decision =
+        fit && "conditions" in fit
+          ? { ...base, decision: "Permit", reason: fit.reason, conditions: fit.conditions }
+          : {
+              ...base,
+              decision: "Deny",
+              reason: [...new Set(fits.map((f) => f.reason))].join("; "),
+              conditions: [],
+            };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      decision = { ...base, decision: "Deny", reason: `policy engine failure: ${message}`, conditions: [] };
+    }
+    try {
+      await this.audit.append({
+        actor: input.actor,
+        action: "contract.decision",
+        subject: input.offerId,
+        details: {
+          step: input.step,
+          agreement: null,
+          offer: input.offerId,
+          dataset: input.dataset,
+          actor: input.actor,
+          assignee: input.party?.iri ?? null,
+          action: `${ODRL}use`,
+          decision: decision.decision,
+          reason: decision.reason,
+          rule: null,
+          constraint: null,
+          ...(decision.conditions.length > 0 ? { conditions: decision.conditions } : {}),
+        },
+      });
+    } catch (err) {
+      // A permit that cannot be recorded is not given.
+      const message = err instanceof Error ? err.message : String(err);
+      return { ...base, decision: "Deny", reason: `policy engine failure: ${message}`, conditions: [] };
+    }
+    return decision;
+  }
+
+  /**
+   * The decision for a transfer under an agreement, asked by its consumer: the agreement's dataset,
+   * used by the consumer, for the purpose the agreement declares, received by the consumer
+   * (`transferRequestOf`). A permit is the grant each page is decided on again (`beforeTransferPage`).
+   */
+  async decideTransfer(input: {
+    agreementId: string;
+    /** The consumer participant (store id) that asks. */
+    consumer: string;
+    actor: string;
+    at?: Date | string;
+  }): Promise<EnforcementDecision> {
+    let request: AccessRequest;
+    try {
+      const entry = await this.entry(input.agreementId);
+      if (entry.consumer !== input.consumer)
+        throw new EnforcementError(
+          403,
+          `'${input.consumer}' is not the consumer of agreement ${input.agreementId}`,
+        );
+      const iri =
+        [...entry.participantOf].find(([, participant]) => participant === input.consumer)?.[0] ??
+        (await this.participants.get(input.consumer))?.iri;
+      if (!iri) throw new EnforcementError(404, `participant '${input.consumer}' has no IRI`);
+      request = transferRequestOf(entry.compiled.policy, iri);
+    } catch (err) {
+      const step = { step: "transfer" as const, agreementId: input.agreementId, actor: input.actor };
+      return this.failed({ ...step, request: { action: `${ODRL}use` } }, iso(input.at ?? this.clock()), err);
+    }
+    return this.decide({
+      step: "transfer",
+      agreementId: input.agreementId,
+      actor: input.actor,
+      request,
+      ...(input.at !== undefined ? { at: input.at } : {}),
+    });
   }
 
   /**
