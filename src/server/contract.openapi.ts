@@ -78,6 +78,22 @@ const searchProperties = {
 };
 
 export const contractSchemas = {
+  CatalogRefusal: {
+    type: "object",
+    description: "A refusal of the catalog's JSON API: Learnpool's error, its problems as sentences.",
+    required: ["error"],
+    properties: {
+      error: {
+        type: "object",
+        required: ["status", "message"],
+        properties: {
+          status: { type: "integer" },
+          message: { type: "string" },
+          problems: { type: "array", items: { type: "string" }, description: "Every problem found" },
+        },
+      },
+    },
+  },
   // ------------------------------------------------------------ catalog
   ProviderDescription: {
     type: "object",
@@ -646,7 +662,10 @@ export const contractPaths = {
           headers: { Location: { schema: { type: "string" }, description: "/contract/catalog/{dataset}" } },
           content: json(ref("CatalogEntry")),
         },
-        "400": error("The body, description or policies are not valid (`problems` lists each)"),
+        "400": {
+          description: "The body, description or policies are not valid (`problems` lists each)",
+          content: json(ref("CatalogRefusal")),
+        },
         "401": unauthenticated,
         "403": error("Not scope `all`, or another provider's store or dataset"),
         "404": error("No such store"),

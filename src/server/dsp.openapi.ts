@@ -63,6 +63,11 @@ const transferResponses = (ok: "200" | "201", extra: Record<string, unknown> = {
   ...extra,
 });
 
+/** Learnpool's JSON API refusal: `{ error: { status, message } }`. */
+const error = (description: string) => ({ description, content: json(ref("Error")) });
+const processView = (name: "Negotiation" | "Transfer") => ({ allOf: [ref(name), ref("ProcessHistory")] });
+const consumerTags = ["negotiations and transfers"];
+
 const pidPair = {
   providerPid: { type: "string", minLength: 1 },
   consumerPid: { type: "string", minLength: 1 },
@@ -230,6 +235,89 @@ export const dspSchemas = {
     },
     reason,
   }),
+
+  // ------------------------------------------------------------ Learnpool's JSON API: the processes as kept here
+  Negotiation: {
+    type: "object",
+    description: "A contract negotiation as this side keeps it (either role).",
+    required: ["localPid", "role", "participant", "counterparty", "state", "createdAt", "updatedAt"],
+    properties: {
+      localPid: { type: "string", description: "This side's pid" },
+      role: { type: "string", enum: ["provider", "consumer"] },
+      participant: { type: "string", description: "Our participant (its store id)" },
+      counterparty: { type: "string", description: "The store the other participant calls us with" },
+      providerPid: { type: "string" },
+      consumerPid: { type: "string" },
+      counterpartyAddress: { type: "string", format: "uri" },
+      state: {
+        type: "string",
+        enum: ["REQUESTED", "OFFERED", "ACCEPTED", "AGREED", "VERIFIED", "FINALIZED", "TERMINATED"],
+      },
+      offerId: { type: "string" },
+      datasetId: { type: "string" },
+      offer: { type: "object", description: "The latest offer (ODRL JSON)" },
+      agreementId: { type: "string" },
+      agreement: { type: "object" },
+      createdAt: { type: "string", format: "date-time" },
+      updatedAt: { type: "string", format: "date-time" },
+    },
+  },
+  Transfer: {
+    type: "object",
+    description:
+      "A transfer process as this side keeps it (either role). Never a data plane token: the DataAddress's `authorization` reads `[hidden]`.",
+    required: [
+      "localPid",
+      "role",
+      "participant",
+      "counterparty",
+      "state",
+      "agreementId",
+      "format",
+      "createdAt",
+      "updatedAt",
+    ],
+    properties: {
+      localPid: { type: "string" },
+      role: { type: "string", enum: ["provider", "consumer"] },
+      participant: { type: "string" },
+      counterparty: { type: "string" },
+      providerPid: { type: "string" },
+      consumerPid: { type: "string" },
+      counterpartyAddress: { type: "string", format: "uri" },
+      state: { type: "string", enum: ["REQUESTED", "STARTED", "SUSPENDED", "COMPLETED", "TERMINATED"] },
+      agreementId: { type: "string" },
+      format: { type: "string" },
+      dataAddress: ref("DataAddress"),
+      createdAt: { type: "string", format: "date-time" },
+      updatedAt: { type: "string", format: "date-time" },
+    },
+  },
+  ProcessHistory: {
+    type: "object",
+    description:
+      "The process's messages, in order (tokens redacted), and why it was terminated, when it was.",
+    required: ["history"],
+    properties: {
+      reason: { type: "string", description: "From the last termination message" },
+      history: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["seq", "direction", "type", "stateAfter", "body", "at"],
+          properties: {
+            seq: { type: "integer" },
+            direction: { type: "string", enum: ["received", "sent"] },
+            type: { type: "string", description: "The message type (or `undone`)" },
+            stateBefore: { type: "string" },
+            stateAfter: { type: "string" },
+            body: { type: "object" },
+            at: { type: "string", format: "date-time" },
+          },
+        },
+      },
+    },
+  },
 };
 
 const tags = ["dataspace protocol"];
@@ -444,4 +532,199 @@ export const dspPaths = {
       },
     },
   },
+  // ------------------------------------------------------------ the consumer's starts (Learnpool's JSON API)
+  "/contract/negotiations": {
+    post: {
+      tags: consumerTags,
+      summary: "Ask a provider for one of its offers (start a negotiation as the consumer)",
+      description:
+        "A credential with scope `all` of the consumer store (the negotiation's participant). Sends the ContractRequestMessage to the provider's DSP address and records the negotiation REQUESTED; the rest (agreement, verification and signature, FINALIZED) follows through the /dsp callbacks. A provider's refusal keeps its 4xx status; the negotiation is then TERMINATED here.",
+      requestBody: {
+        required: true,
+        content: json({
+          type: "object",
+          required: ["provider", "offer"],
+          properties: {
+            provider: {
+              type: "string",
+              format: "uri",
+              description: "The provider's Dataspace Protocol address",
+            },
+            offer: {
+              description: "The offer's id (from the catalog), or an ODRL offer with its @id",
+              oneOf: [{ type: "string" }, { type: "object", required: ["@id"] }],
+            },
+            counterparty: {
+              type: "string",
+              description:
+                "The store the provider calls this side with (default: the peers file's, for that address)",
+            },
+          },
+        }),
+      },
+      responses: {
+        "201": { description: "The negotiation, REQUESTED", content: json(processView("Negotiation")) },
+        "400": error("No provider, offer or counterparty, or a bad address"),
+        "401": unauthenticated,
+        "403": error("Not scope `all`"),
+        "4XX": error("The provider's refusal, its status kept"),
+        "502": error("The provider could not be reached, or failed"),
+      },
+    },
+    get: {
+      tags: consumerTags,
+      summary: "The negotiations of the caller's store (either role)",
+      description: "Any LRS credential: its store's negotiations.",
+      responses: {
+        "200": {
+          description: "The negotiations",
+          content: json({ type: "array", items: ref("Negotiation") }),
+        },
+        "401": unauthenticated,
+      },
+    },
+  },
+  "/contract/negotiations/{pid}": {
+    get: {
+      tags: consumerTags,
+      summary: "One negotiation of the caller's store, with its messages",
+      description: "Any LRS credential of the negotiation's participant store; anyone else gets a 404.",
+      parameters: [pid("this side's")],
+      responses: {
+        "200": { description: "The negotiation", content: json(processView("Negotiation")) },
+        "401": unauthenticated,
+        "404": error("No such negotiation of the caller's store"),
+      },
+    },
+  },
+  "/contract/transfers": {
+    post: {
+      tags: consumerTags,
+      summary: "Ask for the data of a FINALIZED agreement (start a transfer as the consumer)",
+      description:
+        "A credential with scope `all` of the consumer store. Sends the TransferRequestMessage (HttpData-PULL) to the provider; the provider starts the transfer with a DataAddress that this side keeps (its token is never shown).",
+      requestBody: {
+        required: true,
+        content: json({
+          type: "object",
+          required: ["negotiation"],
+          properties: {
+            negotiation: {
+              type: "string",
+              description: "The pid of a FINALIZED negotiation held as consumer",
+            },
+            format: { type: "string", default: "HttpData-PULL" },
+          },
+        }),
+      },
+      responses: {
+        "201": { description: "The transfer, REQUESTED", content: json(ref("Transfer")) },
+        "400": error("No negotiation, or a bad format"),
+        "401": unauthenticated,
+        "403": error("Not scope `all`"),
+        "404": error("No such negotiation of the caller's store"),
+        "409": error("The negotiation is not FINALIZED, or not held as consumer"),
+        "4XX": error("The provider's refusal, its status kept (403: the agreement or the policy said no)"),
+        "502": error("The provider could not be reached, or failed"),
+      },
+    },
+    get: {
+      tags: consumerTags,
+      summary: "The transfers of the caller's store (either role)",
+      description: "Any LRS credential: its store's transfers, without tokens.",
+      responses: {
+        "200": { description: "The transfers", content: json({ type: "array", items: ref("Transfer") }) },
+        "401": unauthenticated,
+      },
+    },
+  },
+  "/contract/transfers/{pid}": {
+    get: {
+      tags: consumerTags,
+      summary: "One transfer of the caller's store, with its messages",
+      description: "Any LRS credential of the transfer's participant store; anyone else gets a 404.",
+      parameters: [pid("this side's")],
+      responses: {
+        "200": { description: "The transfer", content: json(processView("Transfer")) },
+        "401": unauthenticated,
+        "404": error("No such transfer of the caller's store"),
+      },
+    },
+  },
+  "/contract/transfers/{pid}/data": {
+    get: {
+      tags: consumerTags,
+      summary: "Pull one page of the data through this side",
+      description:
+        "A credential with scope `all` of the consumer store. This side presents the transfer's bearer token at the provider's data endpoint and relays the page: JSON lines, the next cursor in `Learnpool-Next-Cursor`. The provider re-checks the agreement and the policy at every page.",
+      parameters: [
+        pid("consumerPid"),
+        {
+          name: "cursor",
+          in: "query",
+          description: "The `Learnpool-Next-Cursor` of the previous page",
+          schema: { type: "string" },
+        },
+      ],
+      responses: {
+        "200": {
+          description: "A page of statements (empty at the end)",
+          headers: {
+            "Learnpool-Next-Cursor": {
+              description: "Present when there is a next page",
+              schema: { type: "string" },
+            },
+          },
+          content: { "application/x-ndjson": { schema: { type: "string" } } },
+        },
+        "401": unauthenticated,
+        "403": error("Not scope `all`"),
+        "404": error("No such transfer of the caller's store"),
+        "409": error("The transfer has no DataAddress to pull from (not started, or not the consumer's)"),
+        "4XX": error(
+          "The provider's refusal, its status kept (403: not STARTED, or the agreement no longer holds)",
+        ),
+        "502": error("The provider could not be reached, or failed"),
+      },
+    },
+  },
+  ...Object.fromEntries(
+    (
+      [
+        ["completion", "Complete a transfer of the caller's store"],
+        ["suspension", "Suspend a transfer of the caller's store"],
+        ["termination", "Terminate a transfer of the caller's store"],
+      ] as const
+    ).map(([verb, summary]) => [
+      `/contract/transfers/{pid}/${verb}`,
+      {
+        post: {
+          tags: consumerTags,
+          summary,
+          description:
+            "A credential with scope `all` of the transfer's participant store (either role). Sends the message to the counterparty; the state moves only if it is accepted (a termination stands even if the counterparty cannot be told). A provider's bearer token ends with its transfer.",
+          parameters: [pid("this side's")],
+          requestBody: {
+            required: false,
+            content: json({
+              type: "object",
+              properties: {
+                reason: { type: "string", description: "Told to the counterparty (not on completion)" },
+              },
+            }),
+          },
+          responses: {
+            "200": { description: "The transfer after the message", content: json(ref("Transfer")) },
+            "400": error("A bad body, or the state does not allow the message"),
+            "401": unauthenticated,
+            "403": error("Not scope `all`"),
+            "404": error("No such transfer of the caller's store"),
+            "409": error("No address for the counterparty"),
+            "4XX": error("The counterparty's refusal, its status kept"),
+            "502": error("The counterparty could not be reached, or failed"),
+          },
+        },
+      },
+    ]),
+  ),
 };

@@ -72,6 +72,10 @@ export function openApiDocument(): Record<string, unknown> {
       { name: "agreements", description: "Multi-party ODRL agreements, signed as JWS by every party" },
       { name: "enforcement", description: "Policy decisions at every step that touches data, and duties" },
       {
+        name: "negotiations and transfers",
+        description: "A participant's own Dataspace Protocol processes: start, follow, pull, end",
+      },
+      {
         name: "dataspace protocol",
         description: "Eclipse Dataspace Protocol 2025-1: catalog, contract negotiation and transfer process",
       },
