@@ -1443,8 +1443,19 @@ export class DspService {
       headers: { authorization: `Bearer ${token}` },
     });
     const text = await response.text();
-    if (!response.ok)
-      throw new DspRemoteError(response.status, `GET ${endpoint}: ${response.status} ${text.slice(0, 300)}`);
+    if (!response.ok) {
+      // The provider's TransferError says why (the agreement, the policy): that is what the consumer reads.
+      let reason = text.slice(0, 300);
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+        const r = (body as JsonObject).reason ?? (body as JsonObject)["dspace:reason"];
+        if (r !== undefined) reason = (Array.isArray(r) ? r : [r]).map(String).join("; ");
+      } catch {
+        // not JSON: the text itself
+      }
+      throw new DspRemoteError(response.status, `GET ${endpoint}: ${response.status} ${reason}`, body);
+    }
     const next = response.headers.get("learnpool-next-cursor") ?? undefined;
     return { lines: text.split("\n").filter((l) => l.length > 0), ...(next ? { next } : {}) };
   }
