@@ -1012,7 +1012,7 @@ export const contractPaths = {
       tags: agreementsTag,
       summary: "Terminate the agreement",
       description:
-        "A party, with a credential of scope `all`: a compact JWS (payload embedded) of the termination statement `{agreement, digest, event: terminated, reason, at}`, `at` within ten minutes of the registry's clock. Data stops flowing under it: the data endpoint refuses the next page of a running transfer and terminates it.",
+        "A party, with a credential of scope `all`: a compact JWS (payload embedded) of the termination statement `{agreement, digest, event: terminated, reason, at}`, `at` within ten minutes of the registry's clock. Data stops flowing under it: the transfers running under it are terminated as soon as it is recorded (and the data endpoint refuses any next page).",
       parameters: [agreementId],
       requestBody: jsonBody(ref("SignedAct")),
       responses: {
@@ -1031,7 +1031,7 @@ export const contractPaths = {
       tags: agreementsTag,
       summary: "Revoke the agreement (the operator)",
       description:
-        "The agreement's operator party, with a credential of scope `all`: a compact JWS of the revocation statement `{agreement, digest, event: revoked, reason, at}`.",
+        "The agreement's operator party, with a credential of scope `all`: a compact JWS of the revocation statement `{agreement, digest, event: revoked, reason, at}`. The transfers running under it are terminated as soon as it is recorded.",
       parameters: [agreementId],
       requestBody: jsonBody(ref("SignedAct")),
       responses: {
