@@ -36,6 +36,73 @@ export {
   verifyPortalLinkWith,
 } from "./links.js";
 export { type AgeClaim, ageOfDigitalConsent, checkAgeClaim, consentAgeOn } from "./minors.js";
+// Notices and notifications to consumers (notices*.ts, notify*.ts).
+export {
+  buildNotice,
+  CATEGORY_WORDS,
+  canonicalNotice,
+  categoryWords,
+  deletionDueOf,
+  LP_PURPOSE_WORDS,
+  NOTICE_AUDIENCES,
+  NOTICE_LANGUAGES,
+  type Notice,
+  type NoticeAgreement,
+  type NoticeAudience,
+  type NoticeContent,
+  NoticeError,
+  type NoticeLanguage,
+  type NoticeOptions,
+  type NoticeParticipant,
+  type NoticeParty,
+  type NoticeSection,
+  type NoticeTerm,
+  noticeHtml,
+  noticeMarkdown,
+  PURPOSE_WORDS,
+  purposesOf,
+  purposeWords,
+  regionsOf,
+  safeText,
+  sealNotice,
+  verifyNotice,
+} from "./notices.js";
+export {
+  type CategorySource,
+  catalogCategories,
+  type NoticeAgreements,
+  NoticeService,
+  type NoticeSettings,
+} from "./notices-store.js";
+export {
+  ConsentNotifier,
+  type ConsentStateChange,
+  checkWebhookUrl,
+  type DeletionDutyOpener,
+  type Notification,
+  type NotificationBody,
+  type NotificationState,
+  type NotifierOptions,
+  type NotifyAgreements,
+  NotifyError,
+  type OpenedDeletionDuty,
+  type Webhook,
+  type Withdrawal,
+  type WithdrawalKind,
+} from "./notify.js";
+export {
+  backoffDelay,
+  type DeliveryOptions,
+  type DeliveryRound,
+  NotificationDelivery,
+} from "./notify-delivery.js";
+export {
+  newWebhookSecret,
+  SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_S,
+  signWebhook,
+  verifyWebhookSignature,
+} from "./notify-signature.js";
 export {
   decodePayload,
   RECEIPT_TYP,

@@ -1057,9 +1057,7 @@ CREATE TABLE consent_withdrawals (
   id TEXT PRIMARY KEY,
   agreement_id TEXT NOT NULL,
   learner TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('withdrawn', 'expired')),
-  purposes TEXT NOT NULL,
-  records TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('withdrawn', 'expired', 'invalidated')),
   effective_at TEXT NOT NULL,
   recorded_at TEXT NOT NULL,
   consumers INTEGER NOT NULL,
@@ -1070,12 +1068,19 @@ CREATE INDEX consent_withdrawals_learner ON consent_withdrawals (agreement_id, l
 CREATE INDEX consent_withdrawals_since ON consent_withdrawals (agreement_id, effective_at);
 CREATE TRIGGER consent_withdrawals_fixed BEFORE UPDATE ON consent_withdrawals
   WHEN NEW.id IS NOT OLD.id OR NEW.agreement_id IS NOT OLD.agreement_id OR NEW.learner IS NOT OLD.learner
-    OR NEW.kind IS NOT OLD.kind OR NEW.purposes IS NOT OLD.purposes OR NEW.records IS NOT OLD.records
-    OR NEW.effective_at IS NOT OLD.effective_at OR NEW.recorded_at IS NOT OLD.recorded_at
+    OR NEW.kind IS NOT OLD.kind OR NEW.effective_at IS NOT OLD.effective_at OR NEW.recorded_at IS NOT OLD.recorded_at
     OR NEW.consumers IS NOT OLD.consumers OR OLD.completed_at IS NOT NULL
   BEGIN SELECT RAISE(ABORT, 'a withdrawal is fixed; only its completion is set, once'); END;
 CREATE TRIGGER consent_withdrawals_no_delete BEFORE DELETE ON consent_withdrawals
   BEGIN SELECT RAISE(ABORT, 'a withdrawal is never deleted'); END;
+-- The consent records (and their purposes) a withdrawal ended.
+CREATE TABLE consent_withdrawal_records (
+  withdrawal_id TEXT NOT NULL REFERENCES consent_withdrawals(id),
+  record_id TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  PRIMARY KEY (withdrawal_id, record_id)
+);
+CREATE INDEX consent_withdrawal_records_record ON consent_withdrawal_records (record_id);
 -- The outbox: one notification per withdrawal and consumer, written in the transaction of the state
 -- change, delivered by webhook until acknowledged (2xx, or acknowledged through the API).
 CREATE TABLE consent_notifications (
@@ -1147,9 +1152,7 @@ CREATE TABLE consent_withdrawals (
   id TEXT PRIMARY KEY,
   agreement_id TEXT NOT NULL,
   learner TEXT NOT NULL,
-  kind TEXT NOT NULL CHECK (kind IN ('withdrawn', 'expired')),
-  purposes TEXT NOT NULL,
-  records TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('withdrawn', 'expired', 'invalidated')),
   effective_at TEXT NOT NULL,
   recorded_at TEXT NOT NULL,
   consumers INTEGER NOT NULL,
@@ -1163,7 +1166,6 @@ BEGIN
   IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'a withdrawal is never deleted'; END IF;
   IF NEW.id IS DISTINCT FROM OLD.id OR NEW.agreement_id IS DISTINCT FROM OLD.agreement_id
     OR NEW.learner IS DISTINCT FROM OLD.learner OR NEW.kind IS DISTINCT FROM OLD.kind
-    OR NEW.purposes IS DISTINCT FROM OLD.purposes OR NEW.records IS DISTINCT FROM OLD.records
     OR NEW.effective_at IS DISTINCT FROM OLD.effective_at OR NEW.recorded_at IS DISTINCT FROM OLD.recorded_at
     OR NEW.consumers IS DISTINCT FROM OLD.consumers OR OLD.completed_at IS NOT NULL THEN
     RAISE EXCEPTION 'a withdrawal is fixed; only its completion is set, once';
@@ -1172,6 +1174,14 @@ BEGIN
 END $$;
 CREATE TRIGGER consent_withdrawals_fixed BEFORE UPDATE OR DELETE ON consent_withdrawals
   FOR EACH ROW EXECUTE FUNCTION consent_withdrawals_fixed();
+-- The consent records (and their purposes) a withdrawal ended.
+CREATE TABLE consent_withdrawal_records (
+  withdrawal_id TEXT NOT NULL REFERENCES consent_withdrawals(id),
+  record_id TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  PRIMARY KEY (withdrawal_id, record_id)
+);
+CREATE INDEX consent_withdrawal_records_record ON consent_withdrawal_records (record_id);
 -- The outbox: one notification per withdrawal and consumer, written in the transaction of the state
 -- change, delivered by webhook until acknowledged (2xx, or acknowledged through the API).
 CREATE TABLE consent_notifications (
