@@ -13,6 +13,8 @@ import {
   type AgreementDraft,
   AgreementError,
   AgreementRegistry,
+  contractEnvironment,
+  contractSettingsFromEnvironment,
   generateParticipantKey,
   PARTICIPANT_ROLES,
   type ParticipantRole,
@@ -21,7 +23,7 @@ import {
   signEvent,
   terminationStatement,
 } from "../contract/index.js";
-import { Tenancy } from "../lrs/index.js";
+import { Lrs, Tenancy } from "../lrs/index.js";
 import { type Database, DEFAULT_DB, openDatabase } from "../store/index.js";
 
 function actor(): string {
@@ -47,6 +49,29 @@ async function withRegistry<T>(
     const audit = new AuditLog(db);
     return await fn(new AgreementRegistry(db, audit), db, audit);
   } finally {
+    await db.close();
+  }
+}
+
+/**
+ * The registry of the contract environment (contract/environment.ts): a termination or revocation made
+ * here also stops, at once, the transfers running under the agreement (their consumers are told).
+ */
+async function withEnvironmentRegistry<T>(
+  location: string,
+  fn: (registry: AgreementRegistry) => Promise<T>,
+): Promise<T> {
+  const db = await openDatabase(location);
+  const lrs = new Lrs(db, { authorityHomePage: process.env.LEARNPOOL_PUBLIC_URL ?? "http://localhost:8080" });
+  try {
+    const contract = contractEnvironment(lrs, contractSettingsFromEnvironment());
+    try {
+      return await fn(contract.agreements);
+    } finally {
+      await contract.dsp.idle();
+    }
+  } finally {
+    await lrs.close();
     await db.close();
   }
 }
@@ -236,7 +261,7 @@ export function agreementCommands(): Command[] {
       .addOption(dbOption())
       .action(async (id: string, o: { key: string; reason: string; as?: string; db: string }) => {
         const { jwk, kid } = privateKey(o.key);
-        await withRegistry(o.db, async (registry) => {
+        await withEnvironmentRegistry(o.db, async (registry) => {
           const found = await registry.get(id);
           if (!found) throw new AgreementError(404, `no agreement ${id}`);
           const who = await actingParticipant(registry, kid, o.as);
