@@ -1,7 +1,12 @@
 /**
- * `learnpool negotiation` and `learnpool transfer`: command-line wiring of the Dataspace Protocol
- * (contract/dsp). Lists and shows what this side holds, with each process's message history; a
- * negotiation left VERIFIED (a signature given later) can be finalized. Tokens are never printed.
+ * `learnpool negotiation`, `learnpool negotiate` and `learnpool transfer`: command-line wiring of the
+ * Dataspace Protocol (contract/dsp), over the contract environment the server builds (see
+ * contract/environment.ts for its variables). Lists and shows what this side holds, with each
+ * process's message history; a negotiation left VERIFIED (a signature given later) can be finalized.
+ * The consumer starts from here: `negotiate` asks a provider for an offer, `transfer request` asks for
+ * the data of a FINALIZED agreement, `transfer pull` writes its pages as JSON lines. The provider's
+ * answers arrive at this side's server (LEARNPOOL_DSP_BASE_URL), which must run on the same database.
+ * Tokens are never printed.
  */
 import { Command, Option } from "commander";
 import {
@@ -178,5 +183,98 @@ export function dspCommands(): Command[] {
         process.stdout.write(`${lines.join("\n")}\n`);
       });
     });
-  return [negotiation, transfer];
+  transfer
+    .command("request")
+    .description("consumer: ask the provider of a FINALIZED negotiation for its data (pull over HTTP)")
+    .requiredOption("--negotiation <pid>", "the negotiation (the pid this side chose)")
+    .option("--wait", "wait until the provider has started it (or refused)")
+    .addOption(dbOption())
+    .action(async (o: { negotiation: string; wait?: boolean; db: string }) => {
+      await withService(o.db, async (service) => {
+        let t = await service.requestTransfer({ negotiationPid: o.negotiation });
+        if (o.wait) t = await settled(() => service.transfer(t.localPid), ["STARTED", "TERMINATED"], t);
+        process.stdout.write(`${t.localPid}\t${t.state}\n`);
+        if (t.state === "TERMINATED") process.exitCode = 1;
+      });
+    });
+  transfer
+    .command("pull <pid>")
+    .description(
+      "consumer: fetch pages of a STARTED transfer as JSON lines on stdout (the next cursor on stderr)",
+    )
+    .option("--cursor <cursor>", "resume after the page that gave this cursor")
+    .option("--all", "every page until the last (or until the provider stops the transfer)")
+    .addOption(dbOption())
+    .action(async (pid: string, o: { cursor?: string; all?: boolean; db: string }) => {
+      await withService(o.db, async (service) => {
+        let cursor = o.cursor;
+        do {
+          const page = await service.pull(pid, cursor);
+          for (const line of page.lines) process.stdout.write(`${line}\n`);
+          cursor = page.next;
+          if (cursor) process.stderr.write(`next cursor: ${cursor}\n`);
+        } while (o.all && cursor);
+      });
+    });
+
+  const negotiate = new Command("negotiate")
+    .description("consumer: ask a provider's connector for one of its offers (by the catalog's offer id)")
+    .requiredOption(
+      "--provider <url>",
+      "the provider's Dataspace Protocol address, e.g. https://pool.example/dsp",
+    )
+    .requiredOption("--offer <id>", "the offer's id, as the catalog gives it")
+    .requiredOption("--as <store>", "the consumer: this side's participant (its store id)")
+    .option(
+      "--counterparty <store>",
+      "the store the provider calls this side with (default: the peer of LEARNPOOL_DSP_PEERS for that address)",
+    )
+    .option("--wait", "wait until the negotiation is FINALIZED or TERMINATED")
+    .addOption(dbOption())
+    .action(
+      async (o: {
+        provider: string;
+        offer: string;
+        as: string;
+        counterparty?: string;
+        wait?: boolean;
+        db: string;
+      }) => {
+        await withEnvironment(o.db, async (contract) => {
+          const counterparty = o.counterparty ?? contract.peerStore(o.provider);
+          if (!counterparty)
+            throw new Error(
+              "--counterparty is needed: no peer of LEARNPOOL_DSP_PEERS names a store for this provider",
+            );
+          let n = await contract.dsp.requestContract({
+            participant: o.as,
+            counterparty,
+            providerAddress: o.provider,
+            offer: { "@id": o.offer },
+          });
+          if (o.wait)
+            n = await settled(() => contract.dsp.negotiation(n.localPid), ["FINALIZED", "TERMINATED"], n);
+          process.stdout.write(`${n.localPid}\t${n.state}\t${n.agreementId ?? "-"}\n`);
+          if (n.state === "TERMINATED") process.exitCode = 1;
+        });
+      },
+    );
+  return [negotiation, transfer, negotiate];
+}
+
+/** Polls a process (its answers arrive at this side's server) until it reaches one of `states`. */
+async function settled<T extends { state: string }>(
+  read: () => Promise<T | undefined>,
+  states: string[],
+  last: T,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let current = last;
+  while (!states.includes(current.state)) {
+    if (Date.now() > deadline) throw new Error(`still ${current.state} after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+    current = (await read()) ?? current;
+  }
+  return current;
 }

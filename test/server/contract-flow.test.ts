@@ -10,8 +10,13 @@
  * operator's registration (`learnpool participant add`). Everything after goes over HTTP: participants
  * and keys, statements, publication, search, negotiation, transfer, pages, termination.
  */
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { dspCommands } from "../../src/cli/dsp.js";
 import {
   AgreementRegistry,
   contractEnvironment,
@@ -22,8 +27,8 @@ import {
 } from "../../src/contract/index.js";
 import { Lrs } from "../../src/lrs/index.js";
 import { buildServer } from "../../src/server/index.js";
-import type { Database } from "../../src/store/index.js";
-import { freePort } from "../helpers/cli.js";
+import { type Database, openDatabase } from "../../src/store/index.js";
+import { freePort, tempDbPath } from "../helpers/cli.js";
 import { type Backend, backends } from "../helpers/databases.js";
 import { basic } from "../helpers/server.js";
 
@@ -53,8 +58,9 @@ async function server(
   backend: Backend,
   stores: string[],
   settings: (url: string) => Parameters<typeof contractEnvironment>[1],
+  location?: string,
 ): Promise<Server> {
-  const db = await backend.open();
+  const db = location ? await openDatabase(location) : await backend.open();
   const lrs = new Lrs(db, { authorityHomePage: "http://lrs.test" });
   const auth: Record<string, string> = {};
   const credentials: Record<string, { key: string; secret: string }> = {};
@@ -123,7 +129,7 @@ const researchOffer = (uid: string, count: number, extra: Record<string, unknown
 });
 
 /** P and C, onboarded: participants and public keys at P, five statements in prov's store. */
-async function dataSpace(backend: Backend) {
+async function dataSpace(backend: Backend, consumerDb?: string) {
   const keys: Record<string, ParticipantKeyPair> = {
     op: await generateParticipantKey(),
     prov: await generateParticipantKey(),
@@ -139,11 +145,12 @@ async function dataSpace(backend: Backend) {
     signingKeys: held("op", "prov"),
     pageSize: 2,
   }));
-  const C = await server(backend, ["lab", "prov"], (url) => ({
-    dspBaseUrl: `${url}/dsp`,
-    peers: peers.C,
-    signingKeys: held("lab"),
-  }));
+  const C = await server(
+    backend,
+    ["lab", "prov"],
+    (url) => ({ dspBaseUrl: `${url}/dsp`, peers: peers.C, signingKeys: held("lab") }),
+    consumerDb,
+  );
   peers.P.push({ endpoint: `${C.url}/dsp`, ...C.credentials.prov!, store: "lab" });
   peers.C.push({ endpoint: `${P.url}/dsp`, ...P.credentials.lab!, store: "prov" });
 
@@ -179,7 +186,26 @@ async function dataSpace(backend: Backend) {
     })),
   );
   expect(stored.status, stored.text).toBe(200);
-  return { P, C, keys };
+  return { P, C, keys, peers };
+}
+
+/** Runs a `learnpool` DSP command in process; returns what it wrote on stdout. */
+async function cli(args: string[]): Promise<string> {
+  const command = dspCommands().find((c) => c.name() === args[0]);
+  if (!command) throw new Error(`no command ${args[0]}`);
+  let out = "";
+  const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+  try {
+    await command.parseAsync(args.slice(1), { from: "user" });
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+  return out;
 }
 
 async function publish(P: Server, offer: Record<string, unknown>, title = "MOOC traces 2024") {
@@ -398,5 +424,58 @@ describe.each(await backends())("the contract path between two servers, over HTT
     const list = (await call(C, "GET", "/contract/negotiations", "lab")).json() as { localPid: string }[];
     expect(list).toHaveLength(1);
     expect((await call(C, "GET", `/contract/negotiations/${list[0]?.localPid}`, "prov")).status).toBe(404);
+  });
+
+  it("the consumer drives negotiation and transfer from the command line (learnpool negotiate, transfer request|pull)", async () => {
+    // The command runs beside the consumer's server, on its database; the provider answers the server.
+    const location = backend.name === "sqlite" ? tempDbPath() : await backend.location();
+    const { P, C, peers } = await dataSpace(backend, location);
+    const offer = await publish(P, researchOffer("urn:learnpool:offer:cli", 100));
+    const peersFile = join(mkdtempSync(join(tmpdir(), "learnpool-peers-")), "peers.json");
+    writeFileSync(peersFile, JSON.stringify(peers.C), { mode: 0o600 });
+    const saved = { ...process.env };
+    process.env.LEARNPOOL_DSP_BASE_URL = `${C.url}/dsp`;
+    process.env.LEARNPOOL_DSP_PEERS = peersFile;
+    delete process.env.LEARNPOOL_SIGNING_KEYS;
+    try {
+      const negotiated = await cli([
+        "negotiate",
+        "--provider",
+        `${P.url}/dsp`,
+        "--offer",
+        offer.offerId,
+        "--as",
+        "lab",
+        "--wait",
+        "--db",
+        location,
+      ]);
+      const [pid, state, agreementId] = negotiated.trim().split("\t");
+      expect(state).toBe("FINALIZED");
+      expect(agreementId).toMatch(/^urn:uuid:/);
+      const requested = await cli([
+        "transfer",
+        "request",
+        "--negotiation",
+        pid ?? "",
+        "--wait",
+        "--db",
+        location,
+      ]);
+      const [transfer, started] = requested.trim().split("\t");
+      expect(started).toBe("STARTED");
+      const lines = (await cli(["transfer", "pull", transfer ?? "", "--all", "--db", location]))
+        .trim()
+        .split("\n");
+      expect(lines.map((l) => JSON.parse(l).actor.mbox)).toEqual(
+        [1, 2, 3, 4, 5].map((i) => `mailto:learner${i}@example.org`),
+      );
+      // The consumer's server sees the same processes.
+      expect(
+        ((await call(C, "GET", `/contract/transfers/${transfer}`, "lab")).json() as { state: string }).state,
+      ).toBe("STARTED");
+    } finally {
+      process.env = saved;
+    }
   });
 });
