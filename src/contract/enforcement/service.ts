@@ -382,11 +382,21 @@ export class PolicyEnforcement {
       const fit = fits.find((f) => f.fit !== "refused");
       decision =
         fit && "conditions" in fit
-          ? { ...base, decision: "Permit", reason: fit.reason, conditions: fit.conditions }
+          ? {
+              ...base,
+              decision: "Permit",
+              reason:
+                fit.conditions.length > 0
+                  ? `permitted if, when used: ${fit.conditions.join("; ")} (decided under the agreement at each use)`
+                  : fit.reason,
+              conditions: fit.conditions,
+            }
           : {
               ...base,
               decision: "Deny",
-              reason: [...new Set(fits.map((f) => f.reason))].join("; "),
+              reason: `offer ${input.offerId} does not let ${input.party.iri} use ${input.dataset}: ${[
+                ...new Set(fits.map((f) => f.reason)),
+              ].join("; ")}`,
               conditions: [],
             };
     } catch (err) {
