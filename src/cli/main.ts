@@ -13,6 +13,7 @@ import { anonymizeCommands } from "./anonymize.js";
 import { catalogCommands } from "./catalog.js";
 import { deidentifyCommands } from "./deidentify.js";
 import { dpCommands } from "./dp.js";
+import { dspCommands } from "./dsp.js";
 import { enforcementCommands } from "./enforcement.js";
 import { interopCommands } from "./interop.js";
 import { linkageCommands } from "./linkage.js";
@@ -308,6 +309,7 @@ export function program(): Command {
   for (const command of catalogCommands()) root.addCommand(command);
   for (const command of agreementCommands()) root.addCommand(command);
   for (const command of enforcementCommands()) root.addCommand(command);
+  for (const command of dspCommands()) root.addCommand(command);
   registerSkillsCommands(root);
   root.addCommand(
     new Command("migrate")
