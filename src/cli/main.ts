@@ -11,6 +11,7 @@ import { type Database, DEFAULT_DB, openDatabase, redact } from "../store/index.
 import { agreementCommands } from "./agreements.js";
 import { anonymizeCommands } from "./anonymize.js";
 import { catalogCommands } from "./catalog.js";
+import { consentCommands } from "./consent.js";
 import { deidentifyCommands } from "./deidentify.js";
 import { dpCommands } from "./dp.js";
 import { dspCommands } from "./dsp.js";
@@ -310,6 +311,7 @@ export function program(): Command {
   for (const command of agreementCommands()) root.addCommand(command);
   for (const command of enforcementCommands()) root.addCommand(command);
   for (const command of dspCommands()) root.addCommand(command);
+  for (const command of consentCommands()) root.addCommand(command);
   registerSkillsCommands(root);
   root.addCommand(
     new Command("migrate")

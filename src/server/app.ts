@@ -10,6 +10,7 @@ import type { Lrs } from "../lrs/index.js";
 import type { OprfService } from "../privacy/index.js";
 import { registerAgreementRoutes } from "./agreements.js";
 import { registerCatalogRoutes } from "./catalog.js";
+import { consentServicesFromEnvironment, registerConsentRoutes } from "./consent.js";
 import { registerDspRoutes } from "./dsp.js";
 import { registerEnforcementRoutes } from "./enforcement.js";
 import { openApiDocument } from "./openapi.js";
@@ -86,6 +87,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerAgreementRoutes(app, options.lrs, contract.agreements);
   registerDspRoutes(app, options.lrs, contract.dsp, { peerStore: contract.peerStore });
   registerEnforcementRoutes(app, options.lrs, contract);
+  registerConsentRoutes(app, options.lrs, consentServicesFromEnvironment(options.lrs, contract));
 
   const router = new XapiRouter(options.lrs, xapiResources(options.lrs));
   const handler = async (

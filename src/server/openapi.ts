@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 description of the HTTP API, served at /openapi.json and browsable at /docs.
  * Each resource's description sits in its own file beside its handlers; this assembles them.
  */
+import { consentPaths, consentSecuritySchemes } from "./consent.openapi.js";
 import { contractPaths, contractSchemas } from "./contract.openapi.js";
 import { dspPaths, dspSchemas } from "./dsp.openapi.js";
 import { privacyPaths } from "./privacy.openapi.js";
@@ -27,6 +28,7 @@ export function openApiDocument(): Record<string, unknown> {
           description:
             "The Dataspace Protocol pull data plane: the token of a started transfer's DataAddress (endpointProperties `authorization`).",
         },
+        ...consentSecuritySchemes,
       },
       parameters: {
         version: {
@@ -93,6 +95,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...privacyPaths,
       ...contractPaths,
       ...dspPaths,
+      ...consentPaths,
     },
   };
 }
