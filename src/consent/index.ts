@@ -20,6 +20,7 @@
  *   whether a learner left the valid set (given/renewed → anything else).
  * - Add your exports at the end of this file (export lines only); do not edit the lines above them.
  */
+export { PseudonymSet } from "./cohort.js";
 export { ConsentError } from "./errors.js";
 export { RegistryKeys } from "./keys.js";
 export {

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { AuditLog } from "../audit/index.js";
 import { type Agreement, AgreementError, type AgreementRegistry, durationMs } from "../contract/index.js";
 import { type Database, type Queryable, UniqueViolation } from "../store/index.js";
+import { PseudonymSet } from "./cohort.js";
 import { ConsentError } from "./errors.js";
 import { RegistryKeys } from "./keys.js";
 import {
@@ -573,21 +574,20 @@ export class ConsentRegistry {
 
   /**
    * The pseudonyms of the learners with valid consent under the agreement at `at` (for at least one
-   * record matching the filters; a build passes its purpose, data category and recipient). Empty
-   * when the agreement is not in force. Answers from the derived table: the current state of each
-   * record, with `at` bounding the validity windows (builds ask for now).
+   * record matching the filters; a build passes its purpose, data category and recipient), sorted.
+   * Empty when the agreement is not in force. Answers from the derived cohort table: the current
+   * state of each record, with `at` bounding the validity windows (builds ask for now; a consent
+   * withdrawn since `at` is not counted, which errs on the learner's side).
    */
   async consentingLearners(
     agreementId: string,
     at: Date = this.now(),
     filter: { purpose?: string; dataCategory?: string; recipient?: string } = {},
-  ): Promise<Set<string>> {
+  ): Promise<PseudonymSet> {
     const status = await this.agreementStatus(agreementId, at);
-    if (!status.valid) return new Set();
-    const when = at.toISOString();
-    let sql =
-      "SELECT learner FROM consent_current WHERE agreement_id = ? AND state IN ('given', 'renewed') AND valid_from <= ? AND valid_until > ?";
-    const params: string[] = [agreementId, when, when];
+    if (!status.valid) return new PseudonymSet();
+    let sql = "SELECT id FROM consent_cohorts WHERE agreement_id = ?";
+    const params: string[] = [agreementId];
     if (filter.purpose !== undefined) {
       sql += " AND purpose = ?";
       params.push(checkPurpose(filter.purpose));
@@ -600,10 +600,22 @@ export class ConsentRegistry {
       sql += " AND recipient = ?";
       params.push(filter.recipient);
     }
-    const rows = await this.db.all<{ learner: string }>(sql, params);
-    const out = new Set<string>();
-    for (const r of rows) out.add(r.learner);
-    return out;
+    const cohorts = await this.db.all<{ id: number | string }>(`${sql} ORDER BY id`, params);
+    // One aggregated string per cohort: a million rows as objects would cost more than the scan.
+    const aggregate =
+      this.db.dialect === "postgres"
+        ? `string_agg(learner, ',' ORDER BY learner COLLATE "C")`
+        : "group_concat(learner, ',')";
+    const ms = at.getTime();
+    const sets: PseudonymSet[] = [];
+    for (const { id } of cohorts) {
+      const row = await this.db.one<{ s: string | null }>(
+        `SELECT ${aggregate} AS s FROM consent_cohort_members WHERE cohort = ? AND valid_from <= ? AND valid_until > ?`,
+        [Number(id), ms, ms],
+      );
+      if (row?.s) sets.push(new PseudonymSet(row.s.split(",")));
+    }
+    return sets.length === 0 ? new PseudonymSet() : PseudonymSet.union(sets);
   }
 
   // ---------------------------------------------------------------- reading
@@ -659,6 +671,7 @@ export class ConsentRegistry {
     return this.db.transaction(
       async (tx) => {
         const records = await tx.all<RecordRow>("SELECT id, record FROM consent_records ORDER BY id");
+        await tx.run("DELETE FROM consent_cohort_members");
         let differed = 0;
         for (const r of records) {
           const record = JSON.parse(r.record) as ConsentRecord;
@@ -677,6 +690,7 @@ export class ConsentRegistry {
           )
             differed++;
           await this.writeCurrent(tx, row);
+          await this.writeMember(tx, record, status);
         }
         return { records: records.length, differed };
       },
@@ -799,6 +813,35 @@ export class ConsentRegistry {
     );
   }
 
+  /** Keeps the record's learner in its cohort exactly while the consent is in force. */
+  private async writeMember(tx: Queryable, record: ConsentRecord, status: RecordStatus): Promise<void> {
+    const key = [record.agreement, record.purpose, record.dataCategory, record.recipient.id];
+    const find =
+      "SELECT id FROM consent_cohorts WHERE agreement_id = ? AND purpose = ? AND data_category = ? AND recipient = ?";
+    let cohort = await tx.one<{ id: number | string }>(find, key);
+    if (!cohort) {
+      await tx.run(
+        "INSERT INTO consent_cohorts (agreement_id, purpose, data_category, recipient) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        key,
+      );
+      cohort = await tx.one<{ id: number | string }>(find, key);
+    }
+    const id = Number(cohort?.id);
+    const window = this.windowOf(record, status);
+    if (!window) {
+      await tx.run("DELETE FROM consent_cohort_members WHERE cohort = ? AND learner = ?", [
+        id,
+        record.dataSubject,
+      ]);
+      return;
+    }
+    await tx.run(
+      `INSERT INTO consent_cohort_members (cohort, learner, valid_from, valid_until) VALUES (?, ?, ?, ?)
+       ON CONFLICT (cohort, learner) DO UPDATE SET valid_from = excluded.valid_from, valid_until = excluded.valid_until`,
+      [id, record.dataSubject, Date.parse(window.from), Date.parse(window.until)],
+    );
+  }
+
   /** Appends one event: checked, receipted, indexed, queued, audited, announced. */
   private async append(
     tx: Queryable,
@@ -857,6 +900,7 @@ export class ConsentRegistry {
     );
     const seq = Number(inserted?.seq);
     await this.writeCurrent(tx, this.currentRow(record, next));
+    await this.writeMember(tx, record, next);
     await tx.run(
       "INSERT INTO consent_outbox (event_seq, record_id, agreement_id, learner, event, state_before, state, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       [seq, record.id, record.agreement, record.dataSubject, change.event, status.state, next.state, when],

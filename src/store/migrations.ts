@@ -892,10 +892,27 @@ CREATE TABLE consent_current (
   valid_until TEXT,
   derived TEXT NOT NULL
 );
-CREATE INDEX consent_current_cohort ON consent_current
-  (agreement_id, state, purpose, data_category, recipient, valid_until, valid_from, learner);
 CREATE INDEX consent_current_learner ON consent_current (learner, agreement_id);
 CREATE INDEX consent_current_until ON consent_current (state, valid_until);
+-- Cohorts: who consents now to one (agreement, purpose, data category, recipient), what dataset
+-- builds ask. Derived like consent_current (rows come and go with it, rebuildable): a member is a
+-- learner whose record is given or renewed, with its validity window in epoch milliseconds, so that
+-- a cohort of a million is one short range scan returning pseudonyms in order.
+CREATE TABLE consent_cohorts (
+  id INTEGER PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  data_category TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  UNIQUE (agreement_id, purpose, data_category, recipient)
+);
+CREATE TABLE consent_cohort_members (
+  cohort INTEGER NOT NULL,
+  learner TEXT NOT NULL,
+  valid_from INTEGER NOT NULL,
+  valid_until INTEGER NOT NULL,
+  PRIMARY KEY (cohort, learner)
+) WITHOUT ROWID;
 -- Portal links already used for a change (their nonce): a link changes state once.
 CREATE TABLE consent_link_uses (
   nonce TEXT PRIMARY KEY,
@@ -982,10 +999,28 @@ CREATE TABLE consent_current (
   valid_until TEXT,
   derived TEXT NOT NULL
 );
-CREATE INDEX consent_current_cohort ON consent_current
-  (agreement_id, state, purpose, data_category, recipient, valid_until, valid_from, learner);
 CREATE INDEX consent_current_learner ON consent_current (learner, agreement_id);
 CREATE INDEX consent_current_until ON consent_current (state, valid_until);
+-- Cohorts: who consents now to one (agreement, purpose, data category, recipient), what dataset
+-- builds ask. Derived like consent_current (rows come and go with it, rebuildable): a member is a
+-- learner whose record is given or renewed, with its validity window in epoch milliseconds, so that
+-- a cohort of a million is one short range scan returning pseudonyms in order.
+CREATE TABLE consent_cohorts (
+  id BIGSERIAL PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  data_category TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  UNIQUE (agreement_id, purpose, data_category, recipient)
+);
+CREATE TABLE consent_cohort_members (
+  cohort BIGINT NOT NULL,
+  learner TEXT NOT NULL,
+  valid_from BIGINT NOT NULL,
+  valid_until BIGINT NOT NULL,
+  PRIMARY KEY (cohort, learner)
+);
+CREATE INDEX consent_cohort_members_scan ON consent_cohort_members (cohort, learner) INCLUDE (valid_from, valid_until);
 -- Portal links already used for a change (their nonce): a link changes state once.
 CREATE TABLE consent_link_uses (
   nonce TEXT PRIMARY KEY,

@@ -68,14 +68,18 @@ for (const backend of await backends()) {
           .permitted,
       ).toBe(false);
       expect(
-        await w.consent.consentingLearners(w.agreementId, w.clock.now, { purpose: "dpv:TrainAIModel" }),
+        new Set(
+          await w.consent.consentingLearners(w.agreementId, w.clock.now, { purpose: "dpv:TrainAIModel" }),
+        ),
       ).toEqual(new Set());
       expect(
-        await w.consent.consentingLearners(w.agreementId, w.clock.now, {
-          purpose: "dpv:AcademicResearch",
-          dataCategory: "pd:EducationQualification",
-          recipient: "lab",
-        }),
+        new Set(
+          await w.consent.consentingLearners(w.agreementId, w.clock.now, {
+            purpose: "dpv:AcademicResearch",
+            dataCategory: "pd:EducationQualification",
+            recipient: "lab",
+          }),
+        ),
       ).toEqual(new Set([learner]));
       const iso = await w.consent.iso27560(wanted[0] as string);
       expect(iso).toMatchObject({
@@ -174,7 +178,7 @@ for (const backend of await backends()) {
       const [own] = await w.consent.give(await w.link({ sub: minor, age }));
       expect(own).toMatchObject({ state: "requested", event: "give", by: "learner" });
       expect((await w.consent.isPermitted(query(w, minor))).permitted).toBe(false);
-      expect(await w.consent.consentingLearners(w.agreementId)).toEqual(new Set());
+      expect(new Set(await w.consent.consentingLearners(w.agreementId))).toEqual(new Set());
       const [joint] = await w.consent.give(await w.link({ sub: minor, age, role: "guardian", guardian: G }));
       expect(joint).toMatchObject({ state: "given", by: "guardian" });
       expect((await w.consent.status(joint?.record as string)).guardian).toEqual(G);
@@ -220,7 +224,7 @@ for (const backend of await backends()) {
         permitted: false,
         reason: /ended/,
       });
-      expect(await w.consent.consentingLearners(w.agreementId)).toEqual(new Set());
+      expect(new Set(await w.consent.consentingLearners(w.agreementId))).toEqual(new Set());
       const { expired } = await w.consent.sweep();
       expect(expired).toHaveLength(1);
       expect(expired[0]).toMatchObject({ event: "expire", state: "expired", by: "system" });
@@ -387,14 +391,17 @@ for (const backend of await backends()) {
             { link: await w.link({ sub: l }) },
           );
       }
-      const before = await w.consent.consentingLearners(w.agreementId);
+      const before = new Set(await w.consent.consentingLearners(w.agreementId));
       const snapshot = await db.all("SELECT * FROM consent_current ORDER BY record_id");
+      const members = await db.all("SELECT * FROM consent_cohort_members ORDER BY cohort, learner");
       await db.run("DELETE FROM consent_current");
-      expect(await w.consent.consentingLearners(w.agreementId)).toEqual(new Set());
+      await db.run("DELETE FROM consent_cohort_members");
+      expect(new Set(await w.consent.consentingLearners(w.agreementId))).toEqual(new Set());
       const rebuilt = await w.consent.rebuildCurrent();
       expect(rebuilt).toEqual({ records: 12, differed: 12 });
       expect(await db.all("SELECT * FROM consent_current ORDER BY record_id")).toEqual(snapshot);
-      expect(await w.consent.consentingLearners(w.agreementId)).toEqual(before);
+      expect(await db.all("SELECT * FROM consent_cohort_members ORDER BY cohort, learner")).toEqual(members);
+      expect(new Set(await w.consent.consentingLearners(w.agreementId))).toEqual(before);
       expect(before).toEqual(new Set([learners[0], learners[3]]));
       expect(await w.consent.rebuildCurrent()).toEqual({ records: 12, differed: 0 });
     });

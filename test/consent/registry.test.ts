@@ -47,7 +47,7 @@ for (const backend of await backends()) {
       expect(given[0]).toMatchObject({ event: "give", state: "given", n: 2 });
       const decision = await w.consent.isPermitted(query(w, learner));
       expect(decision).toMatchObject({ permitted: true, state: "given" });
-      expect(await w.consent.consentingLearners(w.agreementId)).toEqual(new Set([learner]));
+      expect(new Set(await w.consent.consentingLearners(w.agreementId))).toEqual(new Set([learner]));
 
       const jwks = await w.consent.jwks();
       const checked = await verifyReceipt(given[0]!.receipt, jwks, { previous: changes[0]!.receipt });
