@@ -1052,7 +1052,7 @@ export const contractPaths = {
       tags: enforcementTag,
       summary: "Ask the policy decision for a step that touches data",
       description:
-        "A party to the agreement (anyone else gets a 404). The agreement's ODRL policy is evaluated for the request now (a decision over HTTP is always for now: `at` is refused), after the agreement's status: an agreement that is not valid denies. A party other than the operator asks only as itself (the request's assignee defaults to, and must be, its IRI). A Permit may open the duties it carries, and counts the use; every decision is written to the audit trail.",
+        "A party to the agreement (anyone else gets a 404), with a credential of scope `all`: a decision changes state (a Permit counts the use and may open duties). The agreement's ODRL policy is evaluated for the request now (a decision over HTTP is always for now: `at` is refused), after the agreement's status: an agreement that is not valid denies. A party other than the operator asks only as itself (the request's assignee defaults to, and must be, its IRI). A Permit may open the duties it carries, and counts the use; every decision is written to the audit trail.",
       parameters: [agreementId],
       requestBody: jsonBody({
         type: "object",
@@ -1069,7 +1069,7 @@ export const contractPaths = {
         },
         "400": error("An unknown step, a request that is not one, or an `at`"),
         "401": unauthenticated,
-        "403": notParticipant(", or asking as another party"),
+        "403": notParticipant(", not scope `all`, or asking as another party"),
         "404": error("No such agreement the caller is party to"),
       },
     },
@@ -1077,8 +1077,9 @@ export const contractPaths = {
   "/contract/duties": {
     get: {
       tags: enforcementTag,
-      summary: "The duties of the agreements the caller is party to",
-      description: "Any registered participant's credential; an agreement it is not party to is a 404.",
+      summary: "The duties of the agreements the caller is party to (the operator: of every agreement)",
+      description:
+        "Any registered participant's credential (a read: any scope). A participant reads the duties of the agreements it is party to, and an agreement it is not party to is a 404; the operator reads the duties of every agreement, as it reads every agreement.",
       parameters: [
         query("agreement", "Only this agreement's duties"),
         query("state", "Only duties in this state", {
@@ -1098,7 +1099,7 @@ export const contractPaths = {
         "400": error("A bad state"),
         "401": unauthenticated,
         "403": notParticipant(),
-        "404": error("No such agreement the caller is party to"),
+        "404": error("No such agreement (that the caller is party to, unless it is the operator)"),
       },
     },
   },
@@ -1107,7 +1108,7 @@ export const contractPaths = {
       tags: enforcementTag,
       summary: "Fulfil an open duty with its evidence",
       description:
-        "The duty's assignee (the operator too, for anonymization and nextPolicy duties), a party to its agreement. The evidence depends on the duty's kind: deletion `{jws}` (a compact JWS by the assignee's key over `{agreement, duty, deletedAt, deleted}`, dated no later than the due date); anonymization `{report}` meeting the agreed level; inform `{informed: [...], at, how?}`; nextPolicy `{release, policy}` (the agreed next policy); other `{note}`. Evidence refused is audited.",
+        "The duty's assignee (the operator too, for anonymization and nextPolicy duties), a party to its agreement, with a credential of scope `all` (fulfilling a duty changes state). The evidence depends on the duty's kind: deletion `{jws}` (a compact JWS by the assignee's key over `{agreement, duty, deletedAt, deleted}`, dated no later than the due date); anonymization `{report}` meeting the agreed level; inform `{informed: [...], at, how?}`; nextPolicy `{release, policy}` (the agreed next policy); other `{note}`. Evidence refused is audited.",
       parameters: [path("id", "The duty's id")],
       requestBody: jsonBody({
         type: "object",
@@ -1135,7 +1136,7 @@ export const contractPaths = {
         },
         "400": error("The body is not a JSON object"),
         "401": unauthenticated,
-        "403": notParticipant(", or not the duty's assignee"),
+        "403": notParticipant(", not scope `all`, or not the duty's assignee"),
         "404": error("No such duty of an agreement the caller is party to"),
         "409": error("The duty is no longer open"),
         "422": error("The evidence does not hold (the reason says why)"),

@@ -1,9 +1,13 @@
 /**
  * HTTP wiring of the contract module's enforcement (decisions and duties), under `/contract/`. Every
- * route authenticates (HTTP Basic, an LRS credential: its store is the participant). A participant sees
- * only the agreements it is party to: any other agreement, or a duty of one, is a 404. A party other
- * than the operator asks decisions only as itself (the request's assignee is its own IRI). The rules
- * are the enforcement service's; this file translates HTTP to its calls.
+ * route authenticates (HTTP Basic, an LRS credential: its store is the participant). Asking a decision
+ * and submitting evidence change state (a use counted, duties opened or fulfilled): they need a
+ * credential with scope `all`, as the agreements' and the catalog's changes do. A participant sees only
+ * the agreements it is party to: any other agreement, or a duty of one, is a 404. The operator reads the
+ * duties of every agreement (as it reads every agreement under /contract/agreements); decisions and
+ * evidence stay for the parties. A party other than the operator asks decisions only as itself (the
+ * request's assignee is its own IRI). The rules are the enforcement service's; this file translates
+ * HTTP to its calls.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
@@ -67,7 +71,8 @@ export function registerEnforcementRoutes(
 ): void {
   const { agreements: registry, enforcement } = services;
 
-  async function caller(request: FastifyRequest): Promise<Participant> {
+  /** Who calls: a credential whose store is a registered participant; `change` needs scope `all`. */
+  async function caller(request: FastifyRequest, change: boolean): Promise<Participant> {
     const principal = await principalOf(lrs, request);
     if (!principal) throw new HttpError(401, "an LRS credential (HTTP Basic) is needed");
     const participant = await registry.participants.get(principal.storeId);
@@ -75,6 +80,11 @@ export function registerEnforcementRoutes(
       throw new HttpError(
         403,
         `store '${principal.storeId}' is not a registered participant of the data space`,
+      );
+    if (change && !principal.scopes.has("all"))
+      throw new HttpError(
+        403,
+        "asking a decision or submitting evidence changes the agreement's state (uses counted, duties opened or fulfilled): it needs a credential with scope 'all'",
       );
     return participant;
   }
@@ -104,7 +114,7 @@ export function registerEnforcementRoutes(
     `${BASE}/agreements/:id/decisions`,
     { schema: { hide: true } },
     handle(async (request) => {
-      const who = await caller(request);
+      const who = await caller(request, true);
       const { id } = request.params as { id: string };
       const role = await partyRole(id, who);
       const body = jsonBody(request);
@@ -128,17 +138,21 @@ export function registerEnforcementRoutes(
     `${BASE}/duties`,
     { schema: { hide: true } },
     handle(async (request) => {
-      const who = await caller(request);
+      const who = await caller(request, false);
       const { agreement, state } = request.query as { agreement?: string; state?: string };
       if (state !== undefined && !["open", "fulfilled", "violated"].includes(state))
         throw new HttpError(400, "state is open, fulfilled or violated");
-      let agreements: string[];
+      // The operator reads every agreement's duties; any other participant, its own agreements' only.
+      const operator = who.role === "operator";
+      let agreements: string[] | undefined;
       if (agreement !== undefined) {
-        await partyRole(agreement, who);
+        if (operator) {
+          if (!(await registry.get(agreement))) throw new HttpError(404, `no agreement ${agreement}`);
+        } else await partyRole(agreement, who);
         agreements = [agreement];
-      } else agreements = (await registry.list({ participant: who.id })).map((a) => a.id);
+      } else if (!operator) agreements = (await registry.list({ participant: who.id })).map((a) => a.id);
       const duties = await enforcement.duties({
-        agreements,
+        ...(agreements ? { agreements } : {}),
         ...(state ? { state: state as DutyRecord["state"] } : {}),
       });
       return { duties };
@@ -149,7 +163,7 @@ export function registerEnforcementRoutes(
     `${BASE}/duties/:id/evidence`,
     { schema: { hide: true } },
     handle(async (request) => {
-      const who = await caller(request);
+      const who = await caller(request, true);
       const { id } = request.params as { id: string };
       const duty = await enforcement.duty(id);
       if (!duty) throw new HttpError(404, `no duty ${id}`);

@@ -69,6 +69,8 @@ for (const backend of await backends()) {
         await registry.participants.addKey(id, keys[id]!.publicJwk, "test");
       }
       headers.stranger = (await t.credential("stranger"))();
+      // The lab's read-only credential: it reads, it does not change state.
+      headers.labRead = (await t.credential("lab", ["all/read"]))();
       const make = async (consumer: string) => {
         const made = await registry.propose({
           proposedBy: consumer,
@@ -217,9 +219,64 @@ for (const backend of await backends()) {
       ).toBe(409);
     });
 
+    it("asking a decision and submitting evidence change state: scope 'all' is needed", async () => {
+      const count = async () =>
+        (await t.lrs.audit.list({ limit: 100_000 })).filter((e) => e.action === "contract.decision").length;
+      const before = await count();
+      const r = await decide("labRead", { step: "dataset-build", request: derive });
+      expect(r.statusCode).toBe(403);
+      expect(r.json().error.message).toMatch(/scope 'all'/);
+      // Refused before the engine: no decision taken, no use counted, no duty opened.
+      expect(await count()).toBe(before);
+      const [duty] = (
+        await t.app.inject({
+          method: "GET",
+          url: `/contract/duties?agreement=${agreementId}`,
+          headers: headers.labRead!,
+        })
+      ).json().duties;
+      expect(duty).toBeDefined();
+      const evidence = await t.app.inject({
+        method: "POST",
+        url: `/contract/duties/${duty.id}/evidence`,
+        headers: { ...headers.labRead!, "content-type": "application/json" },
+        payload: JSON.stringify({ note: "done" }),
+      });
+      expect(evidence.statusCode).toBe(403);
+      expect(evidence.json().error.message).toMatch(/scope 'all'/);
+    });
+
     it("the outsider's own agreement is its to ask about", async () => {
       const r = await decide("other", { step: "dataset-build", request: derive }, outsiderAgreement);
       expect(r.json().decision).toBe("Permit");
+    });
+    it("the operator reads the duties of every agreement, party or not; decisions stay the parties'", async () => {
+      // Every agreement names the operator of its day: hand the role over to a participant that is
+      // party to none of the agreements made so far.
+      await t.credential("newop");
+      headers.newop = (await t.credential("newop"))();
+      await t.db.run("UPDATE participants SET role = 'consumer' WHERE id = 'op'");
+      const registry = new AgreementRegistry(t.db, t.lrs.audit);
+      await registry.participants.register(
+        { id: "newop", role: "operator", iri: `${EX}new-operator` },
+        "test",
+      );
+      try {
+        const list = (url: string) => t.app.inject({ method: "GET", url, headers: headers.newop! });
+        // As for the agreements themselves, which the operator reads all of.
+        expect((await list(`/contract/agreements/${agreementId}`)).statusCode).toBe(200);
+        const one = await list(`/contract/duties?agreement=${agreementId}`);
+        expect(one.statusCode, one.body).toBe(200);
+        expect(one.json().duties.map((d: { agreement: string }) => d.agreement)).toEqual([agreementId]);
+        const every = (await list("/contract/duties")).json().duties as { agreement: string }[];
+        expect(new Set(every.map((d) => d.agreement))).toEqual(new Set([agreementId, outsiderAgreement]));
+        expect((await list("/contract/duties?agreement=urn:uuid:none")).statusCode).toBe(404);
+        // Deciding is for the parties.
+        expect((await decide("newop", { step: "dataset-build", request: derive })).statusCode).toBe(404);
+      } finally {
+        await t.db.run("UPDATE participants SET role = 'consumer' WHERE id = 'newop'");
+        await t.db.run("UPDATE participants SET role = 'operator' WHERE id = 'op'");
+      }
     });
   });
 }
