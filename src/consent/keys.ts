@@ -23,9 +23,11 @@ export interface SigningKey {
   privateJwk: JWK;
 }
 
+/**
+ * Not cached in memory: a key made in a transaction that rolls back must never sign, and reading and
+ * opening the sealed key costs far less than the signature it makes.
+ */
 export class RegistryKeys {
-  private cached: SigningKey | undefined;
-
   constructor(
     private readonly db: Database,
     private readonly master: () => Buffer | undefined,
@@ -49,7 +51,6 @@ export class RegistryKeys {
   /** The key that signs, made (and sealed) at first use inside `tx`. */
   async signing(tx: Queryable): Promise<SigningKey> {
     const master = this.requireMaster();
-    if (this.cached) return this.cached;
     let row = await tx.one<KeyRow>(
       "SELECT * FROM consent_registry_keys ORDER BY created_at DESC, kid LIMIT 1",
     );
@@ -80,18 +81,7 @@ export class RegistryKeys {
     }
     const d = openKey(master, Buffer.from(row.sealed_private), { domain: BINDING_DOMAIN, keyId: row.kid });
     const pub = JSON.parse(row.public_jwk) as { x: string };
-    const key = {
-      kid: row.kid,
-      privateJwk: { kty: "OKP", crv: "Ed25519", x: pub.x, d: d.toString("base64url") },
-    };
-    // Cached only once committed would be stricter; a key made in a transaction that rolls back is
-    // simply made again (the cache is dropped on error by the service).
-    this.cached = key;
-    return key;
-  }
-
-  forget(): void {
-    this.cached = undefined;
+    return { kid: row.kid, privateJwk: { kty: "OKP", crv: "Ed25519", x: pub.x, d: d.toString("base64url") } };
   }
 
   /** The registry's public keys, to verify receipts with. */

@@ -259,76 +259,74 @@ export class ConsentRegistry {
     const providerIri = party.iri;
     const ageOn = checked.age ? consentAgeOn(checked.age, checked.jurisdiction, this.ageTable) : undefined;
     const actor: Actor = { role: "provider", participant: provider };
-    return this.db
-      .transaction(
-        async (tx) => {
-          const changes: ConsentChange[] = [];
-          const inForce: string[] = [];
-          for (const purpose of checked.purposes)
-            for (const recipient of recipients)
-              for (const dataCategory of checked.dataCategories) {
-                let row = await tx.one<RecordRow>(
-                  "SELECT id, record FROM consent_records WHERE agreement_id = ? AND learner = ? AND purpose = ? AND recipient = ? AND data_category = ?",
-                  [agreement.id, checked.learner, purpose, recipient.id, dataCategory],
-                );
-                if (!row) {
-                  const record: ConsentRecord = {
-                    schemaVersion: RECORD_SCHEMA_VERSION,
-                    id: `urn:uuid:${randomUUID()}`,
-                    dataSubject: checked.learner,
-                    linkageDomain: agreement.linkageDomain as string,
-                    agreement: agreement.id,
+    return this.db.transaction(
+      async (tx) => {
+        const changes: ConsentChange[] = [];
+        const inForce: string[] = [];
+        for (const purpose of checked.purposes)
+          for (const recipient of recipients)
+            for (const dataCategory of checked.dataCategories) {
+              let row = await tx.one<RecordRow>(
+                "SELECT id, record FROM consent_records WHERE agreement_id = ? AND learner = ? AND purpose = ? AND recipient = ? AND data_category = ?",
+                [agreement.id, checked.learner, purpose, recipient.id, dataCategory],
+              );
+              if (!row) {
+                const record: ConsentRecord = {
+                  schemaVersion: RECORD_SCHEMA_VERSION,
+                  id: `urn:uuid:${randomUUID()}`,
+                  dataSubject: checked.learner,
+                  linkageDomain: agreement.linkageDomain as string,
+                  agreement: agreement.id,
+                  provider,
+                  purpose,
+                  dataCategory,
+                  recipient,
+                  controllers: checked.controllers ?? [providerIri],
+                  storageLocations: checked.storageLocations,
+                  retention: checked.retention,
+                  jurisdiction: checked.jurisdiction,
+                  legalBasis: LEGAL_BASIS,
+                  withdrawalMethod: checked.withdrawalMethod as string,
+                  agreementNotAfter: agreement.notAfter,
+                  createdAt: this.now().toISOString(),
+                };
+                row = { id: record.id, record: JSON.stringify(record) };
+                await tx.run(
+                  "INSERT INTO consent_records (id, agreement_id, learner, provider, purpose, recipient, data_category, record, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  [
+                    record.id,
+                    agreement.id,
+                    checked.learner,
                     provider,
                     purpose,
+                    recipient.id,
                     dataCategory,
-                    recipient,
-                    controllers: checked.controllers ?? [providerIri],
-                    storageLocations: checked.storageLocations,
-                    retention: checked.retention,
-                    jurisdiction: checked.jurisdiction,
-                    legalBasis: LEGAL_BASIS,
-                    withdrawalMethod: checked.withdrawalMethod as string,
-                    agreementNotAfter: agreement.notAfter,
-                    createdAt: this.now().toISOString(),
-                  };
-                  row = { id: record.id, record: JSON.stringify(record) };
-                  await tx.run(
-                    "INSERT INTO consent_records (id, agreement_id, learner, provider, purpose, recipient, data_category, record, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                      record.id,
-                      agreement.id,
-                      checked.learner,
-                      provider,
-                      purpose,
-                      recipient.id,
-                      dataCategory,
-                      row.record,
-                      record.createdAt,
-                    ],
-                  );
-                }
-                const record = JSON.parse(row.record) as ConsentRecord;
-                const current = await this.statusIn(tx, record.id);
-                if (VALID_STATES.includes(current.state)) {
-                  inForce.push(record.id);
-                  continue;
-                }
-                changes.push(
-                  await this.append(tx, record, current, actor, {
-                    event: "request",
-                    details: {
-                      notice: checked.notice,
-                      language: checked.language,
-                      ...(ageOn !== undefined && { consentAgeOn: ageOn }),
-                    },
-                  }),
+                    row.record,
+                    record.createdAt,
+                  ],
                 );
               }
-          return { changes, inForce };
-        },
-        { lock: lockOf(agreement.id, checked.learner) },
-      )
-      .catch((err) => this.rethrow(err));
+              const record = JSON.parse(row.record) as ConsentRecord;
+              const current = await this.statusIn(tx, record.id);
+              if (VALID_STATES.includes(current.state)) {
+                inForce.push(record.id);
+                continue;
+              }
+              changes.push(
+                await this.append(tx, record, current, actor, {
+                  event: "request",
+                  details: {
+                    notice: checked.notice,
+                    language: checked.language,
+                    ...(ageOn !== undefined && { consentAgeOn: ageOn }),
+                  },
+                }),
+              );
+            }
+        return { changes, inForce };
+      },
+      { lock: lockOf(agreement.id, checked.learner) },
+    );
   }
 
   /** A provider (or the operator's tooling) declares records invalid: wrong learner, wrong notice. */
@@ -336,22 +334,20 @@ export class ConsentRegistry {
     const record = await this.requireRecord(recordId);
     if (record.provider !== provider)
       throw new ConsentError(403, `record ${recordId} was requested by another provider`);
-    return this.db
-      .transaction(
-        async (tx) =>
-          this.append(
-            tx,
-            record,
-            await this.statusIn(tx, record.id),
-            { role: "provider", participant: provider },
-            {
-              event: "invalidate",
-              details: { reason },
-            },
-          ),
-        { lock: lockOf(record.agreement, record.dataSubject) },
-      )
-      .catch((err) => this.rethrow(err));
+    return this.db.transaction(
+      async (tx) =>
+        this.append(
+          tx,
+          record,
+          await this.statusIn(tx, record.id),
+          { role: "provider", participant: provider },
+          {
+            event: "invalidate",
+            details: { reason },
+          },
+        ),
+      { lock: lockOf(record.agreement, record.dataSubject) },
+    );
   }
 
   // ---------------------------------------------------------------- links (learner, guardian)
@@ -475,45 +471,42 @@ export class ConsentRegistry {
     const requested: ConsentChange[] = [];
     for (const { record_id } of due) {
       const record = await this.requireRecord(record_id);
-      const change = await this.db
-        .transaction(
-          async (tx) => {
-            const status = await this.statusIn(tx, record_id);
-            const window = this.windowOf(record, status);
-            const cameOfAge =
-              status.consentAgeOn !== null &&
-              `${status.consentAgeOn}T00:00:00.000Z` <= when &&
-              (status.givenJointly ||
-                (status.state === "requested" && (status.learnerGave || status.guardianGave)));
-            const ended =
-              record.agreementNotAfter <= when ||
-              (window !== undefined && window.until <= when && !cameOfAge);
-            if (ended && status.state !== "unknown")
-              return this.append(
-                tx,
-                record,
-                status,
-                { role: "system" },
-                { event: "expire", details: { reason: "retention or agreement ended" } },
-                at,
-              );
-            if (cameOfAge)
-              return this.append(
-                tx,
-                record,
-                status,
-                { role: "system" },
-                {
-                  event: "request",
-                  details: { reason: "the learner came of age: their own consent is needed" },
-                },
-                at,
-              );
-            return undefined;
-          },
-          { lock: lockOf(record.agreement, record.dataSubject) },
-        )
-        .catch((err) => this.rethrow(err));
+      const change = await this.db.transaction(
+        async (tx) => {
+          const status = await this.statusIn(tx, record_id);
+          const window = this.windowOf(record, status);
+          const cameOfAge =
+            status.consentAgeOn !== null &&
+            `${status.consentAgeOn}T00:00:00.000Z` <= when &&
+            (status.givenJointly ||
+              (status.state === "requested" && (status.learnerGave || status.guardianGave)));
+          const ended =
+            record.agreementNotAfter <= when || (window !== undefined && window.until <= when && !cameOfAge);
+          if (ended && status.state !== "unknown")
+            return this.append(
+              tx,
+              record,
+              status,
+              { role: "system" },
+              { event: "expire", details: { reason: "retention or agreement ended" } },
+              at,
+            );
+          if (cameOfAge)
+            return this.append(
+              tx,
+              record,
+              status,
+              { role: "system" },
+              {
+                event: "request",
+                details: { reason: "the learner came of age: their own consent is needed" },
+              },
+              at,
+            );
+          return undefined;
+        },
+        { lock: lockOf(record.agreement, record.dataSubject) },
+      );
       if (change?.event === "expire") expired.push(change);
       else if (change) requested.push(change);
     }
@@ -712,27 +705,25 @@ export class ConsentRegistry {
 
   /** Runs a learner's or guardian's change: under the lock, the link's nonce used once. */
   private withLink<T>(link: PortalLink, fn: (tx: Queryable, actor: Actor) => Promise<T>): Promise<T> {
-    return this.db
-      .transaction(
-        async (tx) => {
-          try {
-            await tx.run(
-              "INSERT INTO consent_link_uses (nonce, provider, used_at, expires_at) VALUES (?, ?, ?, ?)",
-              [link.nonce, link.provider, this.now().toISOString(), link.expiresAt],
+    return this.db.transaction(
+      async (tx) => {
+        try {
+          await tx.run(
+            "INSERT INTO consent_link_uses (nonce, provider, used_at, expires_at) VALUES (?, ?, ?, ?)",
+            [link.nonce, link.provider, this.now().toISOString(), link.expiresAt],
+          );
+        } catch (err) {
+          if (err instanceof UniqueViolation)
+            throw new ConsentError(
+              409,
+              "portal link refused: it was used already (ask the provider for a new one)",
             );
-          } catch (err) {
-            if (err instanceof UniqueViolation)
-              throw new ConsentError(
-                409,
-                "portal link refused: it was used already (ask the provider for a new one)",
-              );
-            throw err;
-          }
-          return fn(tx, { role: link.role, link });
-        },
-        { lock: lockOf(link.agreement, link.learner) },
-      )
-      .catch((err) => this.rethrow(err));
+          throw err;
+        }
+        return fn(tx, { role: link.role, link });
+      },
+      { lock: lockOf(link.agreement, link.learner) },
+    );
   }
 
   private async recordOfLink(tx: Queryable, id: string, link: PortalLink): Promise<ConsentRecord> {
@@ -941,11 +932,5 @@ export class ConsentRegistry {
     };
     for (const listener of this.listeners) await listener(result, tx);
     return result;
-  }
-
-  private rethrow(err: unknown): never {
-    // A signing key made in a transaction that rolled back does not exist: forget it.
-    this.keys.forget();
-    throw err;
   }
 }

@@ -309,6 +309,16 @@ for (const backend of await backends()) {
       }
     });
 
+    it("changes for different learners run in parallel and keep the audit chain whole", async () => {
+      const learners = Array.from({ length: 8 }, pseudonym);
+      await Promise.all(learners.map((l) => w.request(l)));
+      const links = await Promise.all(learners.map((l) => w.link({ sub: l })));
+      await Promise.all(links.map((link) => w.consent.give(link)));
+      expect((await w.consent.consentingLearners(w.agreementId)).size).toBe(8);
+      expect((await w.consent.jwks()).keys).toHaveLength(1);
+      expect((await w.audit.verify()).ok).toBe(true);
+    });
+
     it("receipts chain per record and verify with the published JWKS; every change is audited", async () => {
       const learner = pseudonym();
       const r1 = (await w.request(learner)).changes[0];
