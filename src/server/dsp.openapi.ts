@@ -11,10 +11,17 @@ const negotiationError = (description: string) => ({
   content: json(ref("ContractNegotiationError")),
 });
 const transferError = (description: string) => ({ description, content: json(ref("TransferError")) });
-/** The binding's 401: answered before the body is read, as Learnpool's error body. */
+/** The binding's 401 under /dsp: answered before the body is read, as the protocol's error body. */
+const protocolUnauthenticated = (kind: "ContractNegotiationError" | "TransferError") => ({
+  description: `No valid LRS credential (HTTP Basic): a ${kind} with code Unauthorized; \`WWW-Authenticate: Basic\``,
+  headers: { "WWW-Authenticate": { schema: { type: "string" } } },
+  content: json(ref(kind)),
+});
+const negotiationUnauthenticated = protocolUnauthenticated("ContractNegotiationError");
+const transferUnauthenticated = protocolUnauthenticated("TransferError");
+/** The 401 of Learnpool's own JSON API (the consumer's routes under /contract/). */
 const unauthenticated = {
-  description:
-    "No valid LRS credential (HTTP Basic): Learnpool's `{error}` body, not a protocol error; `WWW-Authenticate: Basic`",
+  description: "No valid LRS credential (HTTP Basic): Learnpool's `{error}` body; `WWW-Authenticate: Basic`",
   headers: { "WWW-Authenticate": { schema: { type: "string" } } },
   content: json(ref("Error")),
 };
@@ -42,7 +49,7 @@ const negotiationResponses = (ok: "200" | "201", extra: Record<string, unknown> 
   "400": negotiationError(
     "InvalidJson, InvalidMessage (a field missing or wrong), InvalidStateTransition, or another refusal (its code says which)",
   ),
-  "401": unauthenticated,
+  "401": negotiationUnauthenticated,
   ...(ok === "200"
     ? { "404": negotiationError("NotFound: no such negotiation with the caller as counterparty") }
     : {}),
@@ -56,7 +63,7 @@ const transferResponses = (ok: "200" | "201", extra: Record<string, unknown> = {
   "400": transferError(
     "InvalidJson, InvalidMessage, InvalidStateTransition, or another refusal (its code says which)",
   ),
-  "401": unauthenticated,
+  "401": transferUnauthenticated,
   ...(ok === "200"
     ? { "404": transferError("NotFound: no such transfer process with the caller as counterparty") }
     : {}),
@@ -345,7 +352,7 @@ export const dspPaths = {
       parameters: [pid("providerPid or consumerPid")],
       responses: {
         "200": ack("ContractNegotiation", "The negotiation"),
-        "401": unauthenticated,
+        "401": negotiationUnauthenticated,
         "404": negotiationError("NotFound"),
       },
     },
@@ -470,7 +477,7 @@ export const dspPaths = {
       parameters: [pid("providerPid or consumerPid")],
       responses: {
         "200": ack("TransferProcess", "The transfer process"),
-        "401": unauthenticated,
+        "401": transferUnauthenticated,
         "404": transferError("NotFound"),
       },
     },
@@ -656,7 +663,7 @@ export const dspPaths = {
       tags: consumerTags,
       summary: "Pull one page of the data through this side",
       description:
-        "A credential with scope `all` of the consumer store. This side presents the transfer's bearer token at the provider's data endpoint and relays the page: JSON lines, the next cursor in `Learnpool-Next-Cursor`. The provider re-checks the agreement and the policy at every page.",
+        "A credential with scope `all` of the consumer store: although the page is stored nowhere here, each page pulled makes the provider count one use of the agreement (an ODRL count), so a pull spends what the agreement allows and a read-only credential must not exhaust it. This side presents the transfer's bearer token at the provider's data endpoint and relays the page: JSON lines, the next cursor in `Learnpool-Next-Cursor`. The provider re-checks the agreement and the policy at every page.",
       parameters: [
         pid("consumerPid"),
         {
@@ -678,7 +685,7 @@ export const dspPaths = {
           content: { "application/x-ndjson": { schema: { type: "string" } } },
         },
         "401": unauthenticated,
-        "403": error("Not scope `all`"),
+        "403": error("Not scope `all` (a pull counts a use at the provider)"),
         "404": error("No such transfer of the caller's store"),
         "409": error("The transfer has no DataAddress to pull from (not started, or not the consumer's)"),
         "4XX": error(

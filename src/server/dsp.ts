@@ -83,8 +83,17 @@ export function registerDspRoutes(
       schema: { hide: true },
       handler: async (request, reply) => {
         const principal = await principalOf(lrs, request);
+        // A protocol endpoint answers in the protocol: the binding's error body, with the challenge.
         if (!principal)
-          return refuse(reply, 401, "the Dataspace Protocol endpoints need an HTTP Basic credential");
+          return protocolError(
+            reply.header("www-authenticate", 'Basic realm="learnpool"'),
+            kind,
+            new DspProtocolError(
+              401,
+              "Unauthorized",
+              "the Dataspace Protocol endpoints need an HTTP Basic credential",
+            ),
+          );
         const params = request.params as Record<string, string>;
         try {
           const body = await handler(principal, request, params);
@@ -350,6 +359,9 @@ function registerConsumerRoutes(
     }),
   );
 
+  // Scope `all` although nothing is stored here: each page pulled makes the provider count one use
+  // of the agreement (ODRL count), so a pull spends what the agreement allows, as a change does. A
+  // read-only credential must not be able to exhaust the agreement.
   app.get(
     "/contract/transfers/:pid/data",
     opts,

@@ -444,13 +444,30 @@ describe.each(await backends())("Dataspace Protocol between two servers ($name)"
     expect(await unknown.json()).toMatchObject({ code: "UnknownOffer" });
   });
 
-  it("the server wires the routes: /dsp answers 401 without a credential", async () => {
+  it("the server wires the routes: /dsp answers 401 without a credential, as a protocol error", async () => {
     const db = await backend.open();
     const lrs = new Lrs(db, { authorityHomePage: "http://lrs.test" });
     const app = await buildServer({ lrs, logger: false });
     try {
-      const reply = await app.inject({ method: "GET", url: "/dsp/negotiations/urn:uuid:x" });
-      expect(reply.statusCode).toBe(401);
+      for (const [method, url, type] of [
+        ["GET", "/dsp/negotiations/urn:uuid:x", "ContractNegotiationError"],
+        ["POST", "/dsp/negotiations/request", "ContractNegotiationError"],
+        ["POST", "/dsp/negotiations/urn:uuid:x/termination", "ContractNegotiationError"],
+        ["GET", "/dsp/transfers/urn:uuid:x", "TransferError"],
+        ["POST", "/dsp/transfers/request", "TransferError"],
+        ["POST", "/dsp/transfers/urn:uuid:x/start", "TransferError"],
+      ] as const) {
+        const reply = await app.inject({ method, url, headers: { authorization: basic("nobody", "x") } });
+        expect(reply.statusCode, url).toBe(401);
+        expect(reply.headers["www-authenticate"], url).toMatch(/^Basic/);
+        expect(reply.json(), url).toMatchObject({
+          "@context": ["https://w3id.org/dspace/2025/1/context.jsonld"],
+          "@type": type,
+          code: "Unauthorized",
+          reason: [expect.stringMatching(/HTTP Basic credential/)],
+        });
+        expect(reply.json().error).toBeUndefined();
+      }
     } finally {
       await app.close();
       await lrs.close();
