@@ -11,7 +11,7 @@
  *   de-identification of statements beside JSON.parse + JSON.stringify, CLK matching beside a plain
  *   popcount loop (bench/privacy-*.ts).
  * Options: --statements N (default 1,000,000), --queries N (default 400), --db postgres://… (default a
- * SQLite file in a temporary folder), --only lrs|interop|privacy|anonymization|contract, --interop-events N (300,000),
+ * SQLite file in a temporary folder), --only lrs|interop|privacy|anonymization|contract|consent, --interop-events N (300,000),
  * --interop-megabytes N (1,024: the uncompressed size of the generated log).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -24,6 +24,7 @@ import pg from "pg";
 import { indexEntries } from "../src/lrs/statements/indexing.js";
 import { idKey } from "../src/lrs/statements/repository.js";
 import { migrate, PostgresDatabase, SqliteDatabase } from "../src/store/index.js";
+import { benchConsent } from "./consent.js";
 import { benchOdrl } from "./contract-odrl.js";
 import { benchEnforcement } from "./enforcement.js";
 import { benchInterop } from "./interop.js";
@@ -363,6 +364,13 @@ async function main(): Promise<void> {
     line("\n[contract] decisions end to end (agreement status, counters, duties, audit) on SQLite");
     const enforcement = await benchEnforcement({ log: (text: string) => line(`  ${text}`) });
     line(`\n${JSON.stringify({ contract: { odrl, enforcement } })}`);
+  }
+  if (runs("consent")) {
+    line(
+      "\n[consent] cohort query for dataset builds: 1,000,000 learners on SQLite, beside count(*) and a plain scan",
+    );
+    const consent = await benchConsent({ log: (text: string) => line(`  ${text}`) });
+    line(`\n${JSON.stringify({ consent })}`);
   }
 }
 
