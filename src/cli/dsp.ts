@@ -16,6 +16,7 @@ import {
   type DataAddress,
   type DspService,
   type HistoryEntry,
+  isSecretName,
 } from "../contract/index.js";
 import { Lrs } from "../lrs/index.js";
 import { DEFAULT_DB, openDatabase } from "../store/index.js";
@@ -63,7 +64,7 @@ function withoutToken(address: DataAddress | undefined): DataAddress | undefined
     ...(address.endpointProperties
       ? {
           endpointProperties: address.endpointProperties.map((p) =>
-            p.name === "authorization" ? { ...p, value: "[hidden]" } : p,
+            isSecretName(p.name) ? { ...p, value: "[hidden]" } : p,
           ),
         }
       : {}),

@@ -21,6 +21,7 @@ import {
   DspRemoteError,
   type DspService,
   type HistoryEntry,
+  isSecretName,
   type JsonObject,
   type Negotiation,
   type TransferProcessRecord,
@@ -191,7 +192,7 @@ function withoutToken(address: DataAddress | undefined): DataAddress | undefined
   return {
     ...address,
     endpointProperties: address.endpointProperties.map((p) =>
-      p.name === "authorization" ? { ...p, value: "[hidden]" } : p,
+      isSecretName(p.name) ? { ...p, value: "[hidden]" } : p,
     ),
   };
 }

@@ -311,6 +311,161 @@ describe.each(await backends())("Dataspace Protocol between two servers ($name)"
     expect(told?.state).toBe("TERMINATED");
   });
 
+  it("never keeps a peer's data plane token, however its DataAddress is written (compact, prefixed, expanded)", async () => {
+    const { provider, consumer } = await dataSpace(backend);
+    const started = await negotiate(provider, consumer);
+    await until(
+      "FINALIZED",
+      () => consumer.service.negotiation(started.localPid),
+      (x) => x?.state === "FINALIZED",
+    );
+    const transfer = await consumer.service.requestTransfer({ negotiationPid: started.localPid });
+    const running = await until(
+      "STARTED",
+      () => consumer.service.transfer(transfer.localPid),
+      (t) => t?.state === "STARTED",
+    );
+    const providerPid = running?.providerPid ?? "";
+    const consumerPid = transfer.localPid;
+    const endpoint = running?.dataAddress?.endpoint ?? "";
+    const V08 = "https://w3id.org/dspace/v0.8/";
+    const V2025 = "https://w3id.org/dspace/2025/1/";
+    const expanded = (ns: string, secret: string, name: string) => ({
+      "@type": [`${ns}TransferStartMessage`],
+      [`${ns}providerPid`]: [{ "@value": providerPid }],
+      [`${ns}consumerPid`]: [{ "@value": consumerPid }],
+      [`${ns}dataAddress`]: [
+        {
+          "@type": [`${ns}DataAddress`],
+          [`${ns}endpointType`]: [{ "@value": "https://w3id.org/idsa/v4.1/HTTP" }],
+          [`${ns}endpoint`]: [{ "@value": endpoint }],
+          [`${ns}endpointProperties`]: [
+            {
+              "@type": [`${ns}EndpointProperty`],
+              [`${ns}name`]: [{ "@value": name }],
+              [`${ns}value`]: [{ "@value": secret }],
+            },
+          ],
+        },
+      ],
+    });
+    // What a peer may send: each form carries a token of its own, which must never be kept in clear.
+    const forms: [string, Record<string, unknown>][] = [
+      [
+        "compact-secret-token-0001",
+        {
+          "@context": ["https://w3id.org/dspace/2025/1/context.jsonld"],
+          "@type": "TransferStartMessage",
+          providerPid,
+          consumerPid,
+          dataAddress: {
+            "@type": "DataAddress",
+            endpointType: "https://w3id.org/idsa/v4.1/HTTP",
+            endpoint,
+            endpointProperties: [
+              { "@type": "EndpointProperty", name: "authorization", value: "compact-secret-token-0001" },
+            ],
+          },
+        },
+      ],
+      [
+        "prefixed-secret-token-0002",
+        {
+          "@context": ["https://w3id.org/dspace/2025/1/context.jsonld"],
+          "@type": "dspace:TransferStartMessage",
+          "dspace:providerPid": providerPid,
+          "dspace:consumerPid": consumerPid,
+          "dspace:dataAddress": {
+            "@type": "dspace:DataAddress",
+            "dspace:endpointType": "https://w3id.org/idsa/v4.1/HTTP",
+            "dspace:endpoint": endpoint,
+            "dspace:endpointProperties": [
+              {
+                "@type": "dspace:EndpointProperty",
+                "dspace:name": "dspace:authorization",
+                "dspace:value": "prefixed-secret-token-0002",
+              },
+            ],
+          },
+        },
+      ],
+      [
+        "expanded-v08-secret-token-0003",
+        expanded(V08, "expanded-v08-secret-token-0003", `${V08}authorization`),
+      ],
+      [
+        "expanded-2025-secret-token-0004",
+        expanded(V2025, "expanded-2025-secret-token-0004", "authorization"),
+      ],
+      [
+        "own-key-secret-token-0005",
+        {
+          "@context": ["https://w3id.org/dspace/2025/1/context.jsonld"],
+          "@type": "TransferStartMessage",
+          providerPid,
+          consumerPid,
+          dataAddress: {
+            "@type": "DataAddress",
+            endpointType: "https://w3id.org/idsa/v4.1/HTTP",
+            endpoint,
+            endpointProperties: [
+              { name: "https://w3id.org/edc/v0.0.1/ns/authorization", value: "own-key-secret-token-0005" },
+            ],
+          },
+          "https://example.org/ns/authorization": "Bearer own-key-secret-token-0005",
+        },
+      ],
+    ];
+    const asTheProvider = { ...asProvider(consumer, "prov"), "content-type": "application/json" };
+    for (const [secret, body] of forms) {
+      // The (impersonated) provider suspends, then resumes with a DataAddress in its own form.
+      const suspended = await fetch(
+        `${consumer.base}/transfers/${encodeURIComponent(consumerPid)}/suspension`,
+        {
+          method: "POST",
+          headers: asTheProvider,
+          body: JSON.stringify({
+            "@context": ["https://w3id.org/dspace/2025/1/context.jsonld"],
+            "@type": "TransferSuspensionMessage",
+            providerPid,
+            consumerPid,
+          }),
+        },
+      );
+      expect(suspended.status).toBe(200);
+      const resumed = await fetch(`${consumer.base}/transfers/${encodeURIComponent(consumerPid)}/start`, {
+        method: "POST",
+        headers: asTheProvider,
+        body: JSON.stringify(body),
+      });
+      expect(resumed.status, `${secret}: ${await resumed.clone().text()}`).toBe(200);
+      const t = await consumer.service.transfer(consumerPid);
+      expect(t?.state).toBe("STARTED");
+      // Kept where it must be (the consumer pulls with it), and nowhere else.
+      expect(JSON.stringify(t?.dataAddress)).toContain(secret);
+    }
+    const secrets = forms.map(([secret]) => secret);
+    const history = JSON.stringify(await consumer.service.transferHistory(consumerPid));
+    const audit = JSON.stringify(await consumer.lrs.audit.list({ limit: 100_000 }));
+    const view = await fetch(
+      `${consumer.base.replace(/\/dsp$/, "")}/contract/transfers/${encodeURIComponent(consumerPid)}`,
+      {
+        headers: asProvider(consumer, "lab"),
+      },
+    );
+    expect(view.status).toBe(200);
+    const shown = await view.text();
+    for (const secret of secrets) {
+      expect(history, `history keeps ${secret}`).not.toContain(secret);
+      expect(audit, `audit keeps ${secret}`).not.toContain(secret);
+      expect(shown, `GET /contract/transfers/{pid} shows ${secret}`).not.toContain(secret);
+    }
+    expect(history).toContain("[redacted]");
+    // The stored row of each message, read directly.
+    const rows = await consumer.db.all<{ body: string }>("SELECT * FROM dsp_messages");
+    for (const secret of secrets) expect(JSON.stringify(rows)).not.toContain(secret);
+  });
+
   it("the enforcement hook refuses a page (exhausted count) the same way", async () => {
     let pages = 0;
     const { provider, consumer } = await dataSpace(backend, {

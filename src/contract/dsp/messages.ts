@@ -403,6 +403,56 @@ export function endpointProperty(address: DataAddress | undefined, name: string)
   return address?.endpointProperties?.find((p) => term(p.name) === name)?.value;
 }
 
+/** The local name of a key or term: after the last `/`, `#` or `:` (a prefix or namespace dropped). */
+function localName(name: string): string {
+  return name.slice(Math.max(name.lastIndexOf("/"), name.lastIndexOf("#"), name.lastIndexOf(":")) + 1);
+}
+
+/**
+ * Whether a key or an endpoint property's name holds a credential, in any form a peer may write it:
+ * `authorization`, `dspace:authorization`, a full IRI (`https://w3id.org/dspace/v0.8/authorization`,
+ * the 2025-1 namespace, another connector's), a token, secret, password or API key.
+ */
+export function isSecretName(name: string): boolean {
+  return /authorization|token|secret|password|credential|api_?key/i.test(localName(name));
+}
+
+const REDACTED = "[redacted]";
+
+/** An endpoint property's name, whatever its form (`name`, `dspace:name`, an IRI, `{@value}`, `[…]`). */
+function propertyName(o: JsonObject): string | undefined {
+  for (const [key, value] of Object.entries(o)) {
+    if (localName(key) !== "name") continue;
+    const v = scalar(value);
+    if (typeof v === "string") return v;
+  }
+  return undefined;
+}
+
+/**
+ * A copy of a message (or any JSON) with every credential replaced by `replacement`, wherever it is:
+ * the value of any endpoint property whose name is a secret's (see isSecretName), in compact, prefixed
+ * or expanded form, and the value of any key that names one. What history, audit and views may keep.
+ */
+export function redactSecrets<T>(value: T, replacement = REDACTED): T {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== "object") return v;
+    const o = v as JsonObject;
+    const name = propertyName(o);
+    const secretProperty = name !== undefined && isSecretName(name);
+    const out: JsonObject = {};
+    for (const [key, inner] of Object.entries(o)) {
+      if (key.startsWith("@") && key !== "@value") out[key] = walk(inner);
+      else if (isSecretName(key)) out[key] = replacement;
+      else if (secretProperty && localName(key) === "value") out[key] = replacement;
+      else out[key] = walk(inner);
+    }
+    return out;
+  };
+  return walk(value) as T;
+}
+
 /**
  * A policy in a comparable form: `@context` dropped, `odrl:`/`dspace:` prefixes and the ODRL namespace
  * removed from keys and string values, so that the same offer written compact or prefixed compares equal.

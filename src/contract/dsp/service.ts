@@ -24,6 +24,7 @@ import {
   type MessageType,
   type MessageTypes,
   readMessage,
+  redactSecrets,
 } from "./messages.js";
 import {
   history,
@@ -130,19 +131,13 @@ const newPid = () => `urn:uuid:${randomUUID()}`;
 const now = () => new Date().toISOString();
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
-/** What a history entry or audit event may show of a message: never a data plane token. */
+/**
+ * What a history entry or audit event may show of a message: never a data plane token, however the
+ * peer wrote it (`dataAddress` or `dspace:dataAddress` or an IRI, endpoint properties compact, prefixed
+ * or expanded, or a credential under a key of its own): the whole message is walked.
+ */
 function redacted(message: JsonObject): JsonObject {
-  const address = message.dataAddress as JsonObject | undefined;
-  if (!address || !Array.isArray(address.endpointProperties)) return message;
-  return {
-    ...message,
-    dataAddress: {
-      ...address,
-      endpointProperties: (address.endpointProperties as JsonObject[]).map((p) =>
-        p.name === "authorization" ? { ...p, value: "[redacted]" } : p,
-      ),
-    },
-  };
+  return redactSecrets(message);
 }
 
 export interface DataPage {
