@@ -4,7 +4,6 @@
  * without a master key the registry refuses to sign — and therefore to record any change.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
-import { loadMasterKey, openKey, sealKey } from "../privacy/index.js";
 import type { Database, Queryable } from "../store/index.js";
 import { ConsentError } from "./errors.js";
 import type { RegistryJwks } from "./receipts.js";
@@ -24,22 +23,28 @@ export interface SigningKey {
 }
 
 /**
+ * The privacy module is loaded when a key is first sealed or opened: it brings the OPRF and anonymization
+ * code with it, which commands that never sign (most of the CLI) should not pay for at start.
+ */
+const privacy = () => import("../privacy/index.js");
+
+/**
  * Not cached in memory: a key made in a transaction that rolls back must never sign, and reading and
  * opening the sealed key costs far less than the signature it makes.
  */
 export class RegistryKeys {
   constructor(
     private readonly db: Database,
-    private readonly master: () => Buffer | undefined,
+    private readonly master: () => Buffer | undefined | Promise<Buffer | undefined>,
     private readonly now: () => Date,
   ) {}
 
-  static fromEnvironment(): () => Buffer | undefined {
-    return () => loadMasterKey();
+  static fromEnvironment(): () => Promise<Buffer | undefined> {
+    return async () => (await privacy()).loadMasterKey();
   }
 
-  private requireMaster(): Buffer {
-    const master = this.master();
+  private async requireMaster(): Promise<Buffer> {
+    const master = await this.master();
     if (!master)
       throw new ConsentError(
         503,
@@ -50,7 +55,8 @@ export class RegistryKeys {
 
   /** The key that signs, made (and sealed) at first use inside `tx`. */
   async signing(tx: Queryable): Promise<SigningKey> {
-    const master = this.requireMaster();
+    const master = await this.requireMaster();
+    const { openKey, sealKey } = await privacy();
     let row = await tx.one<KeyRow>(
       "SELECT * FROM consent_registry_keys ORDER BY created_at DESC, kid LIMIT 1",
     );
