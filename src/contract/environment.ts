@@ -123,7 +123,13 @@ export function contractEnvironment(lrs: Lrs, settings: ContractSettings): Contr
       const decided = await enforcement.decideTransfer({ agreementId, consumer, actor: consumer });
       return { permit: decided.decision === "Permit", reason: decided.reason };
     },
-    beforeTransferPage: (agreementId) => enforcement.beforeTransferPage(agreementId),
+    beforeTransferPage: async (agreementId) => {
+      const decided = await enforcement.beforeTransferPage(agreementId);
+      if (decided.permit) return decided;
+      // Who refused: the agreement (expired, terminated, revoked meanwhile) or the policy (a count…).
+      const status = await agreements.status(agreementId).catch(() => ({ valid: false }));
+      return { ...decided, code: status.valid ? "PolicyDenied" : "AgreementNotValid" };
+    },
     ...(settings.pageSize !== undefined ? { pageSize: settings.pageSize } : {}),
     ...(settings.agreementDays !== undefined ? { agreementDays: settings.agreementDays } : {}),
     ...(settings.fetch ? { fetch: settings.fetch } : {}),

@@ -238,7 +238,8 @@ export const dspSchemas = {
     consumerPid: { type: "string" },
     code: {
       type: "string",
-      description: "NotFound, InvalidMessage, InvalidStateTransition, Unauthorized, AgreementNotValid, …",
+      description:
+        "NotFound, InvalidMessage, InvalidStateTransition, Unauthorized, AgreementNotValid (the agreement no longer holds), PolicyDenied (the policy decision refuses), …",
     },
     reason,
   }),
@@ -509,7 +510,7 @@ export const dspPaths = {
       tags,
       summary: "The pull data plane: one page of the provider store's statements",
       description:
-        "The bearer token of the transfer's DataAddress, not a Basic credential. Before every page: the token, the transfer STARTED, the agreement still valid in the registry, and the enforcement decision. When the agreement no longer holds the transfer is terminated, the consumer told, and the page refused. Statements as stored, oldest first, one JSON object a line; `Learnpool-Next-Cursor` gives the next page's cursor.",
+        "The bearer token of the transfer's DataAddress, not a Basic credential. Before every page: the token, the transfer STARTED, the agreement still valid in the registry, and the enforcement decision. When the agreement no longer holds (AgreementNotValid) or the policy refuses the page (PolicyDenied), the transfer is terminated, the consumer told, and the page refused. Statements as stored, oldest first, one JSON object a line; `Learnpool-Next-Cursor` gives the next page's cursor.",
       security: [{ bearer: [] }],
       parameters: [
         pid("providerPid"),
@@ -535,7 +536,9 @@ export const dspPaths = {
           ...transferError("Unauthorized: no bearer token, or not this transfer's"),
           headers: { "WWW-Authenticate": { schema: { type: "string", const: "Bearer" } } },
         },
-        "403": transferError("TransferNotStarted, or AgreementNotValid (the transfer is terminated)"),
+        "403": transferError(
+          "TransferNotStarted; AgreementNotValid when the agreement no longer holds (expired, terminated, revoked); PolicyDenied when the policy decision refuses the page (a count exhausted…). On AgreementNotValid and PolicyDenied the transfer is terminated with the same code.",
+        ),
       },
     },
   },

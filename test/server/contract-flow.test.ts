@@ -317,8 +317,9 @@ describe.each(await backends())("the contract path between two servers, over HTT
       "lab",
     );
     expect(page3.status).toBe(403);
+    // The engine refused, not the agreement's status: PolicyDenied, not AgreementNotValid.
     expect((page3.json() as { error: { message: string } }).error.message).toMatch(
-      /count lteq 3\) is unsatisfied by 4/,
+      /403 PolicyDenied: .*count lteq 3\) is unsatisfied by 4/,
     );
     const stopped = (await call(C, "GET", `/contract/transfers/${transfer}`, "lab")).json() as {
       state: string;
@@ -326,6 +327,10 @@ describe.each(await backends())("the contract path between two servers, over HTT
     };
     expect(stopped.state).toBe("TERMINATED");
     expect(stopped.reason).toMatch(/count/);
+    const told = (await call(C, "GET", `/contract/transfers/${transfer}`, "lab")).json() as {
+      history: { type: string; body: { code?: string } }[];
+    };
+    expect(told.history.find((h) => h.type === "TransferTerminationMessage")?.body.code).toBe("PolicyDenied");
 
     // The audit trail holds together, with one decision for the catalog search, the negotiation, the
     // transfer and each page.

@@ -13,7 +13,12 @@ import {
   signEvent,
   terminationStatement,
 } from "../../src/contract/agreements/index.js";
-import { DspService, type DspServiceOptions, LEARNPOOL_DSP_NS } from "../../src/contract/dsp/index.js";
+import {
+  DspRemoteError,
+  DspService,
+  type DspServiceOptions,
+  LEARNPOOL_DSP_NS,
+} from "../../src/contract/dsp/index.js";
 import { Lrs } from "../../src/lrs/index.js";
 import { registerDspRoutes } from "../../src/server/dsp.js";
 import { buildServer } from "../../src/server/index.js";
@@ -301,7 +306,10 @@ describe.each(await backends())("Dataspace Protocol between two servers ($name)"
       await signEvent(statement, lab.privateJwk, lab.kid),
     );
 
-    await expect(consumer.service.pull(transfer.localPid)).rejects.toThrow(/403.*not valid/);
+    // The agreement refused, not the policy: AgreementNotValid, to the page and in the termination.
+    await expect(consumer.service.pull(transfer.localPid)).rejects.toThrow(
+      /403 AgreementNotValid: .*not valid/,
+    );
     expect((await provider.service.transfer(transfer.providerPid ?? ""))?.state).toBe("TERMINATED");
     const told = await until(
       "TERMINATED at the consumer",
@@ -485,8 +493,19 @@ describe.each(await backends())("Dataspace Protocol between two servers ($name)"
       (t) => t?.state === "STARTED",
     );
     const first = await consumer.service.pull(transfer.localPid);
-    await expect(consumer.service.pull(transfer.localPid, first.next)).rejects.toThrow(/count exhausted/);
+    // The policy refused, not the agreement's status: PolicyDenied, to the page and in the termination.
+    const refused = await consumer.service.pull(transfer.localPid, first.next).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DspRemoteError);
+    expect((refused as DspRemoteError).message).toMatch(/403 PolicyDenied: count exhausted/);
+    expect((refused as DspRemoteError).body).toMatchObject({
+      "@type": "TransferError",
+      code: "PolicyDenied",
+    });
     expect((await provider.service.transfer(transfer.providerPid ?? ""))?.state).toBe("TERMINATED");
+    const termination = (await provider.service.transferHistory(transfer.providerPid ?? "")).find(
+      (h) => h.type === "TransferTerminationMessage",
+    );
+    expect(termination?.body).toMatchObject({ code: "PolicyDenied", reason: ["count exhausted (1 page)"] });
   });
 
   it("answers a counter-offer with its own offer; the consumer accepts and the negotiation finalizes", async () => {

@@ -64,6 +64,7 @@ export {
   PULL_FORMAT,
   sameOffer,
   type TransferCheck,
+  type TransferPageAnswer,
   type TransferPageCheck,
 } from "./service.js";
 export {

@@ -72,10 +72,23 @@ export interface AgreementRegistryPort {
 /** Signs an agreement's canonical text as one of our participants (a detached JWS); undefined: no key. */
 export type AgreementSigner = (participant: string, canonical: string) => Promise<string | undefined>;
 
-/** The enforcement hook asked before every data page (usage counts and the like). */
-export type TransferPageCheck = (
-  agreementId: string,
-) => { permit: boolean; reason: string } | Promise<{ permit: boolean; reason: string }>;
+/**
+ * The enforcement hook asked before every data page (usage counts and the like). A denial is told to
+ * the consumer with code `PolicyDenied`, unless the hook gives its own (`AgreementNotValid` when what
+ * refused was the agreement's status rather than the policy).
+ */
+export type TransferPageCheck = (agreementId: string) => TransferPageAnswer | Promise<TransferPageAnswer>;
+export interface TransferPageAnswer {
+  permit: boolean;
+  reason: string;
+  code?: string;
+}
+
+/** Why data may not flow: the protocol's code (AgreementNotValid, PolicyDenied) and the reason. */
+interface Refusal {
+  code: string;
+  reason: string;
+}
 
 /** A policy decision asked by the protocol: permit, or deny with the reason the counterparty is told. */
 export interface PolicyAnswer {
@@ -1238,7 +1251,7 @@ export class DspService {
     const refusal = await this.refusal(t.agreementId);
     if (refusal) {
       await this.terminateTransferFor(t, refusal);
-      throw new DspProtocolError(403, "AgreementNotValid", refusal);
+      throw new DspProtocolError(403, refusal.code, refusal.reason);
     }
     const principal: Principal = {
       key: `dsp-transfer:${t.localPid}`,
@@ -1258,18 +1271,28 @@ export class DspService {
     return { lines: parsed.statements.map((s) => JSON.stringify(s)), ...(next ? { next } : {}) };
   }
 
-  /** Why data may not flow under the agreement now, or undefined when it may. */
-  private async refusal(agreementId: string): Promise<string | undefined> {
+  /**
+   * Why data may not flow under the agreement now, or undefined when it may: AgreementNotValid when the
+   * agreement no longer holds (expired, terminated, revoked), PolicyDenied when the policy decision (the
+   * enforcement hook: a count exhausted…) refuses the page. `policy: false` asks the agreement only
+   * (no decision taken, so no use counted).
+   */
+  private async refusal(
+    agreementId: string,
+    options: { policy?: boolean } = {},
+  ): Promise<Refusal | undefined> {
     const status = await this.options.agreements
       .status(agreementId)
       .catch((err: Error) => ({ valid: false, reason: err.message }));
-    if (!status.valid) return `agreement ${agreementId} is not valid: ${status.reason}`;
+    if (!status.valid)
+      return { code: "AgreementNotValid", reason: `agreement ${agreementId} is not valid: ${status.reason}` };
+    if (options.policy === false) return undefined;
     const hook = await this.options.beforeTransferPage?.(agreementId);
-    if (hook && !hook.permit) return hook.reason;
+    if (hook && !hook.permit) return { code: hook.code ?? "PolicyDenied", reason: hook.reason };
     return undefined;
   }
 
-  private async terminateTransferFor(t: TransferProcessRecord, reason: string): Promise<void> {
+  private async terminateTransferFor(t: TransferProcessRecord, refusal: Refusal): Promise<void> {
     try {
       await this.sendTransfer(
         t,
@@ -1278,8 +1301,8 @@ export class DspService {
         {
           providerPid: t.providerPid ?? "",
           consumerPid: t.consumerPid ?? "",
-          code: "AgreementNotValid",
-          reason: [reason],
+          code: refusal.code,
+          reason: [refusal.reason],
         },
         "TransferTerminationMessage",
       );
@@ -1446,6 +1469,9 @@ export class DspService {
         body = JSON.parse(text);
         const r = (body as JsonObject).reason ?? (body as JsonObject)["dspace:reason"];
         if (r !== undefined) reason = (Array.isArray(r) ? r : [r]).map(String).join("; ");
+        // The code says who refused: AgreementNotValid (the agreement) or PolicyDenied (the policy).
+        const code = (body as JsonObject).code ?? (body as JsonObject)["dspace:code"];
+        if (typeof code === "string" && code) reason = `${code}: ${reason}`;
       } catch {
         // not JSON: the text itself
       }
@@ -1480,7 +1506,8 @@ export class DspService {
    * whoever terminates or revokes it; the data endpoint also finds out on its own at the next page).
    */
   async stopTransfersOf(agreementId: string): Promise<number> {
-    const refusal = await this.refusal(agreementId);
+    // The agreement's status only: asking the policy here would count a use the consumer never made.
+    const refusal = await this.refusal(agreementId, { policy: false });
     if (!refusal) return 0;
     let stopped = 0;
     for (const t of await transfers.byAgreement(this.db, agreementId)) {
