@@ -50,6 +50,11 @@ export interface ContractSettings {
   /** What the catalog knows of participants (default: their registered IRIs). */
   directory?: ParticipantDirectory;
   fetch?: typeof fetch;
+  /**
+   * The one clock of registry, catalog, enforcement and DSP (default: the system's). Injected by tests
+   * and simulations to let time pass (an agreement's expiry) without waiting.
+   */
+  clock?: () => Date;
 }
 
 export interface ContractEnvironment {
@@ -95,10 +100,20 @@ export function peerAuthorization(peers: readonly DspPeer[]): Authorize {
 }
 
 export function contractEnvironment(lrs: Lrs, settings: ContractSettings): ContractEnvironment {
-  const agreements = new AgreementRegistry(lrs.db, lrs.audit);
+  const clock = settings.clock;
+  const agreements = new AgreementRegistry(lrs.db, lrs.audit, clock ? { now: clock } : {});
   const participants = agreements.participants;
-  const catalog = new Catalog(lrs.db, lrs.audit, settings.directory ? { directory: settings.directory } : {});
-  const enforcement = new PolicyEnforcement(lrs.db, lrs.audit, agreements, participants);
+  const catalog = new Catalog(lrs.db, lrs.audit, {
+    ...(settings.directory ? { directory: settings.directory } : {}),
+    ...(clock ? { now: clock } : {}),
+  });
+  const enforcement = new PolicyEnforcement(
+    lrs.db,
+    lrs.audit,
+    agreements,
+    participants,
+    clock ? { clock } : {},
+  );
   const peers = settings.peers ?? [];
   const dsp = new DspService(lrs, {
     baseUrl: settings.dspBaseUrl,
@@ -133,6 +148,7 @@ export function contractEnvironment(lrs: Lrs, settings: ContractSettings): Contr
     ...(settings.pageSize !== undefined ? { pageSize: settings.pageSize } : {}),
     ...(settings.agreementDays !== undefined ? { agreementDays: settings.agreementDays } : {}),
     ...(settings.fetch ? { fetch: settings.fetch } : {}),
+    ...(clock ? { clock } : {}),
   });
   // Not only at the next page: a transfer under an ended agreement stops when the agreement ends.
   agreements.whenEnded(async (agreementId) => {

@@ -129,7 +129,11 @@ const researchOffer = (uid: string, count: number, extra: Record<string, unknown
 });
 
 /** P and C, onboarded: participants and public keys at P, five statements in prov's store. */
-async function dataSpace(backend: Backend, consumerDb?: string) {
+async function dataSpace(
+  backend: Backend,
+  consumerDb?: string,
+  providerSettings: Partial<Parameters<typeof contractEnvironment>[1]> = {},
+) {
   const keys: Record<string, ParticipantKeyPair> = {
     op: await generateParticipantKey(),
     prov: await generateParticipantKey(),
@@ -144,6 +148,7 @@ async function dataSpace(backend: Backend, consumerDb?: string) {
     peers: peers.P,
     signingKeys: held("op", "prov"),
     pageSize: 2,
+    ...providerSettings,
   }));
   const C = await server(
     backend,
@@ -374,6 +379,65 @@ describe.each(await backends())("the contract path between two servers, over HTT
     expect(at.reason).toMatch(/terminated/);
     const page = await call(C, "GET", `/contract/transfers/${transfer}/data`, "lab");
     expect(page.status).toBe(403);
+    expect(await P.lrs.audit.verify()).toMatchObject({ ok: true });
+  });
+
+  it("an agreement whose validity ends during a transfer stops it at the next page: 403 AgreementNotValid, TERMINATED on both sides", async () => {
+    // The provider's one clock (registry, enforcement, DSP): moved past the agreement's notAfter.
+    const DAY = 86_400_000;
+    let ahead = 0;
+    const clock = () => new Date(Date.now() + ahead);
+    const { P, C } = await dataSpace(backend, undefined, { clock, agreementDays: 1 });
+    const offer = await publish(P, researchOffer("urn:learnpool:offer:expiring", 100));
+    const n = await negotiate(P, C, offer.offerId, ["FINALIZED", "TERMINATED"]);
+    expect(n.state, n.reason).toBe("FINALIZED");
+    const agreement = (await call(P, "GET", `/contract/agreements/${n.agreementId}`, "lab")).json() as {
+      document: { validity: { notAfter: string } };
+    };
+    const notAfter = Date.parse(agreement.document.validity.notAfter);
+    expect(notAfter - Date.now()).toBeGreaterThan(DAY - 60_000);
+    expect(notAfter - Date.now()).toBeLessThanOrEqual(DAY);
+
+    const transfer = await startTransfer(C, n.localPid);
+    const page1 = await call(C, "GET", `/contract/transfers/${transfer}/data`, "lab");
+    expect(page1.status, page1.text).toBe(200);
+    const cursor = page1.headers.get("learnpool-next-cursor") ?? "";
+
+    // Two days later, mid-transfer: the agreement has expired; nobody terminated it.
+    ahead = 2 * DAY;
+    const status = (await call(P, "GET", `/contract/agreements/${n.agreementId}/status`, "lab")).json() as {
+      state: string;
+    };
+    expect(status.state).toBe("expired");
+    const page2 = await call(
+      C,
+      "GET",
+      `/contract/transfers/${transfer}/data?cursor=${encodeURIComponent(cursor)}`,
+      "lab",
+    );
+    expect(page2.status).toBe(403);
+    // The agreement refused, not the policy: AgreementNotValid, with the expiry as the reason.
+    expect((page2.json() as { error: { message: string } }).error.message).toMatch(
+      /403 AgreementNotValid: agreement .* is not valid: expired at /,
+    );
+    const stopped = (await call(C, "GET", `/contract/transfers/${transfer}`, "lab")).json() as {
+      state: string;
+      reason: string;
+      history: { type: string; body: { code?: string } }[];
+    };
+    expect(stopped.state).toBe("TERMINATED");
+    expect(stopped.reason).toMatch(/expired at/);
+    expect(stopped.history.find((h) => h.type === "TransferTerminationMessage")?.body.code).toBe(
+      "AgreementNotValid",
+    );
+    const atProvider = (await P.lrs.audit.list({ limit: 100_000 })).filter(
+      (e) => e.action === "dsp.transfer.sent" && (e.details as { to?: string }).to === "TERMINATED",
+    );
+    expect(atProvider).toHaveLength(1);
+    // And no page after: the transfer is over at the provider too.
+    expect(
+      (await call(C, "GET", `/contract/transfers/${transfer}/data`, "lab")).status,
+    ).toBeGreaterThanOrEqual(400);
     expect(await P.lrs.audit.verify()).toMatchObject({ ok: true });
   });
 

@@ -134,6 +134,8 @@ export interface DspServiceOptions {
   /** Statements per data page (default 500). */
   pageSize?: number;
   fetch?: typeof fetch;
+  /** The clock an agreement's validity starts from (default: the system's); the registry keeps its own. */
+  clock?: () => Date;
 }
 
 /** The only transfer format served: the consumer pulls JSON lines over HTTP. */
@@ -666,7 +668,7 @@ export class DspService {
       ],
       offers: [n.offerId],
       policy,
-      notAfter: new Date(Date.now() + days * 86_400_000).toISOString(),
+      notAfter: new Date((this.options.clock?.() ?? new Date()).getTime() + days * 86_400_000).toISOString(),
     });
     // This side signs for the provider, and for the operator when it holds the operator's key; a
     // missing signature keeps the negotiation VERIFIED until it is given (see finalize).
