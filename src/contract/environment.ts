@@ -20,7 +20,7 @@
  *   the operator's at least where the operator runs. Keys are never logged nor stored in the database;
  * - LEARNPOOL_DSP_PAGE_SIZE: statements per data page (default 500).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { JWK } from "jose";
 import type { Lrs } from "../lrs/index.js";
@@ -166,16 +166,27 @@ export function contractEnvironment(lrs: Lrs, settings: ContractSettings): Contr
 
 /**
  * The private keys of a directory of `<participant>.jwk` files. A file that is not a private Ed25519
- * JWK with a kid is refused by name (its content is never repeated).
+ * JWK with a kid is refused by name (its content is never repeated); so is, before it is read, a file
+ * that the group or others may read or write (mode & 0o077, as ssh refuses an unprotected private key):
+ * `chmod 600` it (`learnpool participant keygen` writes 0600).
  */
 export function readSigningKeys(directory: string): Map<string, JWK> {
   const keys = new Map<string, JWK>();
   for (const file of readdirSync(directory)
     .filter((f) => f.endsWith(".jwk"))
     .sort()) {
+    const path = join(directory, file);
+    // POSIX permissions only: Windows reports no group/other bits worth reading.
+    if (process.platform !== "win32") {
+      const mode = statSync(path).mode & 0o777;
+      if (mode & 0o077)
+        throw new Error(
+          `signing key ${file} is accessible by group or others (mode ${mode.toString(8).padStart(4, "0")}): a private key must be readable by its owner only (chmod 600 ${file})`,
+        );
+    }
     let jwk: JWK;
     try {
-      jwk = JSON.parse(readFileSync(join(directory, file), "utf8")) as JWK;
+      jwk = JSON.parse(readFileSync(path, "utf8")) as JWK;
     } catch {
       throw new Error(`signing key ${file} is not JSON`);
     }

@@ -56,6 +56,35 @@ describe("signing keys and settings", () => {
     expect(message).not.toContain(op.publicJwk.x);
   });
 
+  it("refuses, by file name, a private key file readable or writable by group or others (as ssh does)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "learnpool-keys-mode-"));
+    const op = await generateParticipantKey();
+    const file = join(dir, "op.jwk");
+    writeFileSync(file, JSON.stringify(op.privateJwk));
+    for (const mode of [0o644, 0o640, 0o604, 0o660, 0o602, 0o620]) {
+      chmodSync(file, mode);
+      let message = "";
+      try {
+        readSigningKeys(dir);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message, mode.toString(8)).toMatch(
+        new RegExp(
+          `signing key op\\.jwk is accessible by group or others \\(mode 0${mode.toString(8)}\\).*chmod 600`,
+        ),
+      );
+      // Named, never shown.
+      expect(message).not.toContain(op.privateJwk.d as string);
+      expect(message).not.toContain(op.privateJwk.x as string);
+      expect(() => contractSettingsFromEnvironment({ LEARNPOOL_SIGNING_KEYS: dir })).toThrow(/op\.jwk/);
+    }
+    for (const mode of [0o600, 0o400]) {
+      chmodSync(file, mode);
+      expect([...readSigningKeys(dir).keys()]).toEqual(["op"]);
+    }
+  });
+
   it("takes the DSP address, peers, keys and page size from the process's variables", async () => {
     const dir = mkdtempSync(join(tmpdir(), "learnpool-settings-"));
     const lab = await generateParticipantKey();
