@@ -240,14 +240,21 @@ function registerConsumerRoutes(
 ): void {
   const handle =
     (
-      change: boolean,
+      /** Needs scope `all`: true, or the refusal's own message. */
+      change: boolean | string,
       fn: (principal: Principal, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
     ) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = await principalOf(lrs, request);
       if (!principal) return refuse(reply, 401, "an LRS credential (HTTP Basic) is needed");
       if (change && !principal.scopes.has("all"))
-        return refuse(reply, 403, "negotiating and transferring need a credential with scope all");
+        return refuse(
+          reply,
+          403,
+          typeof change === "string"
+            ? change
+            : "negotiating and transferring need a credential with scope all",
+        );
       try {
         return await fn(principal, request, reply);
       } catch (err) {
@@ -366,16 +373,19 @@ function registerConsumerRoutes(
   app.get(
     "/contract/transfers/:pid/data",
     opts,
-    handle(true, async (principal, request, reply) => {
-      const t = await ownTransfer(principal, (request.params as { pid: string }).pid);
-      const { cursor } = request.query as { cursor?: string };
-      const page = await service.pull(t.localPid, cursor);
-      if (page.next) reply.header("learnpool-next-cursor", page.next);
-      return reply
-        .code(200)
-        .type("application/x-ndjson")
-        .send(page.lines.length ? `${page.lines.join("\n")}\n` : "");
-    }),
+    handle(
+      "pulling a page counts a use of the agreement at the provider: it needs a credential with scope all",
+      async (principal, request, reply) => {
+        const t = await ownTransfer(principal, (request.params as { pid: string }).pid);
+        const { cursor } = request.query as { cursor?: string };
+        const page = await service.pull(t.localPid, cursor);
+        if (page.next) reply.header("learnpool-next-cursor", page.next);
+        return reply
+          .code(200)
+          .type("application/x-ndjson")
+          .send(page.lines.length ? `${page.lines.join("\n")}\n` : "");
+      },
+    ),
   );
 
   for (const verb of ["completion", "suspension", "termination"] as const) {

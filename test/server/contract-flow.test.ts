@@ -296,6 +296,15 @@ describe.each(await backends())("the contract path between two servers, over HTT
 
     // Transfer: decided by the engine (one use), then each page decided again (one use each).
     const transfer = await startTransfer(C, n.localPid);
+    // A pull spends a use at the provider: a read-only credential cannot pull (and spends nothing).
+    const reader = await C.lrs.tenancy.addCredential({ storeId: "lab", scopes: ["all/read"], actor: "test" });
+    const readOnly = await fetch(`${C.url}/contract/transfers/${transfer}/data`, {
+      headers: { authorization: basic(reader.key, reader.secret) },
+    });
+    expect(readOnly.status).toBe(403);
+    expect(((await readOnly.json()) as { error: { message: string } }).error.message).toMatch(
+      /counts a use .* scope all/,
+    );
     const page1 = await call(C, "GET", `/contract/transfers/${transfer}/data`, "lab");
     expect(page1.status, page1.text).toBe(200);
     expect(page1.text.trim().split("\n")).toHaveLength(2);
