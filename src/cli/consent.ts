@@ -30,7 +30,7 @@ import {
   signPortalLink,
   verifyReceipt,
 } from "../consent/index.js";
-import { AgreementRegistry } from "../contract/index.js";
+import { AgreementRegistry, WithdrawalDuties, withdrawalGraceMs } from "../contract/index.js";
 import { type Database, DEFAULT_DB, openDatabase } from "../store/index.js";
 
 function actor(): string {
@@ -68,8 +68,15 @@ async function withConsent<T>(location: string, fn: (c: Consent) => Promise<T>):
     const audit = new AuditLog(db);
     const agreements = new AgreementRegistry(db, audit);
     const registry = new ConsentRegistry(db, audit, agreements);
+    // A withdrawal made here opens the consumers' deletion duties, as the server's does.
+    const grace = process.env.LEARNPOOL_CONSENT_DELETION_GRACE;
     const notifier = new ConsentNotifier(db, audit, agreements, {
       allowHttp: process.env.LEARNPOOL_CONSENT_HTTP_WEBHOOKS === "1",
+      deletionDuties: new WithdrawalDuties(
+        audit,
+        agreements,
+        grace ? { graceMs: withdrawalGraceMs(grace) } : {},
+      ),
     });
     registry.onChange(notifier.listener());
     return await fn({

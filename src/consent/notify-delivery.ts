@@ -106,11 +106,15 @@ export class NotificationDelivery {
   private async deliver(id: string): Promise<boolean> {
     const notification = await this.notifier.notification(id);
     if (notification?.state !== "pending") return true;
-    const hook = await this.notifier.webhook(notification.consumer);
     const started = Date.now();
     let status: number | null = null;
     let error: string | null = null;
-    if (!hook) error = "no webhook registered";
+    // A secret that cannot be opened (sealed, no or another master key) is a failed attempt, with why.
+    const hook = await this.notifier.webhook(notification.consumer).catch((err: Error) => {
+      error = err.message;
+      return undefined;
+    });
+    if (!hook) error ??= "no webhook registered";
     else {
       const body = await this.db.one<{ body: string }>(
         "SELECT body FROM consent_notifications WHERE id = ?",

@@ -64,13 +64,16 @@ export interface Withdrawal {
 export interface OpenedDeletionDuty {
   id: string;
   due: string | null;
+  /** The duty's IRI: what the consumer's signed deletion evidence names (`duty`). */
+  iri?: string;
 }
 
 /**
  * What notifications need of enforcement (module contract) to open a deletion duty: one per withdrawal
  * and consumer, assigned to the consumer, due by the agreement's deletion terms, fulfilled with the
- * usual signed deletion evidence. Called inside the state change's transaction. Not provided by
- * `PolicyEnforcement` yet: until it is, notifications name no duty (`deletionDuty: null`).
+ * usual signed deletion evidence. Called inside the state change's transaction. Module contract's
+ * `WithdrawalDuties` (contract/enforcement/withdrawal-duties.ts) implements it; without one,
+ * notifications name no duty (`deletionDuty: null`).
  */
 export interface DeletionDutyOpener {
   openDeletionDuty(
@@ -218,10 +221,25 @@ export function checkWebhookUrl(url: unknown, options: { allowHttp?: boolean } =
 
 export interface NotifierOptions {
   now?: () => Date;
+  /**
+   * The master key that seals webhook secrets at rest (privacy's sealKey, bound to the participant);
+   * default LEARNPOOL_MASTER_KEY(_FILE). Without one, secrets are stored as given (and said so here).
+   */
+  masterKey?: Buffer | (() => Buffer | undefined | Promise<Buffer | undefined>);
   deletionDuties?: DeletionDutyOpener;
   /** Accept http:// webhook URLs (tests, a consumer on the same host). Default false. */
   allowHttp?: boolean;
 }
+
+/** A webhook secret sealed under the master key is stored as this prefix and the base64 envelope. */
+export const SEALED_SECRET_PREFIX = "sealed:v1:";
+const WEBHOOK_BINDING = "learnpool:consent-webhook";
+
+/**
+ * The privacy module is loaded when a secret is first sealed or opened (as consent/keys.ts does): it is
+ * kept out of the consent module's import-time graph.
+ */
+const privacy = () => import("../privacy/index.js");
 
 export class ConsentNotifier {
   private readonly now: () => Date;
@@ -233,6 +251,51 @@ export class ConsentNotifier {
     private readonly options: NotifierOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+  }
+
+  private async master(): Promise<Buffer | undefined> {
+    const m = this.options.masterKey;
+    if (m === undefined) return (await privacy()).loadMasterKey();
+    return typeof m === "function" ? await m() : m;
+  }
+
+  /** The secret as stored: sealed under the master key when there is one (bound to the participant). */
+  private async sealSecret(participant: string, secret: string): Promise<string> {
+    const master = await this.master();
+    if (!master) return secret;
+    const { sealKey } = await privacy();
+    const sealed = sealKey(master, Buffer.from(secret, "utf8"), {
+      domain: WEBHOOK_BINDING,
+      keyId: participant,
+    });
+    return `${SEALED_SECRET_PREFIX}${sealed.toString("base64")}`;
+  }
+
+  /**
+   * The secret in clear. A sealed secret needs the master key it was sealed under: without one, or with
+   * another, it is refused (503) with the reason. A secret stored in clear (registered while no master
+   * key was configured) is read as it is, and sealed at its next registration.
+   */
+  private async openSecret(participant: string, stored: string): Promise<string> {
+    if (!stored.startsWith(SEALED_SECRET_PREFIX)) return stored;
+    const master = await this.master();
+    if (!master)
+      throw new NotifyError(
+        503,
+        `the webhook secret of '${participant}' is sealed under the master key and no master key is configured (set LEARNPOOL_MASTER_KEY_FILE or LEARNPOOL_MASTER_KEY)`,
+      );
+    const { openKey } = await privacy();
+    try {
+      return openKey(master, Buffer.from(stored.slice(SEALED_SECRET_PREFIX.length), "base64"), {
+        domain: WEBHOOK_BINDING,
+        keyId: participant,
+      }).toString("utf8");
+    } catch {
+      throw new NotifyError(
+        503,
+        `the webhook secret of '${participant}' cannot be opened: it was sealed under another master key (register the webhook again)`,
+      );
+    }
   }
 
   // ------------------------------------------------------------------ the hook
@@ -393,6 +456,7 @@ export class ConsentNotifier {
     if (input.secret !== undefined && (typeof input.secret !== "string" || input.secret.length < 16))
       throw new NotifyError(400, "a webhook secret has at least 16 characters (or leave it out to get one)");
     const secret = input.secret ?? newWebhookSecret();
+    const stored = await this.sealSecret(participant, secret);
     const at = this.now().toISOString();
     await this.db.transaction(
       async (tx) => {
@@ -402,12 +466,12 @@ export class ConsentNotifier {
         if (had)
           await tx.run(
             "UPDATE consent_webhooks SET url = ?, secret = ?, registered_at = ?, registered_by = ? WHERE participant = ?",
-            [url, secret, at, actor, participant],
+            [url, stored, at, actor, participant],
           );
         else
           await tx.run(
             "INSERT INTO consent_webhooks (participant, url, secret, registered_at, registered_by) VALUES (?, ?, ?, ?, ?)",
-            [participant, url, secret, at, actor],
+            [participant, url, stored, at, actor],
           );
         // A consumer that registers is worth trying again at once.
         await tx.run(
@@ -415,7 +479,12 @@ export class ConsentNotifier {
           [at, participant],
         );
         await this.audit.append(
-          { actor, action: "consent.webhook.registered", subject: participant, details: { url } },
+          {
+            actor,
+            action: "consent.webhook.registered",
+            subject: participant,
+            details: { url, sealed: stored !== secret },
+          },
           tx,
         );
       },
@@ -442,7 +511,7 @@ export class ConsentNotifier {
       row && {
         participant: row.participant,
         url: row.url,
-        secret: row.secret,
+        secret: await this.openSecret(row.participant, row.secret),
         registeredAt: row.registered_at,
         registeredBy: row.registered_by,
       }

@@ -413,16 +413,35 @@ export class ConsentRegistry {
   }
 
   /**
-   * Withdrawal, one call like giving: one record, or every consent in force of a learner under an
-   * agreement. By the learner or (for a minor) a guardian, through a portal link. Nothing in force to
-   * withdraw is a 409 and changes nothing.
+   * Withdrawal, one call like giving: one record, a chosen set of records (`{records: [...]}`), or every
+   * consent in force of a learner under an agreement. By the learner or (for a minor) a guardian,
+   * through a portal link: one link, one change, however many records it names. A set is withdrawn
+   * atomically — each record gets its event and receipt, and if any of them cannot be withdrawn (not
+   * the link's, not in force) nothing is. Nothing in force to withdraw is a 409 and changes nothing.
    */
   async withdraw(
-    target: string | { learner: string; agreement: string },
+    target: string | { records: readonly string[] } | { learner: string; agreement: string },
     by: { link: string },
   ): Promise<ConsentChange[]> {
+    if (typeof target === "object" && "records" in target) {
+      const ids = target.records;
+      if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === "string" && id))
+        throw new ConsentError(400, "records must be a non-empty list of record ids");
+      if (new Set(ids).size !== ids.length) throw new ConsentError(400, "a record is named twice");
+    }
     const link = await this.verifyLink(by.link);
     return this.withLink(link, async (tx, actor) => {
+      if (typeof target === "object" && "records" in target) {
+        const out: ConsentChange[] = [];
+        for (const id of target.records) {
+          const record = await this.recordOfLink(tx, id, link);
+          const status = await this.statusIn(tx, id);
+          if (!VALID_STATES.includes(status.state))
+            throw new ConsentError(409, `record ${id} is ${status.state}: there is no consent to withdraw`);
+          out.push(await this.append(tx, record, status, actor, { event: "withdraw", details: {} }));
+        }
+        return out;
+      }
       if (typeof target === "string") {
         const record = await this.recordOfLink(tx, target, link);
         return [
@@ -521,22 +540,51 @@ export class ConsentRegistry {
    * development does not cover AI training, nor broad research consent a named purpose (GDPR
    * Art. 4(11): consent is specific). The agreement must be in force; the consent given (by the
    * guardian too for a minor), not withdrawn, expired or invalidated, within its retention, and, when
-   * given jointly, the learner not yet of age.
+   * given jointly, the learner not yet of age. A record whose recipient is a declared category counts
+   * for a recipient participant the operator has put in that category at `at` (participant
+   * categories, contract's participants registry).
    */
   async isPermitted(query: PermissionQuery): Promise<ConsentDecision> {
     const at = query.at ?? this.now();
-    const when = at.toISOString();
     const purpose = checkPurpose(query.purpose);
     const category = checkDataCategory(query.dataCategory);
     const agreementStatus = await this.agreementStatus(query.agreement, at);
     if (!agreementStatus.valid)
       return { permitted: false, reason: `the agreement is not in force: ${agreementStatus.reason}` };
-    const row = await this.db.one<{ id: string; record: string }>(
-      "SELECT id, record FROM consent_records WHERE agreement_id = ? AND learner = ? AND purpose = ? AND recipient = ? AND data_category = ?",
-      [query.agreement, query.learner, purpose, query.recipient, category],
+    // The recipient itself, then the categories it belongs to at `at` (a consent given to public
+    // research in education counts for a consumer the operator put in that category, while it is in it).
+    const recipients = [query.recipient, ...(await this.categoriesOf(query.recipient, at))];
+    const rows = await this.db.all<{ id: string; record: string; recipient: string }>(
+      `SELECT id, record, recipient FROM consent_records WHERE agreement_id = ? AND learner = ? AND purpose = ? AND data_category = ? AND recipient IN (${recipients.map(() => "?").join(", ")})`,
+      [query.agreement, query.learner, purpose, category, ...recipients],
     );
-    if (!row)
+    if (rows.length === 0)
       return { permitted: false, reason: "no consent was asked for this purpose, recipient and category" };
+    rows.sort((a, b) => recipients.indexOf(a.recipient) - recipients.indexOf(b.recipient));
+    let first: ConsentDecision | undefined;
+    for (const row of rows) {
+      const decision = await this.decideRecord(row, at);
+      if (decision.permitted)
+        return row.recipient === query.recipient
+          ? decision
+          : {
+              ...decision,
+              reason: `${decision.reason} (given to ${row.recipient}, which the recipient is in)`,
+            };
+      first ??= decision;
+    }
+    return first as ConsentDecision;
+  }
+
+  /** The categories a recipient (a participant) belongs to at `at`; none for a category IRI. */
+  private async categoriesOf(recipient: string, at: Date): Promise<string[]> {
+    if (recipientCategoryLabel(recipient)) return [];
+    return this.agreements.participants.categories(recipient, at);
+  }
+
+  /** The decision of one record at `at`. */
+  private async decideRecord(row: { id: string; record: string }, at: Date): Promise<ConsentDecision> {
+    const when = at.toISOString();
     const record = JSON.parse(row.record) as ConsentRecord;
     const events = await this.events(row.id);
     const past = events.filter((e) => e.at <= when);
@@ -590,8 +638,10 @@ export class ConsentRegistry {
       params.push(checkDataCategory(filter.dataCategory));
     }
     if (filter.recipient !== undefined) {
-      sql += " AND recipient = ?";
-      params.push(filter.recipient);
+      // The recipient, and the categories it belongs to at `at`.
+      const recipients = [filter.recipient, ...(await this.categoriesOf(filter.recipient, at))];
+      sql += ` AND recipient IN (${recipients.map(() => "?").join(", ")})`;
+      params.push(...recipients);
     }
     const cohorts = await this.db.all<{ id: number | string }>(`${sql} ORDER BY id`, params);
     // One aggregated string per cohort: a million rows as objects would cost more than the scan.

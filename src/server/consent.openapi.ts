@@ -117,7 +117,12 @@ const notification = obj({
     event: str,
     purposes: strings,
     at: { type: "string", format: "date-time" },
-    deletionDuty: { type: ["object", "null"], properties: { id: str, due: { type: ["string", "null"] } } },
+    deletionDuty: {
+      type: ["object", "null"],
+      description:
+        "The deletion duty opened for the consumer (GET /contract/duties); fulfil it with signed deletion evidence naming `iri` as the duty",
+      properties: { id: str, due: { type: ["string", "null"] }, iri: str },
+    },
   }),
   state: { type: "string", enum: ["pending", "acknowledged"] },
   attempts: { type: "integer" },
@@ -374,9 +379,9 @@ export const consentPaths = {
   "/consent/portal/withdraw": {
     post: {
       tags: tags("portal"),
-      summary: "Withdraw consent: one record, one purpose, or everything in force — one click",
+      summary: "Withdraw consent: records, purposes, or everything in force — one click",
       description:
-        "Consumers are notified (webhook, retried until acknowledged), a deletion duty is opened for the data they hold, and the learner is out of every build that starts after it.",
+        "Names records and/or purposes (every record in force they match), or nothing for everything in force. One link makes one change: all the chosen records are withdrawn together, each with its event and receipt, or none is. Consumers are notified (webhook, retried until acknowledged), a deletion duty is opened for the data they hold (assigned to the consumer, due within the grace period or the agreement's deletion deadline, named in the notification), and the learner is out of every build that starts after it.",
       security: portal,
       requestBody: withdrawalRecords,
       responses: {
@@ -384,7 +389,6 @@ export const consentPaths = {
         "401": linkRefused,
         "403": forbidden,
         "409": error("Nothing in force to withdraw, or the link was used"),
-        "501": error("Several but not all records with one link"),
       },
     },
   },

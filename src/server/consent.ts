@@ -5,7 +5,8 @@
  *   the cohort of consenting pseudonyms;
  * - the portal (`Authorization: Bearer <portal link>`, the link a provider signed for one learner or
  *   guardian, one agreement, a few minutes): the notice, give, refuse, withdraw (per record, per purpose
- *   or all), the history and the receipts — a link makes one change, reading does not use it;
+ *   or all; several records at once in one change), the history and the receipts — a link makes one
+ *   change, reading does not use it;
  * - consumers (HTTP Basic): their webhook, their notifications, acknowledgements;
  * - the operator (HTTP Basic): delivery, latency, the sweep; the registry's JWKS is public (it is what
  *   anyone verifies a receipt with).
@@ -50,6 +51,8 @@ import {
   type AgreementRegistry,
   type ContractEnvironment,
   type Participant,
+  WithdrawalDuties,
+  withdrawalGraceMs,
 } from "../contract/index.js";
 import type { Lrs } from "../lrs/index.js";
 import { principalOf, refuse } from "./auth.js";
@@ -76,8 +79,13 @@ export interface ConsentServiceOptions {
   linkKeys?: ReadonlyMap<string, JWK>;
   portalUrl?: string;
   settings?: NoticeSettings;
-  /** Enforcement's deletion duties (not provided by PolicyEnforcement yet). */
-  deletionDuties?: DeletionDutyOpener;
+  /**
+   * Who opens the consumers' deletion duties on a withdrawal: default contract's `WithdrawalDuties`
+   * (duties tracked by enforcement, listed by GET /contract/duties); `false` opens none.
+   */
+  deletionDuties?: DeletionDutyOpener | false;
+  /** The time consumers have to delete after a withdrawal (default 30 days; see WithdrawalDuties). */
+  deletionGraceMs?: number;
   allowHttpWebhooks?: boolean;
   /** Delivery worker options; `false` builds none. */
   delivery?: ConstructorParameters<typeof NotificationDelivery>[2] | false;
@@ -102,9 +110,17 @@ export function consentServices(
     ...(options.settings && { settings: options.settings }),
     ...(options.now && { now: options.now }),
   });
+  const deletionDuties =
+    options.deletionDuties === false
+      ? undefined
+      : (options.deletionDuties ??
+        new WithdrawalDuties(lrs.audit, agreements, {
+          ...(options.deletionGraceMs !== undefined && { graceMs: options.deletionGraceMs }),
+        }));
   const notifier = new ConsentNotifier(lrs.db, lrs.audit, agreements, {
     ...(options.now && { now: options.now }),
-    ...(options.deletionDuties && { deletionDuties: options.deletionDuties }),
+    ...(options.masterKey && { masterKey: options.masterKey }),
+    ...(deletionDuties && { deletionDuties }),
     ...(options.allowHttpWebhooks !== undefined && { allowHttp: options.allowHttpWebhooks }),
   });
   registry.onChange(notifier.listener());
@@ -131,8 +147,9 @@ export function consentServices(
 /**
  * From the environment: LEARNPOOL_SIGNING_KEYS (the hosted participants' private keys, which also sign
  * portal links), LEARNPOOL_CONSENT_PORTAL_URL, LEARNPOOL_CONSENT_CONTACT (`Name <email>`),
- * LEARNPOOL_CONSENT_JURISDICTION (default FR), LEARNPOOL_CONSENT_STORAGE (words), and
- * LEARNPOOL_CONSENT_HTTP_WEBHOOKS=1 to accept http:// webhooks.
+ * LEARNPOOL_CONSENT_JURISDICTION (default FR), LEARNPOOL_CONSENT_STORAGE (words),
+ * LEARNPOOL_CONSENT_HTTP_WEBHOOKS=1 to accept http:// webhooks, and LEARNPOOL_CONSENT_DELETION_GRACE
+ * (an ISO 8601 duration, default P30D) for the deletion duties a withdrawal opens.
  */
 export function consentServicesFromEnvironment(
   lrs: Lrs,
@@ -155,6 +172,9 @@ export function consentServicesFromEnvironment(
     ...(env.LEARNPOOL_SIGNING_KEYS && { linkKeys: readSigningKeys(env.LEARNPOOL_SIGNING_KEYS) }),
     ...(env.LEARNPOOL_CONSENT_PORTAL_URL && { portalUrl: env.LEARNPOOL_CONSENT_PORTAL_URL }),
     allowHttpWebhooks: env.LEARNPOOL_CONSENT_HTTP_WEBHOOKS === "1",
+    ...(env.LEARNPOOL_CONSENT_DELETION_GRACE && {
+      deletionGraceMs: withdrawalGraceMs(env.LEARNPOOL_CONSENT_DELETION_GRACE),
+    }),
   });
 }
 
@@ -569,7 +589,7 @@ export function registerConsentRoutes(app: FastifyInstance, lrs: Lrs, services: 
       const body = jsonBody(request, true);
       const records = strings(body.records, "records");
       const purposes = strings(body.purposes, "purposes");
-      let target: string | { learner: string; agreement: string } = {
+      let target: string | { records: string[] } | { learner: string; agreement: string } = {
         learner: link.learner,
         agreement: link.agreement,
       };
@@ -585,13 +605,9 @@ export function registerConsentRoutes(app: FastifyInstance, lrs: Lrs, services: 
             ),
         );
         if (chosen.length === 0) throw new HttpError(409, "nothing to withdraw: none of these is in force");
-        // One link makes one change: one record, or everything in force under the agreement.
+        // One link makes one change: one record, a chosen set (atomically), or everything in force.
         if (chosen.length === 1) target = chosen[0]!.record.id;
-        else if (chosen.length < inForce.length)
-          throw new HttpError(
-            501,
-            "withdrawing some but not all of several records with one link is not supported yet: withdraw them one by one, or all",
-          );
+        else if (chosen.length < inForce.length) target = { records: chosen.map((r) => r.record.id) };
       }
       const changes = await registry.withdraw(target, { link: jws });
       return { changes: changes.map(changeView) };

@@ -1257,6 +1257,68 @@ CREATE TRIGGER consent_notification_attempts_no_change BEFORE UPDATE OR DELETE O
 `,
     },
   },
+  {
+    version: 12,
+    name: "participant categories (recipient categories of consent, ODRL partOf collections)",
+    sql: {
+      sqlite: `
+-- The categories (collections) a participant belongs to, assigned by the operator: a consent whose
+-- recipient is a category counts for the participants in it, and the catalog's access policies see
+-- them as ODRL partOf. A row is never deleted: a removal sets removed_at, once.
+CREATE TABLE participant_categories (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  participant TEXT NOT NULL REFERENCES participants(id),
+  category TEXT NOT NULL,
+  added_at TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  removed_at TEXT,
+  removed_by TEXT
+);
+CREATE UNIQUE INDEX participant_categories_current ON participant_categories (participant, category)
+  WHERE removed_at IS NULL;
+CREATE INDEX participant_categories_of ON participant_categories (participant, added_at);
+CREATE TRIGGER participant_categories_remove_once BEFORE UPDATE ON participant_categories
+  WHEN OLD.removed_at IS NOT NULL OR NEW.removed_at IS NULL OR NEW.removed_by IS NULL
+    OR NEW.seq IS NOT OLD.seq OR NEW.participant IS NOT OLD.participant OR NEW.category IS NOT OLD.category
+    OR NEW.added_at IS NOT OLD.added_at OR NEW.added_by IS NOT OLD.added_by
+  BEGIN SELECT RAISE(ABORT, 'a participant category is only ever removed, once'); END;
+CREATE TRIGGER participant_categories_no_delete BEFORE DELETE ON participant_categories
+  BEGIN SELECT RAISE(ABORT, 'participant categories are kept: remove one by setting removed_at'); END;
+`,
+      postgres: `
+-- The categories (collections) a participant belongs to, assigned by the operator: a consent whose
+-- recipient is a category counts for the participants in it, and the catalog's access policies see
+-- them as ODRL partOf. A row is never deleted: a removal sets removed_at, once.
+CREATE TABLE participant_categories (
+  seq BIGSERIAL PRIMARY KEY,
+  participant TEXT NOT NULL REFERENCES participants(id),
+  category TEXT NOT NULL,
+  added_at TEXT NOT NULL,
+  added_by TEXT NOT NULL,
+  removed_at TEXT,
+  removed_by TEXT
+);
+CREATE UNIQUE INDEX participant_categories_current ON participant_categories (participant, category)
+  WHERE removed_at IS NULL;
+CREATE INDEX participant_categories_of ON participant_categories (participant, added_at);
+CREATE FUNCTION participant_categories_remove_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION 'participant categories are kept: remove one by setting removed_at';
+  END IF;
+  IF OLD.removed_at IS NOT NULL OR NEW.removed_at IS NULL OR NEW.removed_by IS NULL
+    OR NEW.seq IS DISTINCT FROM OLD.seq OR NEW.participant IS DISTINCT FROM OLD.participant
+    OR NEW.category IS DISTINCT FROM OLD.category OR NEW.added_at IS DISTINCT FROM OLD.added_at
+    OR NEW.added_by IS DISTINCT FROM OLD.added_by THEN
+    RAISE EXCEPTION 'a participant category is only ever removed, once';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER participant_categories_remove_once BEFORE UPDATE OR DELETE ON participant_categories
+  FOR EACH ROW EXECUTE FUNCTION participant_categories_remove_once();
+`,
+    },
+  },
 ];
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */

@@ -228,8 +228,20 @@ for (const backend of await backends()) {
         pseudonym: learner,
         event: "withdrawn",
         purposes: ["https://w3id.org/dpv#TrainAIModel"],
-        deletionDuty: null,
+        // The running services open a real deletion duty for the consumer (contract's WithdrawalDuties).
+        deletionDuty: {
+          id: expect.any(String),
+          due: expect.any(String),
+          iri: expect.stringMatching(/^urn:learnpool:withdrawal:.*:delete:lab$/),
+        },
       });
+      // The webhook's secret is sealed under the master key: the database never holds it in clear.
+      const stored = await db.all<{ secret: string }>("SELECT secret FROM consent_webhooks");
+      expect(stored).toHaveLength(1);
+      expect(stored[0]!.secret.startsWith("sealed:v1:")).toBe(true);
+      expect(stored[0]!.secret).not.toContain(secret);
+      const everything = JSON.stringify(await db.all("SELECT * FROM audit_events"));
+      expect(everything).not.toContain(secret);
       let list = await call("GET", "/consent/notifications", "lab");
       for (let i = 0; i < 100 && list.json().notifications[0]?.state !== "acknowledged"; i++) {
         await new Promise((r) => setTimeout(r, 10));

@@ -45,10 +45,12 @@ export {
   verifyEventSignature,
 } from "./keys.js";
 export {
+  categoryIri,
   defaultIri,
   type Jwks,
   PARTICIPANT_ROLES,
   type Participant,
+  type ParticipantCategory,
   type ParticipantKey,
   ParticipantRegistry,
   type ParticipantRole,

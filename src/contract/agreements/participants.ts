@@ -2,9 +2,14 @@
  * The participants of the data space (one per store: a participant is known by its store id) and
  * their Ed25519 public keys. A key is never deleted nor changed: it may only be revoked, once, after
  * which it verifies no new signature (those made before stay verifiable, so the key stays stored).
+ * The operator assigns participants to categories (collections such as public research in
+ * education): a consent given to a category counts for its members at the instant asked, and the
+ * catalog's access policies see them as ODRL partOf. A category is added, and removed once; never
+ * deleted (migration 12).
  */
 import type { AuditLog } from "../../audit/index.js";
 import { type Database, type Queryable, UniqueViolation } from "../../store/index.js";
+import { LP } from "../odrl/vocab.js";
 import { AgreementError } from "./errors.js";
 import { type PublicJwk, publicJwkOf, thumbprint } from "./keys.js";
 
@@ -66,6 +71,44 @@ export const keyFromRow = (r: KeyRow): ParticipantKey => ({
 });
 
 const IRI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>"{}|\\^`]+$/;
+
+/** A participant's membership of a category, from when it was added until it was removed (if it was). */
+export interface ParticipantCategory {
+  participant: string;
+  /** The category's IRI (`lp:PublicResearchInEducation` is expanded). */
+  category: string;
+  addedAt: string;
+  addedBy: string;
+  removedAt: string | null;
+  removedBy: string | null;
+}
+
+interface CategoryRow {
+  participant: string;
+  category: string;
+  added_at: string;
+  added_by: string;
+  removed_at: string | null;
+  removed_by: string | null;
+}
+const categoryFromRow = (r: CategoryRow): ParticipantCategory => ({
+  participant: r.participant,
+  category: r.category,
+  addedAt: r.added_at,
+  addedBy: r.added_by,
+  removedAt: r.removed_at,
+  removedBy: r.removed_by,
+});
+
+/** A category IRI as stored: `lp:` names are expanded to Learnpool's namespace; anything else must be an absolute IRI. */
+export function categoryIri(value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "")
+    throw new AgreementError(400, "a category is an IRI (e.g. lp:PublicResearchInEducation)");
+  const v = value.trim();
+  const iri = v.startsWith("lp:") ? `${LP}${v.slice(3)}` : v;
+  if (!IRI.test(iri)) throw new AgreementError(400, `category '${v}' is not an absolute IRI`);
+  return iri;
+}
 
 export class ParticipantRegistry {
   constructor(
@@ -232,6 +275,103 @@ export class ParticipantRegistry {
       },
       { lock: "learnpool:participants" },
     );
+  }
+
+  /** The operator assigns a participant to a category; 409 when it is in it already. */
+  async categorize(participantId: string, category: string, actor: string): Promise<ParticipantCategory> {
+    const iri = categoryIri(category);
+    const made: ParticipantCategory = {
+      participant: participantId,
+      category: iri,
+      addedAt: this.now().toISOString(),
+      addedBy: actor,
+      removedAt: null,
+      removedBy: null,
+    };
+    try {
+      await this.db.transaction(
+        async (tx) => {
+          if (!(await this.get(participantId, tx)))
+            throw new AgreementError(404, `no participant '${participantId}'`);
+          if (
+            await tx.one(
+              "SELECT seq FROM participant_categories WHERE participant = ? AND category = ? AND removed_at IS NULL",
+              [participantId, iri],
+            )
+          )
+            throw new AgreementError(409, `participant '${participantId}' is in category ${iri} already`);
+          await tx.run(
+            "INSERT INTO participant_categories (participant, category, added_at, added_by) VALUES (?, ?, ?, ?)",
+            [participantId, iri, made.addedAt, actor],
+          );
+          await this.audit.append(
+            {
+              actor,
+              action: "participant.category.add",
+              subject: `participant:${participantId}`,
+              details: { category: iri },
+            },
+            tx,
+          );
+        },
+        { lock: "learnpool:participants" },
+      );
+    } catch (err) {
+      if (err instanceof UniqueViolation)
+        throw new AgreementError(409, `participant '${participantId}' is in category ${iri} already`);
+      throw err;
+    }
+    return made;
+  }
+
+  /** Takes a participant out of a category from now on (its membership before stays recorded). */
+  async uncategorize(participantId: string, category: string, actor: string): Promise<ParticipantCategory> {
+    const iri = categoryIri(category);
+    return this.db.transaction(
+      async (tx) => {
+        const row = await tx.one<CategoryRow & { seq: number | string }>(
+          "SELECT * FROM participant_categories WHERE participant = ? AND category = ? AND removed_at IS NULL",
+          [participantId, iri],
+        );
+        if (!row) throw new AgreementError(404, `participant '${participantId}' is not in category ${iri}`);
+        const removedAt = this.now().toISOString();
+        await tx.run("UPDATE participant_categories SET removed_at = ?, removed_by = ? WHERE seq = ?", [
+          removedAt,
+          actor,
+          Number(row.seq),
+        ]);
+        await this.audit.append(
+          {
+            actor,
+            action: "participant.category.remove",
+            subject: `participant:${participantId}`,
+            details: { category: iri },
+          },
+          tx,
+        );
+        return { ...categoryFromRow(row), removedAt, removedBy: actor };
+      },
+      { lock: "learnpool:participants" },
+    );
+  }
+
+  /** The categories a participant belongs to at `at` (default now), sorted. */
+  async categories(participantId: string, at: Date = this.now(), q: Queryable = this.db): Promise<string[]> {
+    const when = at.toISOString();
+    const rows = await q.all<{ category: string }>(
+      "SELECT DISTINCT category FROM participant_categories WHERE participant = ? AND added_at <= ? AND (removed_at IS NULL OR removed_at > ?) ORDER BY category",
+      [participantId, when, when],
+    );
+    return rows.map((r) => r.category);
+  }
+
+  /** Every membership a participant had, current or removed, oldest first. */
+  async categoryHistory(participantId: string): Promise<ParticipantCategory[]> {
+    const rows = await this.db.all<CategoryRow>(
+      "SELECT participant, category, added_at, added_by, removed_at, removed_by FROM participant_categories WHERE participant = ? ORDER BY seq",
+      [participantId],
+    );
+    return rows.map(categoryFromRow);
   }
 
   async keys(participantId: string): Promise<ParticipantKey[]> {

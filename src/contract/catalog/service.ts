@@ -43,14 +43,28 @@ export const storesOnly: ParticipantDirectory = {
 
 /**
  * The default directory: the IRI a participant registered (the agreements' `participants` table), else
- * the store's default IRI. Collections and attributes (research organisation, country) are not kept
- * there yet, so access policies on them fail closed.
+ * the store's default IRI, and as ODRL `partOf` the categories the operator assigned it that hold now
+ * (`participant_categories`), so that access policies whose assignee is a PartyCollection of that IRI
+ * let its members in. Attributes (country…) are not kept there yet: policies on them fail closed.
  */
-export function registeredParticipants(db: Queryable): ParticipantDirectory {
+export function registeredParticipants(
+  db: Queryable,
+  now: () => Date = () => new Date(),
+): ParticipantDirectory {
   return {
     party: async (storeId) => {
       const row = await db.one<{ iri: string }>("SELECT iri FROM participants WHERE id = ?", [storeId]);
-      return { iri: row?.iri ?? participantIri(storeId) };
+      const when = now().toISOString();
+      const categories = row
+        ? await db.all<{ category: string }>(
+            "SELECT DISTINCT category FROM participant_categories WHERE participant = ? AND added_at <= ? AND (removed_at IS NULL OR removed_at > ?) ORDER BY category",
+            [storeId, when, when],
+          )
+        : [];
+      return {
+        iri: row?.iri ?? participantIri(storeId),
+        ...(categories.length > 0 && { partOf: categories.map((c) => c.category) }),
+      };
     },
   };
 }
@@ -162,7 +176,7 @@ export class Catalog {
     options: CatalogOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
-    this.directory = options.directory ?? registeredParticipants(db);
+    this.directory = options.directory ?? registeredParticipants(db, options.now);
   }
 
   /** Publishes a dataset offer, or a new version of one; returns the stored entry. */

@@ -49,3 +49,13 @@ export {
   PolicyEnforcement,
 } from "./service.js";
 export type { DutyHistoryEntry, DutyRecord, Usage } from "./tracking.js";
+export {
+  agreementDeletionDue,
+  DEFAULT_WITHDRAWAL_GRACE_MS,
+  WithdrawalDuties,
+  type WithdrawalDutyAgreements,
+  type WithdrawalDutyInput,
+  type WithdrawalDutyOptions,
+  withdrawalDutyIri,
+  withdrawalGraceMs,
+} from "./withdrawal-duties.js";
