@@ -1,7 +1,7 @@
 /**
  * Command-line wiring of participants and signed agreements (contract): `learnpool participant
- * add|list|keygen|revoke-key|jwks` and `learnpool agreement propose|list|show|sign|status|verify|
- * terminate|revoke`, on the database of `--db`. Keys are signed with locally: a private JWK file that
+ * add|list|keygen|revoke-key|categorize|categories|jwks` and `learnpool agreement propose|list|show|
+ * sign|status|verify|terminate|revoke`, on the database of `--db`. Keys are signed with locally: a private JWK file that
  * `participant keygen` writes with mode 0600 and that never reaches the terminal or the database.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -180,6 +180,36 @@ export function agreementCommands(): Command[] {
       await withRegistry(o.db, async (registry) =>
         print(await registry.participants.revokeKey(id, kid, actor())),
       );
+    });
+  participant
+    .command("categorize <id> <category>")
+    .description(
+      "put a participant in a category (an IRI, or lp:PublicResearchInEducation…): consent given to the category counts for it, and access policies see it as ODRL partOf",
+    )
+    .option("--remove", "take it out of the category from now on instead")
+    .addOption(dbOption())
+    .action(async (id: string, category: string, o: { remove?: boolean; db: string }) => {
+      await withRegistry(o.db, async (registry) =>
+        print(
+          o.remove
+            ? await registry.participants.uncategorize(id, category, actor())
+            : await registry.participants.categorize(id, category, actor()),
+        ),
+      );
+    });
+  participant
+    .command("categories <id>")
+    .description("list a participant's categories now, and every membership it had")
+    .addOption(dbOption())
+    .action(async (id: string, o: { db: string }) => {
+      await withRegistry(o.db, async (registry) => {
+        if (!(await registry.participants.get(id))) throw new AgreementError(404, `no participant '${id}'`);
+        print({
+          participant: id,
+          categories: await registry.participants.categories(id),
+          history: await registry.participants.categoryHistory(id),
+        });
+      });
     });
   participant
     .command("jwks <id>")

@@ -189,6 +189,49 @@ export function registerAgreementRoutes(app: FastifyInstance, lrs: Lrs, registry
     }),
   );
 
+  // Categories (collections) of a participant: the operator assigns them; anyone registered reads them.
+  app.get(
+    `${P}/:id/categories`,
+    opts,
+    handle(async (request) => {
+      await caller(request, false);
+      const { id } = request.params as { id: string };
+      if (!(await participants.get(id))) throw new AgreementError(404, `no participant '${id}'`);
+      return {
+        participant: id,
+        categories: await participants.categories(id),
+        history: await participants.categoryHistory(id),
+      };
+    }),
+  );
+
+  const categoryChange = async (request: FastifyRequest) => {
+    const who = await caller(request, true);
+    if (!who.isOperator) throw new AgreementError(403, "only the operator assigns participants' categories");
+    const { id } = request.params as { id: string };
+    const { category } = jsonBody(request) as { category?: unknown };
+    if (typeof category !== "string") throw new AgreementError(400, "category (an IRI) is required");
+    return { who, id, category };
+  };
+
+  app.post(
+    `${P}/:id/categories`,
+    opts,
+    handle(async (request, reply) => {
+      const { who, id, category } = await categoryChange(request);
+      return reply.code(201).send(await participants.categorize(id, category, who.principal.key));
+    }),
+  );
+
+  app.post(
+    `${P}/:id/categories/remove`,
+    opts,
+    handle(async (request) => {
+      const { who, id, category } = await categoryChange(request);
+      return participants.uncategorize(id, category, who.principal.key);
+    }),
+  );
+
   app.post(
     `${P}/:id/keys/:kid/revoke`,
     opts,

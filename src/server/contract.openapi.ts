@@ -292,6 +292,18 @@ export const contractSchemas = {
       revokedAt: { type: ["string", "null"], format: "date-time" },
     },
   },
+  ParticipantCategory: {
+    type: "object",
+    required: ["participant", "category", "addedAt", "addedBy", "removedAt", "removedBy"],
+    properties: {
+      participant: { type: "string" },
+      category: iri,
+      addedAt: iso,
+      addedBy: { type: "string" },
+      removedAt: { type: ["string", "null"], format: "date-time" },
+      removedBy: { type: ["string", "null"] },
+    },
+  },
   Jwks: {
     type: "object",
     required: ["keys"],
@@ -860,6 +872,72 @@ export const contractPaths = {
         "403": notParticipant(", neither that participant nor the operator, or not scope `all`"),
         "404": error("No such participant"),
         "409": error("The key is registered already (to this or another participant)"),
+      },
+    },
+  },
+  "/contract/participants/{id}/categories": {
+    get: {
+      tags: participantsTag,
+      summary: "A participant's categories: those it is in now, and every membership it had",
+      description:
+        "Any registered participant. Categories are collections such as `lp:PublicResearchInEducation`: a consent whose recipient is a category counts for the participants in it at the instant asked, and the catalog's access policies see them as ODRL `partOf` (an assignee PartyCollection with that uid).",
+      parameters: [participantId],
+      responses: {
+        "200": {
+          description: "The current categories and the history",
+          content: json({
+            type: "object",
+            properties: {
+              participant: { type: "string" },
+              categories: { type: "array", items: iri },
+              history: { type: "array", items: ref("ParticipantCategory") },
+            },
+          }),
+        },
+        "401": unauthenticated,
+        "403": notParticipant(),
+        "404": error("No such participant"),
+      },
+    },
+    post: {
+      tags: participantsTag,
+      summary: "Put a participant in a category (operator)",
+      description:
+        "The operator, with a credential of scope `all`. `lp:` names are expanded to Learnpool's namespace; anything else must be an absolute IRI. Audited `participant.category.add`; the row is never deleted.",
+      parameters: [participantId],
+      requestBody: jsonBody({
+        type: "object",
+        required: ["category"],
+        properties: { category: { type: "string", description: "The category's IRI (or `lp:` name)" } },
+      }),
+      responses: {
+        "201": { description: "The membership", content: json(ref("ParticipantCategory")) },
+        "400": error("No category, or not an IRI"),
+        "401": unauthenticated,
+        "403": notParticipant(", not the operator, or not scope `all`"),
+        "404": error("No such participant"),
+        "409": error("The participant is in that category already"),
+      },
+    },
+  },
+  "/contract/participants/{id}/categories/remove": {
+    post: {
+      tags: participantsTag,
+      summary: "Take a participant out of a category from now on (operator)",
+      description:
+        "The operator, with a credential of scope `all`. The membership's removal time is set, once; consent given to the category stops counting for the participant from then (and still counts for instants before). Audited `participant.category.remove`.",
+      parameters: [participantId],
+      requestBody: jsonBody({
+        type: "object",
+        required: ["category"],
+        properties: { category: { type: "string" } },
+      }),
+      responses: {
+        "200": { description: "The membership, removed", content: json(ref("ParticipantCategory")) },
+        "400": error("No category, or not an IRI"),
+        "401": unauthenticated,
+        "403": notParticipant(", not the operator, or not scope `all`"),
+        "404": error("The participant is not in that category"),
       },
     },
   },
