@@ -87,6 +87,7 @@ export {
   type NotifyAgreements,
   NotifyError,
   type OpenedDeletionDuty,
+  SEALED_SECRET_PREFIX,
   type Webhook,
   type Withdrawal,
   type WithdrawalKind,
