@@ -5,7 +5,6 @@
  * `participant keygen` writes with mode 0600 and that never reaches the terminal or the database.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import type { JWK } from "jose";
 import { AuditLog } from "../audit/index.js";
@@ -24,21 +23,8 @@ import {
   terminationStatement,
 } from "../contract/index.js";
 import { Lrs, Tenancy } from "../lrs/index.js";
-import { type Database, DEFAULT_DB, openDatabase } from "../store/index.js";
-
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
-}
-
-function dbOption(): Option {
-  return new Option("--db <location>", "database: a SQLite file, :memory:, or a postgres:// URL")
-    .env("LEARNPOOL_DB")
-    .default(DEFAULT_DB);
-}
+import { type Database, openDatabase } from "../store/index.js";
+import { cliActor, dbOption, printJson } from "./common.js";
 
 async function withRegistry<T>(
   location: string,
@@ -75,8 +61,6 @@ async function withEnvironmentRegistry<T>(
     await db.close();
   }
 }
-
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 function readJson(file: string, what: string): unknown {
   try {
@@ -136,15 +120,15 @@ export function agreementCommands(): Command[] {
       ) => {
         await withRegistry(o.db, async (registry, db, audit) => {
           if (o.createStore)
-            await new Tenancy(db, audit, "http://localhost").ensureStore(id, o.title ?? id, actor());
+            await new Tenancy(db, audit, "http://localhost").ensureStore(id, o.title ?? id, cliActor());
           const made = await registry.participants.register(
             { id, role: o.role, ...(o.title && { title: o.title }), ...(o.iri && { iri: o.iri }) },
-            actor(),
+            cliActor(),
           );
           const keys = o.key
-            ? [await registry.participants.addKey(id, readJson(o.key, "the public key"), actor())]
+            ? [await registry.participants.addKey(id, readJson(o.key, "the public key"), cliActor())]
             : [];
-          print({ ...made, keys });
+          printJson({ ...made, keys });
         });
       },
     );
@@ -153,7 +137,7 @@ export function agreementCommands(): Command[] {
     .description("list the participants")
     .addOption(dbOption())
     .action(async (o: { db: string }) => {
-      await withRegistry(o.db, async (registry) => print(await registry.participants.list()));
+      await withRegistry(o.db, async (registry) => printJson(await registry.participants.list()));
     });
   participant
     .command("keygen")
@@ -168,9 +152,9 @@ export function agreementCommands(): Command[] {
       writeFileSync(o.out, `${JSON.stringify(pair.privateJwk)}\n`, { mode: 0o600, flag: "wx" });
       if (o.participant) {
         const who = o.participant;
-        await withRegistry(o.db, (registry) => registry.participants.addKey(who, pair.publicJwk, actor()));
+        await withRegistry(o.db, (registry) => registry.participants.addKey(who, pair.publicJwk, cliActor()));
       }
-      print(pair.publicJwk);
+      printJson(pair.publicJwk);
     });
   participant
     .command("revoke-key <id> <kid>")
@@ -178,7 +162,7 @@ export function agreementCommands(): Command[] {
     .addOption(dbOption())
     .action(async (id: string, kid: string, o: { db: string }) => {
       await withRegistry(o.db, async (registry) =>
-        print(await registry.participants.revokeKey(id, kid, actor())),
+        printJson(await registry.participants.revokeKey(id, kid, cliActor())),
       );
     });
   participant
@@ -190,10 +174,10 @@ export function agreementCommands(): Command[] {
     .addOption(dbOption())
     .action(async (id: string, category: string, o: { remove?: boolean; db: string }) => {
       await withRegistry(o.db, async (registry) =>
-        print(
+        printJson(
           o.remove
-            ? await registry.participants.uncategorize(id, category, actor())
-            : await registry.participants.categorize(id, category, actor()),
+            ? await registry.participants.uncategorize(id, category, cliActor())
+            : await registry.participants.categorize(id, category, cliActor()),
         ),
       );
     });
@@ -204,7 +188,7 @@ export function agreementCommands(): Command[] {
     .action(async (id: string, o: { db: string }) => {
       await withRegistry(o.db, async (registry) => {
         if (!(await registry.participants.get(id))) throw new AgreementError(404, `no participant '${id}'`);
-        print({
+        printJson({
           participant: id,
           categories: await registry.participants.categories(id),
           history: await registry.participants.categoryHistory(id),
@@ -216,7 +200,7 @@ export function agreementCommands(): Command[] {
     .description("print a participant's JWKS (its unrevoked public keys)")
     .addOption(dbOption())
     .action(async (id: string, o: { db: string }) => {
-      await withRegistry(o.db, async (registry) => print(await registry.participants.jwks(id)));
+      await withRegistry(o.db, async (registry) => printJson(await registry.participants.jwks(id)));
     });
 
   const agreement = new Command("agreement").description(
@@ -233,7 +217,7 @@ export function agreementCommands(): Command[] {
       if (o.as) draft.proposedBy = o.as;
       await withRegistry(o.db, async (registry) => {
         const made = await registry.propose(draft);
-        print({ id: made.id, digest: made.digest, status: await registry.status(made.id) });
+        printJson({ id: made.id, digest: made.digest, status: await registry.status(made.id) });
       });
     });
   agreement
@@ -244,7 +228,9 @@ export function agreementCommands(): Command[] {
     .action(async (o: { participant?: string; db: string }) => {
       await withRegistry(o.db, async (registry) => {
         const list = await registry.list(o.participant ? { participant: o.participant } : {});
-        print(list.map((a) => ({ id: a.id, digest: a.digest, parties: a.parties, notAfter: a.notAfter })));
+        printJson(
+          list.map((a) => ({ id: a.id, digest: a.digest, parties: a.parties, notAfter: a.notAfter })),
+        );
       });
     });
   agreement
@@ -258,7 +244,7 @@ export function agreementCommands(): Command[] {
         if (!found) throw new AgreementError(404, `no agreement ${id}`);
         if (o.canonical) process.stdout.write(found.canonical);
         else
-          print({
+          printJson({
             id: found.id,
             digest: found.digest,
             document: found.document,
@@ -278,7 +264,7 @@ export function agreementCommands(): Command[] {
         const found = await registry.get(id);
         if (!found) throw new AgreementError(404, `no agreement ${id}`);
         const who = await actingParticipant(registry, kid, o.as);
-        print(await registry.sign(id, who, await signAgreement(found.canonical, jwk, kid)));
+        printJson(await registry.sign(id, who, await signAgreement(found.canonical, jwk, kid)));
       });
     });
   const ending = (name: "terminate" | "revoke", description: string) =>
@@ -300,7 +286,7 @@ export function agreementCommands(): Command[] {
             o.reason,
           );
           const jws = await signEvent(statement, jwk, kid);
-          print(
+          printJson(
             await (name === "terminate" ? registry.terminate(id, who, jws) : registry.revoke(id, who, jws)),
           );
         });
@@ -318,7 +304,7 @@ export function agreementCommands(): Command[] {
       }
       await withRegistry(o.db, async (registry) => {
         const status = await registry.status(id, o.at ? new Date(o.at) : undefined);
-        print(status);
+        printJson(status);
         if (!status.valid) process.exitCode = 1;
       });
     });
@@ -329,7 +315,7 @@ export function agreementCommands(): Command[] {
     .action(async (id: string, o: { db: string }) => {
       await withRegistry(o.db, async (registry) => {
         const result = await registry.verify(id);
-        print(result);
+        printJson(result);
         if (!result.ok) process.exitCode = 1;
       });
     });

@@ -5,8 +5,7 @@
  * the database): it sees every entry unless `--as <store>` asks as that participant.
  */
 import { readFileSync } from "node:fs";
-import { userInfo } from "node:os";
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { AuditLog } from "../audit/index.js";
 import {
@@ -17,20 +16,8 @@ import {
   type CatalogQuery,
   datasetDocument,
 } from "../contract/index.js";
-import { type Database, DEFAULT_DB, openDatabase } from "../store/index.js";
-
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
-}
-
-const dbOption = () =>
-  new Option("--db <location>", "database: a SQLite file, :memory:, or a postgres:// URL")
-    .env("LEARNPOOL_DB")
-    .default(DEFAULT_DB);
+import { type Database, openDatabase } from "../store/index.js";
+import { cliActor, dbOption, printJson } from "./common.js";
 
 function readDocument(path: string, what: string): unknown {
   let text: string;
@@ -65,10 +52,7 @@ async function withCatalog(db: string, fn: (catalog: Catalog) => Promise<void>):
   }
 }
 
-const viewer = (as: string | undefined): Actor => ({ actor: actor(), ...(as ? { storeId: as } : {}) });
-const print = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
+const viewer = (as: string | undefined): Actor => ({ actor: cliActor(), ...(as ? { storeId: as } : {}) });
 
 function line(e: CatalogEntry & { purposeFit?: { fit: string; conditions?: string[] } }): string {
   const s = e.statistics;
@@ -116,9 +100,9 @@ export function catalogCommands(): Command[] {
               ...(o.accessPolicy ? { accessPolicy: readDocument(o.accessPolicy, "access policy") } : {}),
               ...(o.dataset ? { dataset: o.dataset } : {}),
             },
-            { actor: actor() },
+            { actor: cliActor() },
           );
-          print(entry);
+          printJson(entry);
         }),
     );
 
@@ -148,7 +132,7 @@ export function catalogCommands(): Command[] {
             { ...filters, limit: Number(limit), offset: Number(offset) },
             viewer(as),
           );
-          if (json) return print(page);
+          if (json) return printJson(page);
           for (const e of page.items) process.stdout.write(`${line(e)}\n`);
           process.stderr.write(
             `${page.total} found${page.next !== undefined ? `; next page: --offset ${page.next}` : ""}\n`,
@@ -172,7 +156,7 @@ export function catalogCommands(): Command[] {
             viewer(o.as),
             o.version === undefined ? undefined : Number(o.version),
           );
-          print(
+          printJson(
             o.dcat
               ? datasetDocument(entry, { id: `${o.baseUrl}/catalog#dsp`, endpointURL: o.baseUrl })
               : entry,
@@ -187,7 +171,7 @@ export function catalogCommands(): Command[] {
     .option("--reason <text>", "why", "withdrawn by the provider")
     .action(async (id: string, o: { db: string; reason: string }) =>
       withCatalog(o.db, async (c) => {
-        const entry = await c.withdraw(id, o.reason, { actor: actor() });
+        const entry = await c.withdraw(id, o.reason, { actor: cliActor() });
         process.stdout.write(`withdrawn ${entry.dataset} (version ${entry.version})\n`);
       }),
     );
@@ -198,7 +182,7 @@ export function catalogCommands(): Command[] {
     .addOption(dbOption())
     .action(async (id: string, o: { db: string }) =>
       withCatalog(o.db, async (c) => {
-        print(await c.refresh(id, { actor: actor() }));
+        printJson(await c.refresh(id, { actor: cliActor() }));
       }),
     );
 

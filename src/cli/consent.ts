@@ -6,7 +6,6 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import type { JWK } from "jose";
 import { AuditLog } from "../audit/index.js";
@@ -31,23 +30,9 @@ import {
   verifyReceipt,
 } from "../consent/index.js";
 import { AgreementRegistry, WithdrawalDuties, withdrawalGraceMs } from "../contract/index.js";
-import { type Database, DEFAULT_DB, openDatabase } from "../store/index.js";
+import { type Database, openDatabase } from "../store/index.js";
+import { cliActor, dbOption, printJson } from "./common.js";
 
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
-}
-
-function dbOption(): Option {
-  return new Option("--db <location>", "database: a SQLite file, :memory:, or a postgres:// URL")
-    .env("LEARNPOOL_DB")
-    .default(DEFAULT_DB);
-}
-
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 const list = (v: string) =>
   v
     .split(",")
@@ -137,8 +122,8 @@ export function consentCommands(): Command[] {
             o.audience,
             o.categories ? { dataCategories: list(o.categories) } : {},
           );
-          const notice = await c.notices.save(made, actor());
-          if (o.format === "json") print(notice);
+          const notice = await c.notices.save(made, cliActor());
+          if (o.format === "json") printJson(notice);
           else process.stdout.write(o.format === "html" ? `${noticeHtml(notice)}\n` : noticeMarkdown(notice));
           process.stderr.write(`notice ${notice.id} sha256 ${notice.digest}\n`);
         });
@@ -184,7 +169,7 @@ export function consentCommands(): Command[] {
           const minor = claim !== undefined && !("adult" in claim);
           const notice = await c.notices.save(
             await c.notices.make(o.agreement, o.lang, minor ? "guardian" : "learner"),
-            actor(),
+            cliActor(),
           );
           const result = await c.registry.request(
             {
@@ -224,7 +209,7 @@ export function consentCommands(): Command[] {
               jwk.kid,
             );
           }
-          print({
+          printJson({
             notice: { id: notice.id, digest: notice.digest },
             changes: result.changes.map(({ record, event, state, at, receipt }) => ({
               record,
@@ -249,7 +234,7 @@ export function consentCommands(): Command[] {
     .action(async (o: { learner: string; agreement?: string; db: string }) => {
       await withConsent(o.db, async (c) => {
         const records = await c.registry.records(o.learner, o.agreement);
-        print(
+        printJson(
           records.map((r) => ({
             record: r.record.id,
             agreement: r.record.agreement,
@@ -281,7 +266,7 @@ export function consentCommands(): Command[] {
             link: jws,
           },
         );
-        print(
+        printJson(
           changes.map(({ record, event, state, at, receipt }) => ({ record, event, state, at, receipt })),
         );
       });
@@ -308,7 +293,7 @@ export function consentCommands(): Command[] {
               at: e.at,
               receipt: e.receipt,
             });
-        print(out);
+        printJson(out);
       });
     });
 
@@ -324,9 +309,9 @@ export function consentCommands(): Command[] {
         ? (JSON.parse(readFileSync(o.jwks, "utf8")) as RegistryJwks)
         : await withConsent(o.db, (c) => c.registry.jwks());
       const result = await verifyReceipt(text, jwks, o.previous ? { previous: textOrFile(o.previous) } : {});
-      if (result.ok) print({ ok: true, kid: result.kid, payload: result.payload });
+      if (result.ok) printJson({ ok: true, kid: result.kid, payload: result.payload });
       else {
-        print({ ok: false, reason: result.reason, payload: decodePayload(text) ?? null });
+        printJson({ ok: false, reason: result.reason, payload: decodePayload(text) ?? null });
         process.exitCode = 1;
       }
     });
@@ -343,7 +328,7 @@ export function consentCommands(): Command[] {
     .addOption(dbOption())
     .action(async (o: { consumer?: string; state?: NotificationState; agreement?: string; db: string }) => {
       await withConsent(o.db, async (c) => {
-        print({
+        printJson({
           notifications: await c.notifier.notifications({
             ...(o.consumer && { consumer: o.consumer }),
             ...(o.state && { state: o.state }),
@@ -363,9 +348,9 @@ export function consentCommands(): Command[] {
         const delivery = new NotificationDelivery(c.db, c.notifier);
         if (o.wait !== undefined) {
           const pending = await delivery.drain(Number(o.wait) * 1000);
-          print({ pending, latency: await c.notifier.latencyReport() });
+          printJson({ pending, latency: await c.notifier.latencyReport() });
           if (pending > 0) process.exitCode = 1;
-        } else print(await delivery.deliverDue());
+        } else printJson(await delivery.deliverDue());
       });
     });
 

@@ -8,7 +8,8 @@
 import { readFileSync, rmSync } from "node:fs";
 import { Command } from "commander";
 import type { DeidentifyPseudonymization, Pseudonymizer } from "../privacy/index.js";
-import { dbOption, domainPseudonymizer, masterKeyOption } from "./privacy.js";
+import { dbOption } from "./common.js";
+import { domainPseudonymizer, masterKeyOption } from "./privacy.js";
 
 function say(line: string): void {
   process.stderr.write(`${line}\n`);

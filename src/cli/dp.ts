@@ -7,7 +7,6 @@
  * what it did, so that tests call it without a process.
  */
 import { readFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { parse } from "csv-parse/sync";
 import {
@@ -24,22 +23,10 @@ import {
   type Release,
   type StatisticKind,
 } from "../privacy/dp/index.js";
-import { DEFAULT_DB, openDatabase } from "../store/index.js";
+import { openDatabase } from "../store/index.js";
+import { cliActor, dbOption, printJson } from "./common.js";
 
 export class DpCommandError extends Error {}
-
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
-}
-
-const dbOption = () =>
-  new Option("--db <location>", "database: a SQLite file, :memory:, or a postgres:// URL")
-    .env("LEARNPOOL_DB")
-    .default(DEFAULT_DB);
 
 function number(flag: string, check: (x: number) => boolean, what: string) {
   return (text: string): number => {
@@ -84,7 +71,7 @@ export async function setBudget(o: BudgetOptions): Promise<BudgetStatus> {
     o.rho !== undefined
       ? { rho: o.rho, ...(o.delta !== undefined && { delta: o.delta }) }
       : { epsilon: o.epsilon as number, delta: o.delta ?? 0 };
-  return withLedger(o.db, (ledger) => ledger.setBudget(o.dataset, o.consumer, budget, actor()));
+  return withLedger(o.db, (ledger) => ledger.setBudget(o.dataset, o.consumer, budget, cliActor()));
 }
 
 export function showBudget(o: {
@@ -303,7 +290,7 @@ export async function runQuery(o: QueryOptions): Promise<QueryResult> {
         ...(rho !== undefined && { rho }),
         statistic: what,
         mechanism: o.noise === "gaussian" ? "discrete-gaussian" : "discrete-laplace",
-        actor: actor(),
+        actor: cliActor(),
       },
       () => release(rows),
     );
@@ -320,10 +307,6 @@ export async function runQuery(o: QueryOptions): Promise<QueryResult> {
     };
   });
 }
-
-const print = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-};
 
 export function dpCommands(): Command[] {
   const dp = new Command("dp").description(
@@ -346,7 +329,7 @@ export function dpCommands(): Command[] {
     .option("--rho <ρ>", "a zCDP budget instead: total ρ (Σρ; Laplace ε costs ε²/2)", positive("--rho"))
     .addOption(dbOption())
     .action(async (o: BudgetOptions) => {
-      print(await setBudget(o));
+      printJson(await setBudget(o));
     });
   budget
     .command("show")
@@ -355,7 +338,7 @@ export function dpCommands(): Command[] {
     .requiredOption("--consumer <id>", "the consumer")
     .addOption(dbOption())
     .action(async (o: { db: string; dataset: string; consumer: string }) => {
-      print(await showBudget(o));
+      printJson(await showBudget(o));
     });
   dp.command("query")
     .description("one noisy statistic over a CSV of pooled rows, charged to the consumer's budget")
@@ -398,7 +381,7 @@ export function dpCommands(): Command[] {
     )
     .addOption(dbOption())
     .action(async (o: QueryOptions) => {
-      print(await runQuery(o));
+      printJson(await runQuery(o));
     });
   return [dp];
 }

@@ -8,7 +8,7 @@
  * answers arrive at this side's server (LEARNPOOL_DSP_BASE_URL), which must run on the same database.
  * Tokens are never printed.
  */
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import {
   type ContractEnvironment,
   contractEnvironment,
@@ -19,13 +19,8 @@ import {
   isSecretName,
 } from "../contract/index.js";
 import { Lrs } from "../lrs/index.js";
-import { DEFAULT_DB, openDatabase } from "../store/index.js";
-
-function dbOption(): Option {
-  return new Option("--db <location>", "database: a SQLite file, :memory:, or a postgres:// URL")
-    .env("LEARNPOOL_DB")
-    .default(DEFAULT_DB);
-}
+import { openDatabase } from "../store/index.js";
+import { dbOption, printJson } from "./common.js";
 
 /** The contract environment of this process (see contract/environment.ts), the same the server builds. */
 async function withEnvironment<T>(
@@ -47,8 +42,6 @@ async function withEnvironment<T>(
 async function withService<T>(location: string, fn: (service: DspService) => Promise<T>): Promise<T> {
   return withEnvironment(location, (contract) => fn(contract.dsp));
 }
-
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 function historyLines(entries: HistoryEntry[]): string[] {
   return entries.map(
@@ -84,7 +77,7 @@ export function dspCommands(): Command[] {
     .action(async (o: { db: string; participant?: string; json?: boolean }) => {
       await withService(o.db, async (service) => {
         const list = await service.listNegotiations(o.participant ? { participant: o.participant } : {});
-        if (o.json) return print(list);
+        if (o.json) return printJson(list);
         for (const n of list) {
           process.stdout.write(
             `${n.localPid}\t${n.role}\t${n.state}\t${n.participant}\t${n.counterparty}\t${n.agreementId ?? "-"}\n`,
@@ -102,7 +95,7 @@ export function dspCommands(): Command[] {
         const n = await service.negotiation(pid);
         if (!n) throw new Error(`no negotiation ${pid}`);
         const history = await service.negotiationHistory(pid);
-        if (o.json) return print({ ...n, history });
+        if (o.json) return printJson({ ...n, history });
         const lines = [
           `negotiation   ${n.localPid} (${n.role} side)`,
           `state         ${n.state}`,
@@ -147,7 +140,7 @@ export function dspCommands(): Command[] {
         const list = (await service.listTransfers(o.participant ? { participant: o.participant } : {})).map(
           ({ tokenHash: _hidden, dataAddress, ...t }) => ({ ...t, dataAddress: withoutToken(dataAddress) }),
         );
-        if (o.json) return print(list);
+        if (o.json) return printJson(list);
         for (const t of list) {
           process.stdout.write(
             `${t.localPid}\t${t.role}\t${t.state}\t${t.participant}\t${t.counterparty}\t${t.agreementId}\n`,
@@ -166,7 +159,7 @@ export function dspCommands(): Command[] {
         if (!found) throw new Error(`no transfer ${pid}`);
         const { tokenHash: _hidden, dataAddress, ...t } = found;
         const history = await service.transferHistory(pid);
-        if (o.json) return print({ ...t, dataAddress: withoutToken(dataAddress), history });
+        if (o.json) return printJson({ ...t, dataAddress: withoutToken(dataAddress), history });
         const lines = [
           `transfer      ${t.localPid} (${t.role} side)`,
           `state         ${t.state}`,

@@ -5,7 +5,6 @@
  * duties into violations. Every decision and duty change is audited by the service.
  */
 import { readFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { AuditLog } from "../audit/index.js";
 import {
@@ -16,20 +15,8 @@ import {
   STEPS,
   type Step,
 } from "../contract/index.js";
-import { DEFAULT_DB, openDatabase } from "../store/index.js";
-
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
-}
-
-const dbOption = () =>
-  new Option("--db <location>", "database: a SQLite file, :memory:, or a postgres:// URL")
-    .env("LEARNPOOL_DB")
-    .default(DEFAULT_DB);
+import { openDatabase } from "../store/index.js";
+import { cliActor, dbOption, printJson } from "./common.js";
 
 async function withEnforcement<T>(location: string, fn: (e: PolicyEnforcement) => Promise<T>): Promise<T> {
   const db = await openDatabase(location);
@@ -41,8 +28,6 @@ async function withEnforcement<T>(location: string, fn: (e: PolicyEnforcement) =
     await db.close();
   }
 }
-
-const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 function readJson(file: string): unknown {
   const text = readFileSync(file, "utf8");
@@ -82,11 +67,11 @@ export function enforcementCommands(): Command[] {
           const d = await e.decide({
             step: o.step,
             agreementId: o.agreement,
-            actor: o.actor ?? actor(),
+            actor: o.actor ?? cliActor(),
             request,
             ...(o.at ? { at: o.at } : {}),
           });
-          print({
+          printJson({
             decision: d.decision,
             reason: d.reason,
             rule: d.decidingRule ?? null,
@@ -109,7 +94,7 @@ export function enforcementCommands(): Command[] {
     .addOption(dbOption())
     .action(async (o: { agreement?: string; state?: "open" | "fulfilled" | "violated"; db: string }) => {
       await withEnforcement(o.db, async (e) =>
-        print(
+        printJson(
           await e.duties({
             ...(o.agreement ? { agreements: [o.agreement] } : {}),
             ...(o.state ? { state: o.state } : {}),
@@ -131,7 +116,7 @@ export function enforcementCommands(): Command[] {
       const evidence = readJson(o.evidence);
       await withEnforcement(o.db, async (e) => {
         try {
-          print(await e.fulfil(id, { by: o.as, actor: actor(), evidence }));
+          printJson(await e.fulfil(id, { by: o.as, actor: cliActor(), evidence }));
         } catch (err) {
           if (!(err instanceof EnforcementError)) throw err;
           process.stderr.write(`learnpool: refused (${err.status}): ${err.message}\n`);
@@ -146,8 +131,8 @@ export function enforcementCommands(): Command[] {
     .addOption(dbOption())
     .action(async (o: { at?: string; db: string }) => {
       await withEnforcement(o.db, async (e) => {
-        const swept = await e.sweep(o.at ?? new Date(), actor());
-        print(swept);
+        const swept = await e.sweep(o.at ?? new Date(), cliActor());
+        printJson(swept);
         process.stderr.write(
           `${swept.violated.length} violated, ${swept.opened.length} consequences opened\n`,
         );

@@ -2,15 +2,15 @@
  * The `learnpool` command: wiring of the modules for the command line, nothing more.
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { Command, Option } from "commander";
 import { AuditLog } from "../audit/index.js";
 import { Lrs, LrsError } from "../lrs/index.js";
-import { type Database, DEFAULT_DB, openDatabase, redact } from "../store/index.js";
+import { type Database, openDatabase, redact } from "../store/index.js";
 import { agreementCommands } from "./agreements.js";
 import { anonymizeCommands } from "./anonymize.js";
 import { catalogCommands } from "./catalog.js";
+import { cliActor, dbOption } from "./common.js";
 import { consentCommands } from "./consent.js";
 import { deidentifyCommands } from "./deidentify.js";
 import { dpCommands } from "./dp.js";
@@ -24,20 +24,6 @@ import { riskCommands } from "./risk.js";
 import { registerSkillsCommands } from "./skills.js";
 
 const env = process.env;
-
-function cliActor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
-}
-
-function dbOption(): Option {
-  return new Option("--db <location>", "database: a SQLite file, :memory:, or a postgres:// URL")
-    .env("LEARNPOOL_DB")
-    .default(DEFAULT_DB);
-}
 
 async function withDb<T>(location: string, fn: (db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase(location);

@@ -6,7 +6,6 @@
  * rejected lines are reported by number and reason.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import { parse as parseCsv } from "csv-parse/sync";
 import { AuditLog } from "../audit/index.js";
@@ -18,24 +17,11 @@ import type {
   OprfPseudonymizer,
   Pseudonymizer,
 } from "../privacy/index.js";
-import { type Database, DEFAULT_DB, openDatabase } from "../store/index.js";
+import { type Database, openDatabase } from "../store/index.js";
+import { cliActor, dbOption } from "./common.js";
 
 // The privacy module (with its WebAssembly group for the OPRF) loads only when a command needs it.
 const privacy = () => import("../privacy/index.js");
-
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
-}
-
-export function dbOption(): Option {
-  return new Option("--db <location>", "database: a SQLite file, :memory:, or a postgres:// URL")
-    .env("LEARNPOOL_DB")
-    .default(DEFAULT_DB);
-}
 
 export function masterKeyOption(): Option {
   return new Option(
@@ -95,7 +81,9 @@ function domainsCommand(): Command {
     .option("--iri <iri>", "its IRI (default: <LEARNPOOL_DOMAIN_BASE>/domains/<id>)")
     .action(async (id: string, o: { db: string; masterKeyFile?: string; members?: string; iri?: string }) => {
       await withDomains(o, async (d) =>
-        print(await d.create(id, { members: list(o.members), actor: actor(), ...(o.iri && { iri: o.iri }) })),
+        print(
+          await d.create(id, { members: list(o.members), actor: cliActor(), ...(o.iri && { iri: o.iri }) }),
+        ),
       );
     });
   domains
@@ -113,7 +101,7 @@ function domainsCommand(): Command {
     .addOption(dbOption())
     .addOption(masterKeyOption())
     .action(async (id: string, o: { db: string; masterKeyFile?: string }) => {
-      await withDomains(o, async (d) => print(await d.rotate(id, actor())));
+      await withDomains(o, async (d) => print(await d.rotate(id, cliActor())));
     });
   domains
     .command("members <id>")
@@ -123,7 +111,7 @@ function domainsCommand(): Command {
     .option("--remove <stores>", "comma-separated stores to remove")
     .action(async (id: string, o: { db: string; add?: string; remove?: string }) => {
       await withDomains(o, async (d) =>
-        print(await d.setMembers(id, { add: list(o.add), remove: list(o.remove), actor: actor() })),
+        print(await d.setMembers(id, { add: list(o.add), remove: list(o.remove), actor: cliActor() })),
       );
     });
   return domains;

@@ -4,7 +4,6 @@
  * function that returns what it did, so that it can be called and tested without a process.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import { Command, Option } from "commander";
 import {
   type AlignmentSet,
@@ -32,6 +31,7 @@ import {
   writeAlignmentSet,
   writeFramework,
 } from "../interop/skills/index.js";
+import { cliActor } from "./common.js";
 
 type Print = (line: string) => void;
 const stdout: Print = (line) => process.stdout.write(`${line}\n`);
@@ -290,21 +290,13 @@ export function reviewCommand(
     print(`${counts.suggested} suggested, ${counts.accepted} accepted, ${counts.rejected} rejected`);
     return { set, accepted: 0, rejected: 0, added: 0 };
   }
-  const reviewed = reviewAlignments(set, decisions, options.reviewer ?? reviewerName(), now().toISOString());
+  const reviewed = reviewAlignments(set, decisions, options.reviewer ?? cliActor(), now().toISOString());
   writeAlignmentSet(file, reviewed.set);
   const counts = countByStatus(reviewed.set);
   print(
     `${reviewed.accepted} accepted, ${reviewed.rejected} rejected${reviewed.added ? ` (${reviewed.added} added by hand)` : ""}; set: ${counts.suggested} suggested, ${counts.accepted} accepted, ${counts.rejected} rejected`,
   );
   return reviewed;
-}
-
-function reviewerName(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return "cli";
-  }
 }
 
 // ---------------------------------------------------------------- translate
