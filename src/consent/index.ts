@@ -8,17 +8,11 @@
  *   `keys.ts`), decisions and cohort queries for dataset builds (`registry.ts`);
  * - privacy notices and notifications to consumers (`notices*.ts`, `notify*.ts`).
  *
- * INTERFACE NOTE for notices and notifications (read this before building on the core):
- * - A request names the notice shown: `request({…, notice: {id, digest}, language}, provider)`, digest
- *   = SHA-256 hex of the notice; the record keeps it per request (`status.notice`, receipts' `notice`).
- * - Every state change, in its transaction, (1) writes a row to `consent_outbox` (seq, event_seq,
- *   record_id, agreement_id, learner, event, state_before, state, at) — append-only: keep your own
- *   cursor (last seq delivered) in your own table; read with `registry.outbox(afterSeq)` — and (2)
- *   calls the listeners registered with `registry.onChange((change, tx) => …)`: write your rows with
- *   `tx` so they commit with the change; a throw rolls the change back, so do no network I/O there.
- *   A withdrawal is `change.event === "withdraw"`; expiry `"expire"`; `stateBefore` → `state` tells
- *   whether a learner left the valid set (given/renewed → anything else).
- * - Add your exports at the end of this file (export lines only); do not edit the lines above them.
+ * How other parts follow consent changes: every state change, in its transaction, writes a row to
+ * `consent_outbox` (append-only; a reader keeps its own cursor, `registry.outbox(afterSeq)`) and calls
+ * the listeners of `registry.onChange((change, tx) => …)`, which write with `tx` so that their rows
+ * commit with the change (a throw rolls the change back, so listeners do no network I/O). A learner
+ * leaves the valid set when `stateBefore` is given or renewed and `state` is anything else.
  */
 export { PseudonymSet } from "./cohort.js";
 export { ConsentError } from "./errors.js";
@@ -37,7 +31,6 @@ export {
   verifyPortalLinkWith,
 } from "./links.js";
 export { type AgeClaim, ageOfDigitalConsent, checkAgeClaim, consentAgeOn } from "./minors.js";
-// Notices and notifications to consumers (notices*.ts, notify*.ts).
 export {
   buildNotice,
   CATEGORY_WORDS,

@@ -13,7 +13,7 @@
  * small clock-skew allowance), and that a link changes state at most once (its nonce is recorded).
  */
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from "jose";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson } from "../contract/index.js";
 import { ConsentError } from "./errors.js";
 import { type AgeClaim, checkAgeClaim } from "./minors.js";
 import type { GuardianAttestation } from "./states.js";

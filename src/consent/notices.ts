@@ -12,7 +12,6 @@
  * references both.
  */
 import { createHash } from "node:crypto";
-import canonicalizeModule from "canonicalize";
 import {
   type Agreement,
   type ConstraintNode,
@@ -40,7 +39,8 @@ export {
   PURPOSE_WORDS,
 } from "./notices-labels.js";
 
-const serialize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
+import { canonicalJson } from "../contract/index.js";
+
 const DPV_PD = "https://w3id.org/dpv/pd#";
 const LP_ODRL = "https://w3id.org/learnpool/odrl/";
 
@@ -799,9 +799,7 @@ export function buildNotice(
 /** The RFC 8785 canonical text of a notice's content (id and digest left out). */
 export function canonicalNotice(notice: NoticeContent | Notice): string {
   const { id: _id, digest: _digest, ...content } = notice as Notice;
-  const text = serialize(content);
-  if (text === undefined) throw new TypeError("a notice must be JSON");
-  return text;
+  return canonicalJson(content);
 }
 
 /** A UUID (version 8, RFC 9562 custom) from the first 128 bits of a hex digest. */

@@ -12,13 +12,11 @@
  * that question for a version's members and build time.
  */
 import { randomUUID } from "node:crypto";
-import canonicalizeModule from "canonicalize";
 import type { AuditLog } from "../audit/index.js";
+import { canonicalJson } from "../contract/index.js";
 import type { Database, Queryable } from "../store/index.js";
 import { newWebhookSecret } from "./notify-signature.js";
 import type { ConsentChange, ConsentListener } from "./registry.js";
-
-const serialize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
 
 export class NotifyError extends Error {
   constructor(
@@ -347,7 +345,7 @@ export class ConsentNotifier {
     );
     for (const row of rows) {
       const body = { ...(JSON.parse(row.body) as NotificationBody), purposes };
-      await tx.run("UPDATE consent_notifications SET body = ? WHERE id = ?", [serialize(body)!, row.id]);
+      await tx.run("UPDATE consent_notifications SET body = ? WHERE id = ?", [canonicalJson(body), row.id]);
     }
   }
 
@@ -423,7 +421,7 @@ export class ConsentNotifier {
           change.agreement,
           consumer,
           kind,
-          serialize(body)!,
+          canonicalJson(body),
           duty?.id ?? null,
           recordedAt,
           recordedAt,

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK } from "jose";
-import { canonicalJson } from "./canonical.js";
+import { canonicalJson } from "../contract/index.js";
 import type { ActorRole, ConsentEventType } from "./states.js";
 
 export const RECEIPT_TYP = "learnpool-consent-receipt+jws";

@@ -12,6 +12,8 @@
  * - the composition root (`environment.ts`): the parts built once and joined into one contract path.
  */
 
+/** RFC 8785 canonical JSON: the form every signature and digest of the data space covers. */
+export { canonicalJson } from "./agreements/canonical.js";
 export * from "./agreements/index.js";
 export * from "./catalog/index.js";
 export * from "./dsp/index.js";

@@ -4,11 +4,11 @@
  * keys: a signature by another party, a payload not in canonical form, or one naming another
  * agreement or duty is refused.
  */
-import canonicalizeModule from "canonicalize";
+
 import { CompactSign, compactVerify, importJWK, type JWK } from "jose";
+import { canonicalJson } from "../agreements/canonical.js";
 
 // CommonJS under NodeNext: the default import is the function itself (its declaration says otherwise).
-const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
 
 export const DELETION_JWS_TYP = "learnpool-deletion+jws";
 
@@ -24,12 +24,12 @@ export interface DeletionStatement {
 
 /** The canonical text a consumer signs. */
 export function canonicalDeletion(statement: DeletionStatement): string {
-  return canonicalize({
+  return canonicalJson({
     agreement: statement.agreement,
     duty: statement.duty,
     deletedAt: statement.deletedAt,
     deleted: statement.deleted,
-  }) as string;
+  });
 }
 
 /** Signs a deletion statement with a participant's private Ed25519 JWK (what the consumer runs). */
