@@ -494,7 +494,7 @@ export function runPlannedRelease(
     ...(options.random && { random: options.random }),
   };
   const of = release.of as string;
-  const valueOf = (row: CohortRow) => Number(row[of]);
+  const numberOf = (row: CohortRow) => Number(row[of]);
   switch (release.call) {
     case "dpCount":
       return dp.dpCount(inCell, common);
@@ -502,14 +502,14 @@ export function runPlannedRelease(
     case "dpMean": {
       const numeric = {
         ...common,
-        valueOf,
+        valueOf: numberOf,
         bounds: o.bounds as readonly [number, number],
         ...(o.granularity !== undefined && { granularity: o.granularity }),
       };
       return release.call === "dpSum" ? dp.dpSum(inCell, numeric) : dp.dpMean(inCell, numeric);
     }
     case "dpHistogram":
-      return dp.dpHistogram(inCell, { ...common, valueOf, edges: o.edges as readonly number[] });
+      return dp.dpHistogram(inCell, { ...common, valueOf: numberOf, edges: o.edges as readonly number[] });
     case "dpTable": {
       const groupBy = release.groupBy ?? [];
       return dp.dpTable(inCell, {

@@ -405,6 +405,11 @@ export function validateBuildSpec(
   const splits = readSplits(r, doc.splits, providers, span);
   if (splits?.by === "learner" && splits.stratify && doc.label === undefined)
     r.fail("splits.stratify", "needs a label to stratify by");
+  if (splits?.by === "time" && label && label.kind !== "dropout" && label.horizonDays === undefined)
+    r.fail(
+      "label.horizon_days",
+      "is required with splits by time: a training label must end before the date",
+    );
   const seed = doc.seed === undefined ? DEFAULTS.seed : r.integer(doc.seed, "seed", 0, 2 ** 32 - 1);
   const risk = readRisk(r, doc.risk);
   const formats = readFormats(r, doc.formats);
