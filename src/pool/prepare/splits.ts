@@ -176,7 +176,7 @@ export function assignSplits(
       ? Object.keys(policy.ratios)
       : ["train", ...("validation" in policy && policy.validation > 0 ? ["validation"] : []), "test"];
   for (const name of names) splits[name] = [];
-  for (const [l, s] of assignment) (splits[s] ??= []).push(l);
+  for (const [l, s] of assignment) splits[s]?.push(l);
   for (const list of Object.values(splits)) list.sort();
   excluded.sort((a, b) => (a.learner < b.learner ? -1 : a.learner > b.learner ? 1 : 0));
   const counts = Object.fromEntries(Object.entries(splits).map(([s, l]) => [s, l.length]));
