@@ -337,6 +337,8 @@ function plan(spec: CohortStatisticsSpec): {
           : "the statistics' δ use the whole budget and some that need δ have none left",
     });
   const deltaShare = (budget.delta - explicitDelta) / Math.max(1, openDelta);
+  // Shares that do not fit would only repeat themselves, worded for the CLI, in every dry run below.
+  if (issues.length > 0) return { issues };
 
   const releases: PlannedRelease[] = [];
   const random = new dp.SeededRandom("cohort-plan"); // dry runs only: their noise is never released
