@@ -9,7 +9,7 @@
  * or of the file itself when there is only one. Splits are the spec's `cr:Split` record set, referenced
  * by a `split` field taken from each file's path.
  */
-import type { JsonObject, JsonValue, VersionDescription, VersionFile } from "./description.js";
+import type { JsonObject, VersionDescription, VersionFile } from "./description.js";
 
 export const CROISSANT_SPEC = "http://mlcommons.org/croissant/1.1";
 export const CROISSANT_RAI_SPEC = "http://mlcommons.org/croissant/RAI/1.0";
@@ -427,7 +427,9 @@ function checkIriLike(value: string, scope: Scope): boolean {
 
 function walk(node: unknown, scope: Scope, path: string, problems: CroissantProblem[]): void {
   if (Array.isArray(node)) {
-    node.forEach((item, i) => walk(item, scope, `${path}[${i}]`, problems));
+    node.forEach((item, i) => {
+      walk(item, scope, `${path}[${i}]`, problems);
+    });
     return;
   }
   if (!node || typeof node !== "object") return;
@@ -516,7 +518,10 @@ export function checkCroissant(doc: unknown): CroissantProblem[] {
   const resources = new Map<string, "fileObject" | "fileSet">();
   asArray(d.distribution).forEach((r, i) => {
     const path = `$.distribution[${i}]`;
-    if (!r || typeof r !== "object") return problems.push({ path, message: "not an object" });
+    if (!r || typeof r !== "object") {
+      problems.push({ path, message: "not an object" });
+      return;
+    }
     const o = r as Record<string, unknown>;
     claim(o["@id"], path);
     const types = typesOf(o);
@@ -536,7 +541,10 @@ export function checkCroissant(doc: unknown): CroissantProblem[] {
   let labels = 0;
   let splitSets = 0;
   const checkField = (f: unknown, path: string, inline: boolean) => {
-    if (!f || typeof f !== "object") return problems.push({ path, message: "not an object" });
+    if (!f || typeof f !== "object") {
+      problems.push({ path, message: "not an object" });
+      return;
+    }
     const o = f as Record<string, unknown>;
     claim(o["@id"], path);
     if (typeof o["@id"] === "string") fieldIds.add(o["@id"]);
@@ -575,17 +583,24 @@ export function checkCroissant(doc: unknown): CroissantProblem[] {
           });
       }
     }
-    asArray(o.subField).forEach((sf, i) => checkField(sf, `${path}.subField[${i}]`, inline));
+    asArray(o.subField).forEach((sf, i) => {
+      checkField(sf, `${path}.subField[${i}]`, inline);
+    });
   };
   asArray(d.recordSet).forEach((rs, i) => {
     const path = `$.recordSet[${i}]`;
-    if (!rs || typeof rs !== "object") return problems.push({ path, message: "not an object" });
+    if (!rs || typeof rs !== "object") {
+      problems.push({ path, message: "not an object" });
+      return;
+    }
     const o = rs as Record<string, unknown>;
     claim(o["@id"], path);
     if (!typesOf(o).includes("cr:RecordSet")) problems.push({ path, message: "@type must be cr:RecordSet" });
     need(o, ["field"], path);
     if (asArray(o.dataType).includes("cr:Split")) splitSets++;
-    asArray(o.field).forEach((f, j) => checkField(f, `${path}.field[${j}]`, o.data !== undefined));
+    asArray(o.field).forEach((f, j) => {
+      checkField(f, `${path}.field[${j}]`, o.data !== undefined);
+    });
     asArray(o.key).forEach((k, j) => {
       const id = refId(k);
       if (!id) problems.push({ path: `${path}.key[${j}]`, message: "key must be {@id}" });
