@@ -90,7 +90,10 @@ function loadingSnippet(d: VersionDescription): string {
     "```python",
     "from datasets import load_dataset",
     `ds = load_dataset("parquet", data_dir=".", data_files={${d.splits
-      .map((s) => `"${s.name}": "${dataFilesPattern(rs ? primaryFiles(d, rs.name, s.name) : [], s.name)}"`)
+      .map(
+        (s) =>
+          `"${s.name}": ${JSON.stringify(dataFilesPattern(rs ? primaryFiles(d, rs.name, s.name) : [], s.name))}`,
+      )
       .join(", ")}})`,
     "```",
     "",
