@@ -645,17 +645,17 @@ export class ConsentRegistry {
     }
     const cohorts = await this.db.all<{ id: number | string }>(`${sql} ORDER BY id`, params);
     // One aggregated string per cohort: a million rows as objects would cost more than the scan.
-    const aggregate =
+    // Both read the (cohort, learner) key in order, so the string comes out sorted without a sort:
+    // SQLite's table is that key (WITHOUT ROWID); on PostgreSQL the column is in byte order ("C") and
+    // the ordered subquery walks the covering index (an ORDER BY inside string_agg would sort again).
+    const query =
       this.db.dialect === "postgres"
-        ? `string_agg(learner, ',' ORDER BY learner COLLATE "C")`
-        : "group_concat(learner, ',')";
+        ? "SELECT string_agg(learner, ',') AS s FROM (SELECT learner FROM consent_cohort_members WHERE cohort = ? AND valid_from <= ? AND valid_until > ? ORDER BY learner) AS m"
+        : "SELECT group_concat(learner, ',') AS s FROM consent_cohort_members WHERE cohort = ? AND valid_from <= ? AND valid_until > ?";
     const ms = at.getTime();
     const sets: PseudonymSet[] = [];
     for (const { id } of cohorts) {
-      const row = await this.db.one<{ s: string | null }>(
-        `SELECT ${aggregate} AS s FROM consent_cohort_members WHERE cohort = ? AND valid_from <= ? AND valid_until > ?`,
-        [Number(id), ms, ms],
-      );
+      const row = await this.db.one<{ s: string | null }>(query, [Number(id), ms, ms]);
       if (row?.s) sets.push(new PseudonymSet(row.s.split(",")));
     }
     return sets.length === 0 ? new PseudonymSet() : PseudonymSet.union(sets);

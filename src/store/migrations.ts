@@ -1015,7 +1015,8 @@ CREATE TABLE consent_cohorts (
 );
 CREATE TABLE consent_cohort_members (
   cohort BIGINT NOT NULL,
-  learner TEXT NOT NULL,
+  -- Byte order, as the sorted set the query returns: the index then hands pseudonyms over in order.
+  learner TEXT COLLATE "C" NOT NULL,
   valid_from BIGINT NOT NULL,
   valid_until BIGINT NOT NULL,
   PRIMARY KEY (cohort, learner)
