@@ -54,94 +54,107 @@ export interface LearnerPeriodsSql {
   columns: ViewColumn[];
 }
 
+/**
+ * A metric is computed in two steps: per learner, period and provider (`provider`, which is also the
+ * provider's column), then across providers from those rows (`overall`, over the `partials`). Gap-based
+ * metrics need their own partials, since sessions and days across providers are not the sum of each
+ * provider's; the window step marks them per row, so no DISTINCT is needed anywhere.
+ */
 interface Metric {
   name: string;
   description: string;
-  /** The aggregate, with `{f}` where the scope's filter goes (`FILTER (WHERE …)` needs AND-ing). */
-  expression: (filter: string | null) => string;
+  provider: string;
+  partials?: Record<string, string>;
+  overall: string;
+  /** Absent at a provider in a period means 0, not NULL (counts and sums). */
+  zero: boolean;
   iri?: string;
 }
 
-function where(...conditions: Array<string | null>): string {
-  const kept = conditions.filter((c): c is string => c !== null);
-  return kept.length === 0 ? "" : ` FILTER (WHERE ${kept.join(" AND ")})`;
-}
+const count = (condition: string | null) =>
+  condition === null ? "count(*)" : `count(*) FILTER (WHERE ${condition})`;
 
-function metrics(present: PresentValues, gapSeconds: string, scope: "all" | "provider"): Metric[] {
-  const gap = scope === "all" ? "gap" : "provider_gap";
-  const reading = READING_VERBS.map(sqlString).join(", ");
+function metrics(present: PresentValues, gapSeconds: string): Metric[] {
+  const reading = `verb IN (${READING_VERBS.map(sqlString).join(", ")})`;
+  const additive = (name: string, description: string, expression: string, iri?: string): Metric => ({
+    name,
+    description,
+    provider: expression,
+    overall: `sum(${sqlIdentifier(`p_${name}`)})`,
+    zero: true,
+    ...(iri ? { iri } : {}),
+  });
   const list: Metric[] = [
-    { name: "statements", description: "statements", expression: (f) => `count(*)${where(f)}` },
+    additive("statements", "statements", count(null)),
     {
       name: "active_days",
       description: "distinct UTC days with a statement",
-      expression: (f) => `count(DISTINCT day)${where(f)}`,
+      provider: count("provider_new_day"),
+      partials: { a_active_days: count("new_day") },
+      overall: "sum(a_active_days)",
+      zero: true,
     },
-    {
-      name: "duration_seconds",
-      description: "time on task: sum of result.duration",
-      expression: (f) => `coalesce(sum(duration_seconds)${where(f)}, 0)`,
-    },
+    additive(
+      "duration_seconds",
+      "time on task: sum of result.duration",
+      "coalesce(sum(duration_seconds), 0)",
+    ),
     {
       name: "sessions",
       description: `sessions: runs of statements with gaps of at most ${gapSeconds} s`,
-      expression: (f) => `count(*)${where(f, `(${gap} IS NULL OR ${gap} > ${gapSeconds})`)}`,
+      provider: count(`(provider_gap IS NULL OR provider_gap > ${gapSeconds})`),
+      partials: { a_sessions: count(`(gap IS NULL OR gap > ${gapSeconds})`) },
+      overall: "sum(a_sessions)",
+      zero: true,
     },
     {
       name: "session_seconds",
       description: `time on task estimated from sessions: sum of gaps of at most ${gapSeconds} s`,
-      expression: (f) => `coalesce(sum(${gap})${where(f, `${gap} <= ${gapSeconds}`)}, 0)`,
+      provider: `coalesce(sum(provider_gap) FILTER (WHERE provider_gap <= ${gapSeconds}), 0)`,
+      partials: { a_session_seconds: `coalesce(sum(gap) FILTER (WHERE gap <= ${gapSeconds}), 0)` },
+      overall: "sum(a_session_seconds)",
+      zero: true,
     },
-    {
-      name: "assessments",
-      description: "attempts: statements with a success or a scaled score",
-      expression: (f) => `count(*)${where(f, "(success IS NOT NULL OR score_scaled IS NOT NULL)")}`,
-    },
-    {
-      name: "successes",
-      description: "statements with success true",
-      expression: (f) => `count(*)${where(f, "success")}`,
-    },
+    additive(
+      "assessments",
+      "attempts: statements with a success or a scaled score",
+      count("(success IS NOT NULL OR score_scaled IS NOT NULL)"),
+    ),
+    additive("successes", "statements with success true", count("success")),
     {
       name: "score_scaled_mean",
       description: "mean of result.score.scaled",
-      expression: (f) => `avg(score_scaled)${where(f)}`,
+      provider: "avg(score_scaled)",
+      partials: { a_score_sum: "sum(score_scaled)", a_score_n: "count(score_scaled)" },
+      overall: "sum(a_score_sum) / nullif(sum(a_score_n), 0)",
+      zero: false,
     },
-    {
-      name: "completions",
-      description: "statements with completion true",
-      expression: (f) => `count(*)${where(f, "completion")}`,
-    },
+    additive("completions", "statements with completion true", count("completion")),
     {
       name: "video_progress_max",
       description: "highest xAPI video profile progress (0..1)",
-      expression: (f) => `max(video_progress)${where(f)}`,
+      provider: "max(video_progress)",
+      overall: "max(p_video_progress_max)",
+      zero: false,
     },
-    {
-      name: "reading",
-      description: "statements with a reading verb",
-      expression: (f) => `count(*)${where(f, `verb IN (${reading})`)}`,
-    },
-    {
-      name: "reading_completed",
-      description: "reading statements with completion true",
-      expression: (f) => `count(*)${where(f, `verb IN (${reading})`, "completion")}`,
-    },
+    additive("reading", "statements with a reading verb", count(reading)),
+    additive(
+      "reading_completed",
+      "reading statements with completion true",
+      count(`${reading} AND completion`),
+    ),
   ];
   for (const { iri, column } of iriColumns("verb_", present.verbs))
-    list.push({
-      name: column,
-      iri,
-      description: `statements with verb ${iri}`,
-      expression: (f) => `count(*)${where(f, `verb = ${sqlString(iri)}`)}`,
-    });
+    list.push(additive(column, `statements with verb ${iri}`, count(`verb = ${sqlString(iri)}`), iri));
   for (const { iri, column } of iriColumns("type_", present.types))
-    list.push({
-      name: column,
-      iri,
-      description: `statements about activities of type ${iri}`,
-      expression: (f) => `count(*)${where(f, `object_type = ${sqlString(iri)}`)}`,
-    });
+    list.push(
+      additive(
+        column,
+        `statements about activities of type ${iri}`,
+        count(`object_type = ${sqlString(iri)}`),
+        iri,
+      ),
+    );
   return list;
 }
 
@@ -152,21 +165,32 @@ export function learnerPeriodsSql(options: LearnerPeriodsOptions, present: Prese
   const days = options.period === "week" ? 7 : options.period === "day" ? 1 : null;
   if (days === null) throw new RangeError(`unknown period: ${String(options.period)}`);
   const gapSeconds = sqlNumber((options.sessionGapMinutes ?? 30) * 60);
+  const list = metrics(present, gapSeconds);
+  const providers = [...new Set(present.providers)].sort();
   const columns: ViewColumn[] = [
     { name: "learner", description: "the learner's pseudonym, linked across providers" },
     { name: "period", description: `${options.period}s since the learner's first activity (0 = first)` },
     { name: "period_start", description: "the UTC day the period starts" },
   ];
-  const aggregates: string[] = [];
-  for (const m of metrics(present, gapSeconds, "all")) {
-    aggregates.push(`${m.expression(null)} AS ${sqlIdentifier(m.name)}`);
+  const stepOne: string[] = [];
+  const overall: string[] = [];
+  for (const m of list) {
+    stepOne.push(`${m.provider} AS ${sqlIdentifier(`p_${m.name}`)}`);
+    for (const [alias, expression] of Object.entries(m.partials ?? {}))
+      stepOne.push(`${expression} AS ${alias}`);
+    overall.push(`${m.overall} AS ${sqlIdentifier(m.name)}`);
     columns.push({ name: m.name, description: m.description, ...(m.iri ? { iri: m.iri } : {}) });
   }
-  for (const provider of [...new Set(present.providers)].sort()) {
-    const filter = `provider = ${sqlString(provider)}`;
-    for (const m of metrics(present, gapSeconds, "provider")) {
+  const joins: string[] = [];
+  const sideBySide: string[] = [];
+  providers.forEach((provider, i) => {
+    const alias = `p${i}`;
+    joins.push(`LEFT JOIN (SELECT * FROM by_provider WHERE provider = ${sqlString(provider)}) AS ${alias}
+      ON ${alias}.learner = o.learner AND ${alias}.period = o.period`);
+    for (const m of list) {
+      const value = `${alias}.${sqlIdentifier(`p_${m.name}`)}`;
       const name = `${provider}__${m.name}`;
-      aggregates.push(`${m.expression(filter)} AS ${sqlIdentifier(name)}`);
+      sideBySide.push(`${m.zero ? `coalesce(${value}, 0)` : value} AS ${sqlIdentifier(name)}`);
       columns.push({
         name,
         description: `${m.description}, at ${provider}`,
@@ -174,27 +198,42 @@ export function learnerPeriodsSql(options: LearnerPeriodsOptions, present: Prese
         ...(m.iri ? { iri: m.iri } : {}),
       });
     }
-  }
+  });
+  // One sort per window: the learner's order across providers, and within each provider.
   const sql = `WITH kept AS (
     SELECT learner, provider, id, verb, object_type, timestamp, duration_seconds, success, completion,
       score_scaled, video_progress, CAST(timestamp AS DATE) AS day
     FROM ${source}
     WHERE timestamp < ${cutoff} AND learner IS NOT NULL
-  ), placed AS (
+  ), windowed AS (
     SELECT *,
       min(day) OVER (PARTITION BY learner) AS first_day,
-      epoch(timestamp) - epoch(lag(timestamp) OVER (PARTITION BY learner ORDER BY timestamp, provider, id)) AS gap,
-      epoch(timestamp) - epoch(lag(timestamp) OVER (PARTITION BY learner, provider ORDER BY timestamp, id))
-        AS provider_gap
+      lag(timestamp) OVER (PARTITION BY learner ORDER BY timestamp, provider, id) AS previous,
+      lag(timestamp) OVER (PARTITION BY learner, provider ORDER BY timestamp, id) AS provider_previous
     FROM kept
+  ), placed AS (
+    SELECT *,
+      CAST(date_diff('day', first_day, day) // ${days} AS INTEGER) AS period,
+      epoch(timestamp) - epoch(previous) AS gap,
+      epoch(timestamp) - epoch(provider_previous) AS provider_gap,
+      previous IS NULL OR CAST(previous AS DATE) <> day AS new_day,
+      provider_previous IS NULL OR CAST(provider_previous AS DATE) <> day AS provider_new_day
+    FROM windowed
+  ), by_provider AS (
+    SELECT learner, period, provider, min(first_day) AS first_day,
+      ${stepOne.join(",\n      ")}
+    FROM placed
+    GROUP BY learner, period, provider
+  ), o AS (
+    SELECT learner, period, CAST(min(first_day) + period * ${days} AS DATE) AS period_start,
+      ${overall.join(",\n      ")}
+    FROM by_provider
+    GROUP BY learner, period
   )
-  SELECT learner,
-    CAST(date_diff('day', first_day, day) // ${days} AS INTEGER) AS period,
-    CAST(min(first_day) + CAST(date_diff('day', first_day, day) // ${days} AS INTEGER) * ${days} AS DATE) AS period_start,
-    ${aggregates.join(",\n    ")}
-  FROM placed
-  GROUP BY learner, period
-  ORDER BY learner, period`;
+  SELECT o.*${sideBySide.length ? `,\n    ${sideBySide.join(",\n    ")}` : ""}
+  FROM o
+  ${joins.join("\n  ")}
+  ORDER BY o.learner, o.period`;
   return { sql, columns };
 }
 
