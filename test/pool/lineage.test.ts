@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { canonicalJson } from "../../src/contract/index.js";
 import {
   buildLineage,
-  canonicalJson,
   type LineageFile,
   MerkleBuilder,
   recordHash,

@@ -20,7 +20,7 @@ export {
   ODRL_CONTEXT,
 } from "./croissant.js";
 export type * from "./description.js";
-export { canonicalJson, stableJson } from "./json.js";
+export { stableJson } from "./json.js";
 export {
   buildLineage,
   LINEAGE_FORMAT,

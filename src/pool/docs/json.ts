@@ -1,17 +1,8 @@
 /**
- * Deterministic JSON: RFC 8785 for what is hashed, sorted-key pretty JSON for what people read.
- * `canonicalize` is CommonJS typed as `export default`; under NodeNext the default import is the function.
+ * Deterministic JSON: RFC 8785 (the contract module's, the form every digest of the data space covers)
+ * for what is hashed, sorted-key pretty JSON for what people read.
  */
-import canonicalizeModule from "canonicalize";
-
-const serialize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
-
-/** The RFC 8785 canonical text of a JSON value. */
-export function canonicalJson(value: unknown): string {
-  const text = serialize(value);
-  if (text === undefined) throw new TypeError("not a JSON value");
-  return text;
-}
+export { canonicalJson } from "../../contract/index.js";
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
