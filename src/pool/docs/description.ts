@@ -59,7 +59,7 @@ export interface CutOffDescription {
   antiLeakage: string;
 }
 
-export interface SplitPolicy {
+export interface SplitPolicyDescription {
   by: "learner" | "provider" | "time";
   description: string;
 }
@@ -118,7 +118,7 @@ export interface VersionDescription {
   splits: SplitDescription[];
   label: LabelDescription;
   cutOff: CutOffDescription;
-  splitPolicy: SplitPolicy;
+  splitPolicy: SplitPolicyDescription;
   deidentification: ProfileRef;
   pseudonymization: { domain: string; method: string };
   suppression: Suppression;
