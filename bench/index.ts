@@ -11,7 +11,7 @@
  *   de-identification of statements beside JSON.parse + JSON.stringify, CLK matching beside a plain
  *   popcount loop (bench/privacy-*.ts).
  * Options: --statements N (default 1,000,000), --queries N (default 400), --db postgres://… (default a
- * SQLite file in a temporary folder), --only lrs|interop|privacy|anonymization|contract|consent, --interop-events N (300,000),
+ * SQLite file in a temporary folder), --only lrs|interop|privacy|anonymization|contract|consent|pool, --interop-events N (300,000),
  * --interop-megabytes N (1,024: the uncompressed size of the generated log).
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -28,6 +28,7 @@ import { benchConsent } from "./consent.js";
 import { benchOdrl } from "./contract-odrl.js";
 import { benchEnforcement } from "./enforcement.js";
 import { benchInterop } from "./interop.js";
+import { benchPool } from "./pool.js";
 import { benchAnonymize } from "./privacy-anonymize.js";
 import { benchAnonymizeHeuristic } from "./privacy-anonymize-heuristic.js";
 import { benchDeidentify } from "./privacy-deidentify.js";
@@ -371,6 +372,11 @@ async function main(): Promise<void> {
     );
     const consent = await benchConsent({ log: (text: string) => line(`  ${text}`) });
     line(`\n${JSON.stringify({ consent })}`);
+  }
+  if (runs("pool")) {
+    line("\n[pool] learner_periods from a synthetic pool in DuckDB, beside one hand-written DuckDB query");
+    const pool = await benchPool({ log: (text: string) => line(`  ${text}`) });
+    line(`\n${JSON.stringify({ pool })}`);
   }
 }
 

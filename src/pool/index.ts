@@ -12,3 +12,4 @@
  */
 export * from "./docs/index.js";
 export * from "./prepare/index.js";
+export * from "./views/index.js";

@@ -12,7 +12,6 @@ export {
   type LearnerPeriodsOptions,
   type LearnerPeriodsSql,
   learnerPeriodsSql,
-  type Period,
   type PresentValues,
   presentValuesSql,
   READING_VERBS,

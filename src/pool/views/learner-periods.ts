@@ -17,7 +17,9 @@ export const READING_VERBS = [
   "https://w3id.org/xapi/adb/verbs/read",
 ] as const;
 
-export type Period = "day" | "week";
+import type { Period } from "../prepare/index.js";
+
+export type { Period };
 
 export interface LearnerPeriodsOptions {
   /** Features come only from statements with a timestamp before this day (YYYY-MM-DD, UTC). */
