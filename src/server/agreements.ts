@@ -6,7 +6,7 @@
  * the agreements it is party to (the operator sees all); any other agreement is a 404. The rules are
  * the registry's; this file translates HTTP to its calls.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import {
   type Agreement,
   type AgreementDraft,
@@ -16,7 +16,7 @@ import {
   type ParticipantRole,
 } from "../contract/index.js";
 import type { Lrs, Principal } from "../lrs/index.js";
-import { principalOf, refuse } from "./auth.js";
+import { guarded, principalOf, statusRefusal } from "./auth.js";
 
 export const CONTRACT_BASE = "/contract";
 
@@ -84,18 +84,11 @@ export function registerAgreementRoutes(app: FastifyInstance, lrs: Lrs, registry
     return agreement;
   }
 
-  const handle =
-    (fn: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      try {
-        return await fn(request, reply);
-      } catch (err) {
-        if (err instanceof Unauthenticated)
-          return refuse(reply, 401, "an LRS credential (HTTP Basic) is needed");
-        if (!(err instanceof AgreementError)) throw err;
-        return refuse(reply, err.status, err.message);
-      }
-    };
+  const handle = guarded((err) =>
+    err instanceof Unauthenticated
+      ? { status: 401, message: "an LRS credential (HTTP Basic) is needed" }
+      : statusRefusal(err, AgreementError),
+  );
   const opts = { schema: { hide: true } };
   const P = `${CONTRACT_BASE}/participants`;
   const A = `${CONTRACT_BASE}/agreements`;

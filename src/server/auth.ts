@@ -16,8 +16,54 @@ export async function principalOf(lrs: Lrs, request: FastifyRequest): Promise<Pr
   return lrs.tenancy.authenticate(pair.slice(0, colon), pair.slice(colon + 1));
 }
 
-/** Replies `{ error: { status, message } }`; a 401 asks for HTTP Basic. */
-export function refuse(reply: FastifyReply, status: number, message: string): FastifyReply {
-  if (status === 401) reply.header("www-authenticate", 'Basic realm="learnpool"');
+/** Replies `{ error: { status, message } }`; a 401 asks for HTTP Basic, or for `challenge` when given. */
+export function refuse(
+  reply: FastifyReply,
+  status: number,
+  message: string,
+  challenge = 'Basic realm="learnpool"',
+): FastifyReply {
+  if (status === 401) reply.header("www-authenticate", challenge);
   return reply.code(status).send({ error: { status, message } });
+}
+
+/** What a route answers for an error meant for the caller; `challenge` replaces HTTP Basic on a 401. */
+export interface Refusal {
+  status: number;
+  message: string;
+  challenge?: string;
+}
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+/**
+ * Wraps the handlers of a group of routes: an error `refusalOf` recognizes is answered as a refusal;
+ * any other goes on to the server's error handler (a logged 500 that shows the caller nothing).
+ */
+export function guarded(
+  refusalOf: (err: unknown, request: FastifyRequest, reply: FastifyReply) => Refusal | undefined,
+): (fn: Handler) => Handler {
+  return (fn) => async (request, reply) => {
+    try {
+      return await fn(request, reply);
+    } catch (err) {
+      const refusal = refusalOf(err, request, reply);
+      if (!refusal) throw err;
+      return refuse(reply, refusal.status, refusal.message, refusal.challenge);
+    }
+  };
+}
+
+/** The refusal of an error that carries its own HTTP status, when it is one of `kinds`. */
+export function statusRefusal(
+  err: unknown,
+  ...kinds: (abstract new (
+    ...args: never[]
+  ) => Error & { status: number })[]
+): Refusal | undefined {
+  if (kinds.some((kind) => err instanceof kind)) {
+    const e = err as Error & { status: number };
+    return { status: e.status, message: e.message };
+  }
+  return undefined;
 }

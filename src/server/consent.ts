@@ -55,7 +55,7 @@ import {
   withdrawalGraceMs,
 } from "../contract/index.js";
 import type { Lrs } from "../lrs/index.js";
-import { principalOf, refuse } from "./auth.js";
+import { guarded, principalOf, statusRefusal } from "./auth.js";
 
 export const CONSENT_BASE = "/consent";
 
@@ -290,28 +290,13 @@ export function registerConsentRoutes(app: FastifyInstance, lrs: Lrs, services: 
     return { jws, link: await registry.verifyLink(jws) };
   }
 
-  const handle =
-    (fn: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      try {
-        return await fn(request, reply);
-      } catch (err) {
-        if (
-          err instanceof HttpError ||
-          err instanceof ConsentError ||
-          err instanceof NoticeError ||
-          err instanceof NotifyError ||
-          err instanceof AgreementError
-        ) {
-          if (err.status === 401 && /bearer|portal link/i.test(err.message)) {
-            reply.header("www-authenticate", 'Bearer realm="learnpool-consent"');
-            return reply.code(401).send({ error: { status: 401, message: err.message } });
-          }
-          return refuse(reply, err.status, err.message);
-        }
-        throw err;
-      }
-    };
+  const handle = guarded((err) => {
+    const refusal = statusRefusal(err, HttpError, ConsentError, NoticeError, NotifyError, AgreementError);
+    // The portal authenticates with the signed link, not HTTP Basic.
+    if (refusal?.status === 401 && /bearer|portal link/i.test(refusal.message))
+      refusal.challenge = 'Bearer realm="learnpool-consent"';
+    return refusal;
+  });
   const route = { schema: { hide: true } };
 
   // ------------------------------------------------------------------ public: the registry's keys

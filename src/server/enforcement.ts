@@ -9,7 +9,7 @@
  * request's assignee is its own IRI). The rules are the enforcement service's; this file translates
  * HTTP to its calls.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import {
   AgreementError,
   type AgreementRegistry,
@@ -24,7 +24,7 @@ import {
   STEPS,
 } from "../contract/index.js";
 import type { Lrs } from "../lrs/index.js";
-import { principalOf, refuse } from "./auth.js";
+import { guarded, principalOf, statusRefusal } from "./auth.js";
 
 const BASE = "/contract";
 
@@ -97,18 +97,11 @@ export function registerEnforcementRoutes(
     return party.role;
   }
 
-  const handle =
-    (fn: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      try {
-        return await fn(request, reply);
-      } catch (err) {
-        if (err instanceof HttpError || err instanceof EnforcementError || err instanceof AgreementError)
-          return refuse(reply, err.status, err.message);
-        if (err instanceof PolicyError) return refuse(reply, 400, err.message);
-        throw err;
-      }
-    };
+  const handle = guarded((err) =>
+    err instanceof PolicyError
+      ? { status: 400, message: err.message }
+      : statusRefusal(err, HttpError, EnforcementError, AgreementError),
+  );
 
   app.post(
     `${BASE}/agreements/:id/decisions`,

@@ -3,10 +3,10 @@
  * evaluation of blinded elements for a member store's credential (HTTP Basic, the LRS's credentials).
  * The rules (membership, rate, audit, evaluation) are the privacy module's; bodies are never logged.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { Lrs } from "../lrs/index.js";
 import { DomainKeys, loadMasterKey, MAX_OPRF_BATCH, OprfError, OprfService } from "../privacy/index.js";
-import { principalOf, refuse } from "./auth.js";
+import { guarded, principalOf, refuse } from "./auth.js";
 
 export const PRIVACY_BASE = "/privacy";
 
@@ -42,18 +42,12 @@ function parseBody(body: unknown): { blinded: string[]; keyId?: string } {
 }
 
 export function registerPrivacyRoutes(app: FastifyInstance, lrs: Lrs, service: OprfService): void {
-  const handle =
-    (fn: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      try {
-        return await fn(request, reply);
-      } catch (err) {
-        if (!(err instanceof OprfError)) throw err;
-        if (err.retryAfter !== undefined) reply.header("retry-after", String(err.retryAfter));
-        if (err.status >= 500) request.log.error({ status: err.status }, err.message);
-        return refuse(reply, err.status, err.message);
-      }
-    };
+  const handle = guarded((err, request, reply) => {
+    if (!(err instanceof OprfError)) return undefined;
+    if (err.retryAfter !== undefined) reply.header("retry-after", String(err.retryAfter));
+    if (err.status >= 500) request.log.error({ status: err.status }, err.message);
+    return { status: err.status, message: err.message };
+  });
 
   app.get(
     `${PRIVACY_BASE}/domains/:id/oprf-key`,
