@@ -10,10 +10,12 @@ import { Command } from "commander";
 import { AuditLog } from "../audit/index.js";
 import { ConsentRegistry } from "../consent/index.js";
 import { AgreementRegistry, PolicyEnforcement } from "../contract/index.js";
-import { BuildDenied, buildDataset, verifyVersion } from "../pool/build/index.js";
-import { parseBuildSpec, SpecError } from "../pool/prepare/index.js";
+import type { BuildSpec } from "../pool/index.js";
 import { openDatabase } from "../store/index.js";
 import { cliActor, dbOption, printJson } from "./common.js";
+
+// The pool module brings DuckDB's native binding: it loads when a dataset command runs, not at start.
+const pool = () => import("../pool/index.js");
 
 export function datasetCommands(): Command[] {
   const dataset = new Command("dataset").description("pooled datasets: build a version, verify one");
@@ -26,7 +28,8 @@ export function datasetCommands(): Command[] {
     .option("--actor <who>", "who builds, for the audit trail (default cli:<user>)")
     .addOption(dbOption())
     .action(async (file: string, o: { purpose?: string; actor?: string; db: string }) => {
-      let spec: ReturnType<typeof parseBuildSpec>;
+      const { BuildDenied, buildDataset, parseBuildSpec, SpecError } = await pool();
+      let spec: BuildSpec;
       try {
         spec = parseBuildSpec(readFileSync(file, "utf8"), { source: file, baseDir: dirname(file) });
       } catch (err) {
@@ -60,7 +63,7 @@ export function datasetCommands(): Command[] {
     .description("recompute a version's file hashes and lineage (Merkle roots over the Parquet rows)")
     .argument("<dir>", "the version's folder (holding lineage.json)")
     .action(async (dir: string) => {
-      const v = await verifyVersion(dir);
+      const v = await (await pool()).verifyVersion(dir);
       printJson(
         v.ok ? { ok: true, records: v.records } : { ok: false, records: v.records, mismatch: v.mismatch },
       );

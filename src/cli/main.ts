@@ -12,6 +12,7 @@ import { anonymizeCommands } from "./anonymize.js";
 import { catalogCommands } from "./catalog.js";
 import { cliActor, dbOption } from "./common.js";
 import { consentCommands } from "./consent.js";
+import { datasetCommands } from "./dataset.js";
 import { deidentifyCommands } from "./deidentify.js";
 import { dpCommands } from "./dp.js";
 import { dspCommands } from "./dsp.js";
@@ -301,6 +302,7 @@ export function program(): Command {
   for (const command of enforcementCommands()) root.addCommand(command);
   for (const command of dspCommands()) root.addCommand(command);
   for (const command of consentCommands()) root.addCommand(command);
+  for (const command of datasetCommands()) root.addCommand(command);
   registerSkillsCommands(root);
   root.addCommand(
     new Command("migrate")
