@@ -191,122 +191,82 @@ const assignments = (cols: readonly string[]) =>
     .map((c) => `${c} = ?`)
     .join(", ");
 
-export const negotiations = {
-  async insert(q: Queryable, n: Negotiation): Promise<void> {
-    await q.run(
-      `INSERT INTO dsp_negotiations (${NEGOTIATION_COLUMNS.join(", ")}) VALUES (${placeholders(NEGOTIATION_COLUMNS.length)})`,
-      negotiationValues(n),
-    );
-  },
-  async update(q: Queryable, n: Negotiation): Promise<void> {
-    const values = negotiationValues(n);
-    const [localPid] = values;
-    const rest = values.filter((_, i) => i !== 0 && i !== NEGOTIATION_COLUMNS.indexOf("created_at"));
-    await q.run(`UPDATE dsp_negotiations SET ${assignments(NEGOTIATION_COLUMNS)} WHERE local_pid = ?`, [
-      ...rest,
-      localPid as string,
-    ]);
-  },
-  async get(q: Queryable, localPid: string): Promise<Negotiation | undefined> {
-    const r = await q.one("SELECT * FROM dsp_negotiations WHERE local_pid = ?", [localPid]);
-    return r ? negotiationOf(r) : undefined;
-  },
-  /** The negotiation this side holds with `counterparty` under the pair of pids, whichever side chose ours. */
-  async byRemote(
-    q: Queryable,
-    role: Side,
-    counterparty: string,
-    pids: { providerPid?: string; consumerPid?: string },
-  ): Promise<Negotiation | undefined> {
-    const column = role === "provider" ? "consumer_pid" : "provider_pid";
-    const value = role === "provider" ? pids.consumerPid : pids.providerPid;
-    if (value === undefined) return undefined;
-    const r = await q.one(
-      `SELECT * FROM dsp_negotiations WHERE role = ? AND counterparty = ? AND ${column} = ?`,
-      [role, counterparty, value],
-    );
-    return r ? negotiationOf(r) : undefined;
-  },
-  async byAgreement(q: Queryable, agreementId: string): Promise<Negotiation[]> {
-    return (await q.all("SELECT * FROM dsp_negotiations WHERE agreement_id = ?", [agreementId])).map(
-      negotiationOf,
-    );
-  },
-  async list(
-    q: Queryable,
-    filter: { participant?: string; counterparty?: string } = {},
-  ): Promise<Negotiation[]> {
-    const where: string[] = [];
-    const params: string[] = [];
-    if (filter.participant) {
-      where.push("participant = ?");
-      params.push(filter.participant);
-    }
-    if (filter.counterparty) {
-      where.push("counterparty = ?");
-      params.push(filter.counterparty);
-    }
-    const sql = `SELECT * FROM dsp_negotiations${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, local_pid`;
-    return (await q.all(sql, params)).map(negotiationOf);
-  },
-};
+/**
+ * The rows of one kind of process (negotiations or transfer processes): both tables share their
+ * identity columns (local_pid, role, participant, counterparty, the two pids, agreement_id), so one
+ * set of queries serves both.
+ */
+function processTable<T>(
+  table: "dsp_negotiations" | "dsp_transfers",
+  columns: readonly string[],
+  valuesOf: (record: T) => (string | null)[],
+  recordOf: (row: Row) => T,
+) {
+  const createdAt = columns.indexOf("created_at");
+  return {
+    async insert(q: Queryable, record: T): Promise<void> {
+      await q.run(
+        `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${placeholders(columns.length)})`,
+        valuesOf(record),
+      );
+    },
+    async update(q: Queryable, record: T): Promise<void> {
+      const values = valuesOf(record);
+      const rest = values.filter((_, i) => i !== 0 && i !== createdAt);
+      await q.run(`UPDATE ${table} SET ${assignments(columns)} WHERE local_pid = ?`, [
+        ...rest,
+        values[0] as string,
+      ]);
+    },
+    async get(q: Queryable, localPid: string): Promise<T | undefined> {
+      const r = await q.one(`SELECT * FROM ${table} WHERE local_pid = ?`, [localPid]);
+      return r ? recordOf(r) : undefined;
+    },
+    /** The process this side holds with `counterparty` under the pair of pids, whichever side chose ours. */
+    async byRemote(
+      q: Queryable,
+      role: Side,
+      counterparty: string,
+      pids: { providerPid?: string; consumerPid?: string },
+    ): Promise<T | undefined> {
+      const column = role === "provider" ? "consumer_pid" : "provider_pid";
+      const value = role === "provider" ? pids.consumerPid : pids.providerPid;
+      if (value === undefined) return undefined;
+      const r = await q.one(`SELECT * FROM ${table} WHERE role = ? AND counterparty = ? AND ${column} = ?`, [
+        role,
+        counterparty,
+        value,
+      ]);
+      return r ? recordOf(r) : undefined;
+    },
+    async byAgreement(q: Queryable, agreementId: string): Promise<T[]> {
+      return (await q.all(`SELECT * FROM ${table} WHERE agreement_id = ?`, [agreementId])).map(recordOf);
+    },
+    async list(q: Queryable, filter: { participant?: string; counterparty?: string } = {}): Promise<T[]> {
+      const where: string[] = [];
+      const params: string[] = [];
+      if (filter.participant) {
+        where.push("participant = ?");
+        params.push(filter.participant);
+      }
+      if (filter.counterparty) {
+        where.push("counterparty = ?");
+        params.push(filter.counterparty);
+      }
+      const sql = `SELECT * FROM ${table}${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, local_pid`;
+      return (await q.all(sql, params)).map(recordOf);
+    },
+  };
+}
 
-export const transfers = {
-  async insert(q: Queryable, t: TransferProcessRecord): Promise<void> {
-    await q.run(
-      `INSERT INTO dsp_transfers (${TRANSFER_COLUMNS.join(", ")}) VALUES (${placeholders(TRANSFER_COLUMNS.length)})`,
-      transferValues(t),
-    );
-  },
-  async update(q: Queryable, t: TransferProcessRecord): Promise<void> {
-    const values = transferValues(t);
-    const [localPid] = values;
-    const rest = values.filter((_, i) => i !== 0 && i !== TRANSFER_COLUMNS.indexOf("created_at"));
-    await q.run(`UPDATE dsp_transfers SET ${assignments(TRANSFER_COLUMNS)} WHERE local_pid = ?`, [
-      ...rest,
-      localPid as string,
-    ]);
-  },
-  async get(q: Queryable, localPid: string): Promise<TransferProcessRecord | undefined> {
-    const r = await q.one("SELECT * FROM dsp_transfers WHERE local_pid = ?", [localPid]);
-    return r ? transferOf(r) : undefined;
-  },
-  async byRemote(
-    q: Queryable,
-    role: Side,
-    counterparty: string,
-    pids: { providerPid?: string; consumerPid?: string },
-  ): Promise<TransferProcessRecord | undefined> {
-    const column = role === "provider" ? "consumer_pid" : "provider_pid";
-    const value = role === "provider" ? pids.consumerPid : pids.providerPid;
-    if (value === undefined) return undefined;
-    const r = await q.one(
-      `SELECT * FROM dsp_transfers WHERE role = ? AND counterparty = ? AND ${column} = ?`,
-      [role, counterparty, value],
-    );
-    return r ? transferOf(r) : undefined;
-  },
-  async byAgreement(q: Queryable, agreementId: string): Promise<TransferProcessRecord[]> {
-    return (await q.all("SELECT * FROM dsp_transfers WHERE agreement_id = ?", [agreementId])).map(transferOf);
-  },
-  async list(
-    q: Queryable,
-    filter: { participant?: string; counterparty?: string } = {},
-  ): Promise<TransferProcessRecord[]> {
-    const where: string[] = [];
-    const params: string[] = [];
-    if (filter.participant) {
-      where.push("participant = ?");
-      params.push(filter.participant);
-    }
-    if (filter.counterparty) {
-      where.push("counterparty = ?");
-      params.push(filter.counterparty);
-    }
-    const sql = `SELECT * FROM dsp_transfers${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, local_pid`;
-    return (await q.all(sql, params)).map(transferOf);
-  },
-};
+export const negotiations = processTable(
+  "dsp_negotiations",
+  NEGOTIATION_COLUMNS,
+  negotiationValues,
+  negotiationOf,
+);
+
+export const transfers = processTable("dsp_transfers", TRANSFER_COLUMNS, transferValues, transferOf);
 
 export const history = {
   async append(
