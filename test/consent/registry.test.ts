@@ -1,23 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConsentError, verifyReceipt } from "../../src/consent/index.js";
+import { verifyReceipt } from "../../src/consent/index.js";
 import type { Database } from "../../src/store/index.js";
 import { backends } from "../helpers/databases.js";
-import { pseudonym, type World, world } from "./setup.js";
-
-const refusal = (status: number, message: RegExp) => (err: unknown) => {
-  expect(err).toBeInstanceOf(ConsentError);
-  expect((err as ConsentError).message).toMatch(message);
-  expect((err as ConsentError).status).toBe(status);
-  return true;
-};
-const query = (w: World, learner: string, extra: Record<string, unknown> = {}) => ({
-  learner,
-  agreement: w.agreementId,
-  purpose: "dpv:AcademicResearch",
-  recipient: "lab",
-  dataCategory: "pd:EducationExperience",
-  ...extra,
-});
+import { pseudonym, query, refusal, type World, world } from "./setup.js";
 
 for (const backend of await backends()) {
   describe(`consent registry (${backend.name})`, () => {

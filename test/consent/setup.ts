@@ -1,7 +1,9 @@
 /** A data space for consent tests: participants with keys, a final agreement, a consent registry. */
 import { randomBytes } from "node:crypto";
+import { expect } from "vitest";
 import { AuditLog } from "../../src/audit/index.js";
 import {
+  ConsentError,
   ConsentRegistry,
   type ConsentRegistryOptions,
   type ConsentRequestInput,
@@ -144,3 +146,21 @@ export async function world(db: Database, options: Partial<ConsentRegistryOption
     );
   return { db, audit, agreements, consent, keys, agreementId, clock, link, request, agree };
 }
+
+/** A matcher for `rejects.toSatisfy`: a ConsentError with this status and a message like this. */
+export const refusal = (status: number, message: RegExp) => (err: unknown) => {
+  expect(err).toBeInstanceOf(ConsentError);
+  expect((err as ConsentError).message).toMatch(message);
+  expect((err as ConsentError).status).toBe(status);
+  return true;
+};
+
+/** An isPermitted question about `learner` under the world's agreement (academic research, by lab). */
+export const query = (w: World, learner: string, extra: Record<string, unknown> = {}) => ({
+  learner,
+  agreement: w.agreementId,
+  purpose: "dpv:AcademicResearch",
+  recipient: "lab",
+  dataCategory: "pd:EducationExperience",
+  ...extra,
+});
