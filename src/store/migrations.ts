@@ -1320,6 +1320,14 @@ CREATE TRIGGER participant_categories_remove_once BEFORE UPDATE OR DELETE ON par
 `,
     },
   },
+  {
+    version: 13,
+    name: "dataset versions (pool registry)",
+    sql: {
+      sqlite: `/* v13 dataset versions: sqlite */`,
+      postgres: `/* v13 dataset versions: postgres */`,
+    },
+  },
 ];
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */
