@@ -57,6 +57,19 @@ describe("build spec", () => {
     });
     expect(spec.formats).toEqual(["parquet", "csv", "jsonl"]);
     expect(spec.output).toBe("/data/specs/out/dropout-week4");
+    // Files the build reads are resolved against the spec's folder, like the output.
+    expect(spec.deidentification).toEqual({ profile: "/data/specs/profiles/research.yaml" });
+    expect(spec.skills).toEqual({
+      alignments: "/data/specs/skills/acme-esco.json",
+      framework: "http://data.europa.eu/esco/concept-scheme/skills",
+    });
+    expect(spec.attributes).toEqual({
+      age_band: {
+        extension: "https://example.org/xapi/extensions/age-band",
+        hierarchy: "/data/specs/hierarchies/age_band.csv",
+      },
+      region: { extension: "https://example.org/xapi/extensions/region" },
+    });
   });
 
   it("applies the documented defaults", () => {
@@ -165,6 +178,51 @@ describe("build spec", () => {
     expect(issues({ ...minimal, splits: { by: "learner", stratify: true } })).toEqual([
       "splits.stratify: needs a label to stratify by",
     ]);
+  });
+
+  it("leaves de-identification, skills and attributes out unless asked", () => {
+    const spec = validateBuildSpec(minimal);
+    expect(spec.deidentification).toBeUndefined();
+    expect(spec.skills).toBeUndefined();
+    expect(spec.attributes).toBeUndefined();
+    // Without a baseDir the paths stay as written.
+    expect(
+      validateBuildSpec({ ...minimal, deidentification: { profile: "p.yaml" } }).deidentification,
+    ).toEqual({
+      profile: "p.yaml",
+    });
+  });
+
+  it("checks de-identification, skills and attributes by key path", () => {
+    expect(issues({ ...minimal, deidentification: { profil: "p.yaml" } })).toEqual([
+      "deidentification.profil: unknown key (allowed here: profile)",
+      "deidentification.profile: must be a non-empty string, got nothing",
+    ]);
+    expect(issues({ ...minimal, skills: { alignments: "a.json" } })).toEqual([
+      "skills.framework: must be a non-empty string, got nothing",
+    ]);
+    const ext = "https://example.org/x/region";
+    expect(
+      issues({
+        ...minimal,
+        attributes: {
+          learner: { extension: ext },
+          "Bad-Name": { extension: "https://example.org/x/other" },
+          region: { extension: "not an iri" },
+          area: { extension: ext, hierarchy: 3, level: 1 },
+        },
+      }),
+    ).toEqual([
+      "attributes.learner: is the key column: choose another name",
+      'attributes.Bad-Name: must be a column name: lower-case letters, digits, _ (≤ 63), got "Bad-Name"',
+      'attributes.region.extension: must be an absolute IRI, got "not an iri"',
+      "attributes.area.level: unknown key (allowed here: extension, hierarchy)",
+      "attributes.area.hierarchy: must be a non-empty string, got 3",
+    ]);
+    expect(issues({ ...minimal, attributes: { a: { extension: ext }, b: { extension: ext } } })).toEqual([
+      "attributes.b.extension: is already the extension of a",
+    ]);
+    expect(issues({ ...minimal, attributes: {} })).toEqual(["attributes: must name at least one column"]);
   });
 
   it("reports YAML syntax errors and duplicate keys as spec errors", () => {

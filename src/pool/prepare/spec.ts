@@ -31,6 +31,13 @@
  *   formats                     parquet always; csv and jsonl on request; default [parquet]
  *   output                      default datasets/<name>; relative to the spec file's folder when read
  *                               with a baseDir
+ *   deidentification            optional: {profile: <path to a de-identification profile, YAML or JSON>}
+ *                               (relative like output); without it only statements already pseudonymized
+ *                               in the agreement's linkage domain are taken
+ *   skills                      optional: {alignments: <path to an alignment set JSON>, framework: <target
+ *                               framework id or IRI>}: competencies translated before loading
+ *   attributes                  optional: {<column>: {extension: <context extension IRI>, hierarchy?: <path
+ *                               to an ARX-style hierarchy CSV>}}: per-learner values for the risk check
  */
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
@@ -85,6 +92,14 @@ export interface Views {
   cohortStatistics?: CohortStatisticsSpec;
 }
 
+/** A learner attribute for the risk check: the last value of a context extension in their statements. */
+export interface LearnerAttribute {
+  /** The context extension's IRI. */
+  extension: string;
+  /** An ARX-style hierarchy CSV (`learnpool anonymize` reads them), resolved like `output`. */
+  hierarchy?: string;
+}
+
 export interface BuildSpec {
   name: string;
   agreement: string;
@@ -98,6 +113,12 @@ export interface BuildSpec {
   risk: RiskThresholds;
   formats: readonly Format[];
   output: string;
+  /** The de-identification profile applied to statements not yet pseudonymized (a file path). */
+  deidentification?: { profile: string };
+  /** Competencies translated into `framework` through the alignment set at `alignments` (a file path). */
+  skills?: { alignments: string; framework: string };
+  /** Per-learner attributes by column name (`learner_attributes` table). */
+  attributes?: Readonly<Record<string, LearnerAttribute>>;
 }
 
 export const DEFAULTS = {
@@ -133,7 +154,13 @@ const TOP_KEYS = [
   "risk",
   "formats",
   "output",
+  "deidentification",
+  "skills",
+  "attributes",
 ] as const;
+
+/** A column of `learner_attributes`: a plain SQL name, not `learner` (the key). */
+const COLUMN = { re: /^[a-z][a-z0-9_]{0,62}$/, what: "a column name: lower-case letters, digits, _ (≤ 63)" };
 
 function required(r: Reader, doc: Plain, key: string): unknown {
   if (doc[key] === undefined) r.fail(key, "is required");
@@ -373,6 +400,73 @@ function readFormats(r: Reader, value: unknown): Format[] | undefined {
   return (["parquet", "csv", "jsonl"] as const).filter((f) => f === "parquet" || list.includes(f));
 }
 
+/** A file path resolved against the spec's folder, as `output` is. */
+const located = (path: string, baseDir: string | undefined) => (baseDir ? resolve(baseDir, path) : path);
+
+function readDeidentification(
+  r: Reader,
+  value: unknown,
+  baseDir: string | undefined,
+): { profile: string } | undefined {
+  const o = r.object(value, "deidentification", ["profile"]);
+  if (!o) return undefined;
+  const profile = r.string(o.profile, "deidentification.profile");
+  return profile === undefined ? undefined : { profile: located(profile, baseDir) };
+}
+
+function readSkills(
+  r: Reader,
+  value: unknown,
+  baseDir: string | undefined,
+): { alignments: string; framework: string } | undefined {
+  const o = r.object(value, "skills", ["alignments", "framework"]);
+  if (!o) return undefined;
+  const alignments = r.string(o.alignments, "skills.alignments");
+  const framework = r.string(o.framework, "skills.framework");
+  if (alignments === undefined || framework === undefined) return undefined;
+  return { alignments: located(alignments, baseDir), framework };
+}
+
+function readAttributes(
+  r: Reader,
+  value: unknown,
+  baseDir: string | undefined,
+): Record<string, LearnerAttribute> | undefined {
+  const o = r.object(value, "attributes", Object.keys(isPlain(value) ? value : {}));
+  if (!o) return undefined;
+  if (Object.keys(o).length === 0) return r.fail("attributes", "must name at least one column");
+  const out: Record<string, LearnerAttribute> = {};
+  let ok = true;
+  const extensions = new Map<string, string>();
+  for (const [column, spec] of Object.entries(o)) {
+    const path = `attributes.${column}`;
+    if (r.string(column, path, COLUMN) === undefined) ok = false;
+    else if (column === "learner") {
+      r.fail(path, "is the key column: choose another name");
+      ok = false;
+    }
+    const a = r.object(spec, path, ["extension", "hierarchy"]);
+    if (!a) {
+      ok = false;
+      continue;
+    }
+    const extension = r.string(a.extension, `${path}.extension`, IRI);
+    const hierarchy = a.hierarchy === undefined ? undefined : r.string(a.hierarchy, `${path}.hierarchy`);
+    if (extension === undefined || (a.hierarchy !== undefined && hierarchy === undefined)) {
+      ok = false;
+      continue;
+    }
+    const twice = extensions.get(extension);
+    if (twice !== undefined) {
+      r.fail(`${path}.extension`, `is already the extension of ${twice}`);
+      ok = false;
+    }
+    extensions.set(extension, column);
+    out[column] = { extension, ...(hierarchy !== undefined && { hierarchy: located(hierarchy, baseDir) }) };
+  }
+  return ok ? out : undefined;
+}
+
 /** Checks a parsed document (YAML or JSON) and applies the defaults; throws SpecError with every problem. */
 export function validateBuildSpec(
   document: unknown,
@@ -415,6 +509,13 @@ export function validateBuildSpec(
   const formats = readFormats(r, doc.formats);
   const outputText =
     doc.output === undefined ? `datasets/${name ?? "dataset"}` : r.string(doc.output, "output");
+  const deidentification =
+    doc.deidentification === undefined
+      ? undefined
+      : readDeidentification(r, doc.deidentification, options.baseDir);
+  const skills = doc.skills === undefined ? undefined : readSkills(r, doc.skills, options.baseDir);
+  const attributes =
+    doc.attributes === undefined ? undefined : readAttributes(r, doc.attributes, options.baseDir);
   if (r.issues.length > 0) throw new SpecError(r.issues, options.source);
   // Every value below was read without a problem; the casts only tell the compiler so.
   const output = options.baseDir ? resolve(options.baseDir, outputText as string) : (outputText as string);
@@ -431,6 +532,9 @@ export function validateBuildSpec(
     risk: risk as RiskThresholds,
     formats: formats as Format[],
     output,
+    ...(deidentification && { deidentification }),
+    ...(skills && { skills }),
+    ...(attributes && { attributes }),
   };
 }
 
