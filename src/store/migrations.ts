@@ -1324,8 +1324,208 @@ CREATE TRIGGER participant_categories_remove_once BEFORE UPDATE OR DELETE ON par
     version: 13,
     name: "dataset versions (pool registry)",
     sql: {
-      sqlite: `/* v13 dataset versions: sqlite */`,
-      postgres: `/* v13 dataset versions: postgres */`,
+      sqlite: `
+-- A dataset version the pool built under an agreement: where it lives, what it holds (the lineage's
+-- Merkle root, every file with its SHA-256 at recording), and its state. What made it never changes;
+-- the state only moves forward, once each: current → superseded (a member withdrew or expired after
+-- the build) → deleted (the agreement ended), or current → deleted.
+CREATE TABLE dataset_versions (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  agreement_id TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  merkle_root TEXT NOT NULL,
+  records INTEGER NOT NULL,
+  learners INTEGER NOT NULL,
+  purpose TEXT,
+  files TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  spec_digest TEXT,
+  built_at TEXT NOT NULL,
+  built_by TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('current', 'superseded', 'deleted')),
+  superseded_at TEXT,
+  superseded_reason TEXT,
+  deleted_at TEXT,
+  deletion_digest TEXT,
+  UNIQUE (name, version)
+);
+CREATE INDEX dataset_versions_agreement ON dataset_versions (agreement_id, built_at);
+CREATE INDEX dataset_versions_state ON dataset_versions (state, agreement_id);
+CREATE TRIGGER dataset_versions_forward BEFORE UPDATE ON dataset_versions
+  WHEN NEW.id IS NOT OLD.id OR NEW.name IS NOT OLD.name OR NEW.version IS NOT OLD.version
+    OR NEW.agreement_id IS NOT OLD.agreement_id OR NEW.consumer IS NOT OLD.consumer OR NEW.dir IS NOT OLD.dir
+    OR NEW.merkle_root IS NOT OLD.merkle_root OR NEW.records IS NOT OLD.records
+    OR NEW.learners IS NOT OLD.learners OR NEW.purpose IS NOT OLD.purpose OR NEW.files IS NOT OLD.files
+    OR NEW.summary IS NOT OLD.summary OR NEW.spec_digest IS NOT OLD.spec_digest
+    OR NEW.built_at IS NOT OLD.built_at OR NEW.built_by IS NOT OLD.built_by
+    OR NEW.recorded_at IS NOT OLD.recorded_at
+    OR (OLD.superseded_at IS NOT NULL AND (NEW.superseded_at IS NOT OLD.superseded_at
+      OR NEW.superseded_reason IS NOT OLD.superseded_reason))
+    OR (OLD.deleted_at IS NOT NULL AND (NEW.deleted_at IS NOT OLD.deleted_at
+      OR NEW.deletion_digest IS NOT OLD.deletion_digest))
+    OR OLD.state = 'deleted' OR (OLD.state = 'superseded' AND NEW.state = 'current')
+    OR (NEW.state = 'superseded' AND NEW.superseded_at IS NULL)
+    OR (NEW.state = 'deleted' AND (NEW.deleted_at IS NULL OR NEW.deletion_digest IS NULL))
+  BEGIN SELECT RAISE(ABORT, 'a dataset version is fixed; its state only moves forward, once each'); END;
+CREATE TRIGGER dataset_versions_no_delete BEFORE DELETE ON dataset_versions
+  BEGIN SELECT RAISE(ABORT, 'a dataset version is never deleted: its deletion is a state with evidence'); END;
+-- The learners (pseudonyms) in a version: what a withdrawal is matched against. Never changed.
+CREATE TABLE dataset_version_members (
+  version_id TEXT NOT NULL REFERENCES dataset_versions(id),
+  learner TEXT NOT NULL,
+  PRIMARY KEY (version_id, learner)
+);
+CREATE INDEX dataset_version_members_learner ON dataset_version_members (learner);
+CREATE TRIGGER dataset_version_members_no_update BEFORE UPDATE ON dataset_version_members
+  BEGIN SELECT RAISE(ABORT, 'the members of a dataset version are never changed'); END;
+CREATE TRIGGER dataset_version_members_no_delete BEFORE DELETE ON dataset_version_members
+  BEGIN SELECT RAISE(ABORT, 'the members of a dataset version are never changed'); END;
+-- A version's history (append-only): recorded, downloaded, superseded, deleted (with its evidence).
+CREATE TABLE dataset_version_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  version_id TEXT NOT NULL REFERENCES dataset_versions(id),
+  kind TEXT NOT NULL CHECK (kind IN ('recorded', 'downloaded', 'superseded', 'deleted')),
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE INDEX dataset_version_events_of ON dataset_version_events (version_id, seq);
+CREATE TRIGGER dataset_version_events_no_update BEFORE UPDATE ON dataset_version_events
+  BEGIN SELECT RAISE(ABORT, 'a dataset version''s history is append-only'); END;
+CREATE TRIGGER dataset_version_events_no_delete BEFORE DELETE ON dataset_version_events
+  BEGIN SELECT RAISE(ABORT, 'a dataset version''s history is append-only'); END;
+-- The outbox of notifications to a version's holders (its consumer, whoever downloaded it), delivered
+-- by the consent webhooks' signed POST until acknowledged; one per version, holder and event.
+CREATE TABLE dataset_notifications (
+  id TEXT PRIMARY KEY,
+  version_id TEXT NOT NULL REFERENCES dataset_versions(id),
+  agreement_id TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  event TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged')),
+  attempts INTEGER NOT NULL,
+  next_attempt_at TEXT NOT NULL,
+  lease_until TEXT,
+  last_status INTEGER,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  acknowledged_at TEXT,
+  acknowledged_by TEXT,
+  UNIQUE (version_id, holder, event)
+);
+CREATE INDEX dataset_notifications_due ON dataset_notifications (state, next_attempt_at);
+CREATE INDEX dataset_notifications_holder ON dataset_notifications (holder, created_at);
+`,
+      postgres: `
+-- A dataset version the pool built under an agreement: where it lives, what it holds (the lineage's
+-- Merkle root, every file with its SHA-256 at recording), and its state. What made it never changes;
+-- the state only moves forward, once each: current → superseded (a member withdrew or expired after
+-- the build) → deleted (the agreement ended), or current → deleted.
+CREATE TABLE dataset_versions (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  agreement_id TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  dir TEXT NOT NULL,
+  merkle_root TEXT NOT NULL,
+  records BIGINT NOT NULL,
+  learners INTEGER NOT NULL,
+  purpose TEXT,
+  files TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  spec_digest TEXT,
+  built_at TEXT NOT NULL,
+  built_by TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('current', 'superseded', 'deleted')),
+  superseded_at TEXT,
+  superseded_reason TEXT,
+  deleted_at TEXT,
+  deletion_digest TEXT,
+  UNIQUE (name, version)
+);
+CREATE INDEX dataset_versions_agreement ON dataset_versions (agreement_id, built_at);
+CREATE INDEX dataset_versions_state ON dataset_versions (state, agreement_id);
+CREATE FUNCTION dataset_versions_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    RAISE EXCEPTION 'a dataset version is never deleted: its deletion is a state with evidence';
+  END IF;
+  IF NEW.id IS DISTINCT FROM OLD.id OR NEW.name IS DISTINCT FROM OLD.name
+    OR NEW.version IS DISTINCT FROM OLD.version OR NEW.agreement_id IS DISTINCT FROM OLD.agreement_id
+    OR NEW.consumer IS DISTINCT FROM OLD.consumer OR NEW.dir IS DISTINCT FROM OLD.dir
+    OR NEW.merkle_root IS DISTINCT FROM OLD.merkle_root OR NEW.records IS DISTINCT FROM OLD.records
+    OR NEW.learners IS DISTINCT FROM OLD.learners OR NEW.purpose IS DISTINCT FROM OLD.purpose
+    OR NEW.files IS DISTINCT FROM OLD.files OR NEW.summary IS DISTINCT FROM OLD.summary
+    OR NEW.spec_digest IS DISTINCT FROM OLD.spec_digest OR NEW.built_at IS DISTINCT FROM OLD.built_at
+    OR NEW.built_by IS DISTINCT FROM OLD.built_by OR NEW.recorded_at IS DISTINCT FROM OLD.recorded_at
+    OR (OLD.superseded_at IS NOT NULL AND (NEW.superseded_at IS DISTINCT FROM OLD.superseded_at
+      OR NEW.superseded_reason IS DISTINCT FROM OLD.superseded_reason))
+    OR (OLD.deleted_at IS NOT NULL AND (NEW.deleted_at IS DISTINCT FROM OLD.deleted_at
+      OR NEW.deletion_digest IS DISTINCT FROM OLD.deletion_digest))
+    OR OLD.state = 'deleted' OR (OLD.state = 'superseded' AND NEW.state = 'current')
+    OR (NEW.state = 'superseded' AND NEW.superseded_at IS NULL)
+    OR (NEW.state = 'deleted' AND (NEW.deleted_at IS NULL OR NEW.deletion_digest IS NULL)) THEN
+    RAISE EXCEPTION 'a dataset version is fixed; its state only moves forward, once each';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER dataset_versions_forward BEFORE UPDATE OR DELETE ON dataset_versions
+  FOR EACH ROW EXECUTE FUNCTION dataset_versions_forward();
+-- The learners (pseudonyms) in a version: what a withdrawal is matched against. Never changed.
+CREATE TABLE dataset_version_members (
+  version_id TEXT NOT NULL REFERENCES dataset_versions(id),
+  learner TEXT NOT NULL,
+  PRIMARY KEY (version_id, learner)
+);
+CREATE INDEX dataset_version_members_learner ON dataset_version_members (learner);
+CREATE FUNCTION dataset_version_members_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'the members of a dataset version are never changed'; END $$;
+CREATE TRIGGER dataset_version_members_fixed BEFORE UPDATE OR DELETE ON dataset_version_members
+  FOR EACH ROW EXECUTE FUNCTION dataset_version_members_fixed();
+-- A version's history (append-only): recorded, downloaded, superseded, deleted (with its evidence).
+CREATE TABLE dataset_version_events (
+  seq BIGSERIAL PRIMARY KEY,
+  version_id TEXT NOT NULL REFERENCES dataset_versions(id),
+  kind TEXT NOT NULL CHECK (kind IN ('recorded', 'downloaded', 'superseded', 'deleted')),
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE INDEX dataset_version_events_of ON dataset_version_events (version_id, seq);
+CREATE FUNCTION dataset_version_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'a dataset version''s history is append-only'; END $$;
+CREATE TRIGGER dataset_version_events_append_only BEFORE UPDATE OR DELETE ON dataset_version_events
+  FOR EACH ROW EXECUTE FUNCTION dataset_version_events_append_only();
+-- The outbox of notifications to a version's holders (its consumer, whoever downloaded it), delivered
+-- by the consent webhooks' signed POST until acknowledged; one per version, holder and event.
+CREATE TABLE dataset_notifications (
+  id TEXT PRIMARY KEY,
+  version_id TEXT NOT NULL REFERENCES dataset_versions(id),
+  agreement_id TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  event TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'acknowledged')),
+  attempts INTEGER NOT NULL,
+  next_attempt_at TEXT NOT NULL,
+  lease_until TEXT,
+  last_status INTEGER,
+  last_error TEXT,
+  created_at TEXT NOT NULL,
+  acknowledged_at TEXT,
+  acknowledged_by TEXT,
+  UNIQUE (version_id, holder, event)
+);
+CREATE INDEX dataset_notifications_due ON dataset_notifications (state, next_attempt_at);
+CREATE INDEX dataset_notifications_holder ON dataset_notifications (holder, created_at);
+`,
     },
   },
 ];

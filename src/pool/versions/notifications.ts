@@ -1,0 +1,214 @@
+/**
+ * Notifications to a dataset version's holders (`dataset_notifications`, written by the registry in the
+ * transaction that supersedes the version), delivered the way consent's notifications are: a POST to the
+ * holder's registered consent webhook, signed with its secret (`Learnpool-Signature`), retried with
+ * exponential backoff until a 2xx or an acknowledgement through the API. Consent's own outbox cannot
+ * carry them: its rows belong to one withdrawal and consumer, and a superseded version may stand for
+ * several withdrawals.
+ */
+import type { AuditLog } from "../../audit/index.js";
+import { backoffDelay, SIGNATURE_HEADER, signWebhook } from "../../consent/index.js";
+import type { Database } from "../../store/index.js";
+import { VersionError } from "./registry.js";
+
+/** Where a holder receives notifications (ConsentNotifier satisfies it: the consent webhook). */
+export interface HolderWebhooks {
+  webhook(participant: string): Promise<{ url: string; secret: string } | undefined>;
+}
+
+export interface DatasetNotification {
+  id: string;
+  version: string;
+  agreement: string;
+  holder: string;
+  event: string;
+  body: Record<string, unknown>;
+  state: "pending" | "acknowledged";
+  attempts: number;
+  nextAttemptAt: string;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+}
+
+interface Row {
+  id: string;
+  version_id: string;
+  agreement_id: string;
+  holder: string;
+  event: string;
+  body: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+}
+const COLUMNS =
+  "id, version_id, agreement_id, holder, event, body, state, attempts, next_attempt_at, last_status, last_error, created_at, acknowledged_at, acknowledged_by";
+const of = (r: Row): DatasetNotification => ({
+  id: r.id,
+  version: r.version_id,
+  agreement: r.agreement_id,
+  holder: r.holder,
+  event: r.event,
+  body: JSON.parse(r.body) as Record<string, unknown>,
+  state: r.state as DatasetNotification["state"],
+  attempts: Number(r.attempts),
+  nextAttemptAt: r.next_attempt_at,
+  lastStatus: r.last_status === null ? null : Number(r.last_status),
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  acknowledgedAt: r.acknowledged_at,
+  acknowledgedBy: r.acknowledged_by,
+});
+
+export interface DatasetDeliveryOptions {
+  now?: () => Date;
+  fetch?: typeof fetch;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  timeoutMs?: number;
+  leaseMs?: number;
+  batch?: number;
+}
+
+export class DatasetNotifications {
+  private readonly now: () => Date;
+  private readonly fetch: typeof fetch;
+
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditLog,
+    private readonly webhooks: HolderWebhooks,
+    private readonly options: DatasetDeliveryOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.fetch = options.fetch ?? fetch;
+  }
+
+  async list(
+    filter: { holder?: string; state?: "pending" | "acknowledged"; version?: string } = {},
+  ): Promise<DatasetNotification[]> {
+    const where: string[] = [];
+    const params: string[] = [];
+    for (const [column, value] of [
+      ["holder", filter.holder],
+      ["state", filter.state],
+      ["version_id", filter.version],
+    ] as const)
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    const rows = await this.db.all<Row>(
+      `SELECT ${COLUMNS} FROM dataset_notifications ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, id LIMIT 1000`,
+      params,
+    );
+    return rows.map(of);
+  }
+
+  /** Marks a notification acknowledged (by its holder through the API, or by the webhook's 2xx). Idempotent. */
+  async acknowledge(id: string, by: string, options: { holder?: string; status?: number } = {}) {
+    const row = await this.db.one<Row>(`SELECT ${COLUMNS} FROM dataset_notifications WHERE id = ?`, [id]);
+    if (!row || (options.holder !== undefined && row.holder !== options.holder))
+      throw new VersionError(404, `no dataset notification ${id}`);
+    if (row.state === "acknowledged") return of(row);
+    const at = this.now().toISOString();
+    await this.db.transaction(async (tx) => {
+      const changed = await tx.run(
+        "UPDATE dataset_notifications SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, lease_until = NULL, last_status = COALESCE(?, last_status) WHERE id = ? AND state = 'pending'",
+        [at, by, options.status ?? null, id],
+      );
+      if (changed.changes > 0)
+        await this.audit.append(
+          {
+            actor: by === "webhook" ? "system" : by,
+            action: "pool.notification.acknowledged",
+            subject: row.agreement_id,
+            details: { notification: id, version: row.version_id, holder: row.holder, by },
+          },
+          tx,
+        );
+    });
+    return of((await this.db.one<Row>(`SELECT ${COLUMNS} FROM dataset_notifications WHERE id = ?`, [id]))!);
+  }
+
+  private async claim(): Promise<Row[]> {
+    const now = this.now();
+    const at = now.toISOString();
+    const until = new Date(now.getTime() + (this.options.leaseMs ?? 120_000)).toISOString();
+    return this.db.transaction(
+      async (tx) => {
+        const rows = await tx.all<Row>(
+          `SELECT ${COLUMNS} FROM dataset_notifications WHERE state = 'pending' AND next_attempt_at <= ?
+             AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ${Math.max(1, this.options.batch ?? 50)}`,
+          [at, at],
+        );
+        for (const r of rows)
+          await tx.run("UPDATE dataset_notifications SET lease_until = ? WHERE id = ?", [until, r.id]);
+        return rows;
+      },
+      { lock: "learnpool:pool:notifications" },
+    );
+  }
+
+  /** One round: every due notification tried once. */
+  async deliverDue(): Promise<{ attempted: number; acknowledged: number; failed: number }> {
+    const rows = await this.claim();
+    let acknowledged = 0;
+    for (const row of rows) if (await this.deliver(row)) acknowledged++;
+    return { attempted: rows.length, acknowledged, failed: rows.length - acknowledged };
+  }
+
+  private async deliver(row: Row): Promise<boolean> {
+    let status: number | null = null;
+    let error: string | null = null;
+    const hook = await this.webhooks.webhook(row.holder).catch((err: Error) => {
+      error = err.message;
+      return undefined;
+    });
+    if (!hook) error ??= "no webhook registered";
+    else {
+      try {
+        const response = await this.fetch(hook.url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            [SIGNATURE_HEADER]: signWebhook(hook.secret, row.body, this.now()),
+            "learnpool-notification": row.id,
+            "learnpool-event": `learnpool.dataset.${row.event}`,
+          },
+          body: row.body,
+          redirect: "manual",
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        });
+        status = response.status;
+        await response.body?.cancel().catch(() => undefined);
+        if (status < 200 || status > 299) error = `the webhook answered ${status}`;
+      } catch (err) {
+        error = `the webhook could not be reached: ${(err as Error).name === "TimeoutError" ? "timeout" : (err as Error).message}`;
+      }
+    }
+    if (error === null) {
+      await this.acknowledge(row.id, "webhook", { status: status ?? 200 });
+      return true;
+    }
+    const failures = Number(row.attempts) + 1;
+    const delay = backoffDelay(
+      failures,
+      this.options.baseDelayMs ?? 1000,
+      this.options.maxDelayMs ?? 3_600_000,
+    );
+    await this.db.run(
+      "UPDATE dataset_notifications SET attempts = ?, next_attempt_at = ?, lease_until = NULL, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'",
+      [failures, new Date(this.now().getTime() + delay).toISOString(), status, error, row.id],
+    );
+    return false;
+  }
+}
