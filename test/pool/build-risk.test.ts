@@ -24,7 +24,7 @@ function learners(values: Omit<Row, "learner">[]): Row[] {
   return values.map((v, i) => ({ learner: `p${String(i).padStart(2, "0")}`, ...v }));
 }
 
-/** `count` learners alike, from index `from`. */
+/** `count` learners alike. */
 function many(count: number, v: Omit<Row, "learner">): Omit<Row, "learner">[] {
   return Array.from({ length: count }, () => ({ ...v }));
 }
