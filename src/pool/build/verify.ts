@@ -1,6 +1,7 @@
 /**
- * `learnpool dataset verify <dir>`: recomputes every file's sha256 and the lineage's Merkle roots from
- * the Parquet rows read back with DuckDB, and names the first mismatch.
+ * `learnpool dataset verify <dir>`: recomputes every data file's sha256 and the lineage's Merkle roots
+ * from the Parquet rows read back with DuckDB, then every document's sha256 (croissant.json, README.md,
+ * DATASHEET.md, risk.json when the manifest lists them), and names the first mismatch.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import { readParquetRecords } from "./parquet.js";
 export interface VersionVerification {
   ok: boolean;
   records: number;
-  mismatch?: LineageMismatch | { kind: "missing"; path: string };
+  mismatch?: LineageMismatch;
   /** The first mismatch in words. */
   message?: string;
 }
@@ -59,6 +60,7 @@ export async function verifyVersion(dir: string): Promise<VersionVerification> {
         yield* rows;
       },
       ...(existsSync(leavesPath) ? { leaves: readFileSync(leavesPath) } : {}),
+      readDocument: (path) => (existsSync(join(dir, path)) ? readFileSync(join(dir, path)) : undefined),
     });
     return result.ok
       ? { ok: true, records: result.records }

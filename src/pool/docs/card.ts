@@ -33,11 +33,40 @@ export function sizeCategory(n: number): string {
   return "n>1T";
 }
 
-/** The primary files of a record set in a split (Parquet when there are), tree order. */
-function primaryFiles(d: VersionDescription, recordSet: string, split: string): VersionFile[] {
+/** The primary files of a record set in a split (Parquet when there are), tree order; split undefined: those of no split. */
+function primaryFiles(d: VersionDescription, recordSet: string, split: string | undefined): VersionFile[] {
   return lineageOrder(d)
     .filter((x) => x.covered && x.recordSet === recordSet && x.file.split === split)
     .map((x) => x.file);
+}
+
+/** A record set's rows per split, its files of no split as split "(all)" (aggregates). */
+function rowsPerSplit(
+  d: VersionDescription,
+  recordSet: string,
+): { split: string; kind: string; files: number; rows: number }[] {
+  const out = d.splits.map((s) => {
+    const files = primaryFiles(d, recordSet, s.name);
+    return { split: s.name, kind: s.kind, files: files.length, rows: files.reduce((n, f) => n + f.rows, 0) };
+  });
+  const unsplit = primaryFiles(d, recordSet, undefined);
+  if (unsplit.length > 0)
+    return [
+      {
+        split: "(all)",
+        kind: "aggregate",
+        files: unsplit.length,
+        rows: unsplit.reduce((n, f) => n + f.rows, 0),
+      },
+    ];
+  return out.filter((r) => r.files > 0);
+}
+
+/** "dropout: …" with its field, or the definition alone when no field carries a label. */
+function labelText(d: VersionDescription): string {
+  return d.label.field
+    ? `${d.label.definition} (field \`${d.label.recordSet}.${d.label.field}\`)`
+    : d.label.definition;
 }
 
 /** `dir/{split}-*.ext` when every file matches it (the Hub's layout), else the list of paths. */
@@ -57,17 +86,31 @@ function hubLicense(d: VersionDescription): Record<string, string> {
 }
 
 export function frontMatter(d: VersionDescription): Record<string, unknown> {
-  const configs = d.recordSets.map((rs, i) => ({
-    config_name: d.recordSets.length === 1 ? "default" : rs.name,
-    ...(i === 0 && d.recordSets.length > 1 ? { default: true } : {}),
-    data_files: d.splits
-      .map((s) => ({ split: s.name, path: dataFilesPattern(primaryFiles(d, rs.name, s.name), s.name) }))
-      .filter((x) => x.path.length > 0),
-  }));
-  const labelRows = d.splits.reduce(
-    (n, s) => n + primaryFiles(d, d.label.recordSet, s.name).reduce((m, f) => m + f.rows, 0),
-    0,
-  );
+  // One config per record set (the Hub's `configs`); a record set of no split (aggregates) is one
+  // path, which `datasets` loads as its single split.
+  const configs = d.recordSets.map((rs, i) => {
+    const unsplit = primaryFiles(d, rs.name, undefined).map((f) => f.path);
+    return {
+      config_name: d.recordSets.length === 1 ? "default" : rs.name,
+      ...(i === 0 && d.recordSets.length > 1 ? { default: true } : {}),
+      data_files:
+        unsplit.length > 0
+          ? unsplit.length === 1
+            ? unsplit[0]
+            : unsplit
+          : d.splits
+              .map((s) => ({
+                split: s.name,
+                path: dataFilesPattern(primaryFiles(d, rs.name, s.name), s.name),
+              }))
+              .filter((x) => x.path.length > 0),
+    };
+  });
+  const rowsOf = (name: string) => rowsPerSplit(d, name).reduce((n, r) => n + r.rows, 0);
+  const labelled = d.recordSets.some((rs) => rs.name === d.label.recordSet);
+  const labelRows = labelled
+    ? rowsOf(d.label.recordSet)
+    : d.recordSets.reduce((n, rs) => n + rowsOf(rs.name), 0);
   return {
     ...hubLicense(d),
     pretty_name: d.prettyName ?? d.name,
@@ -81,24 +124,43 @@ export function frontMatter(d: VersionDescription): Record<string, unknown> {
 }
 
 function loadingSnippet(d: VersionDescription): string {
-  const rs = d.recordSets[0];
-  const split = d.splits[0]?.name ?? "train";
-  const files = rs ? primaryFiles(d, rs.name, split) : [];
-  const pattern = dataFilesPattern(files, split);
-  const glob = typeof pattern === "string" ? pattern : (pattern[0] ?? "");
+  const python: string[] = [];
+  const sql: string[] = [];
+  for (const rs of d.recordSets) {
+    const unsplit = primaryFiles(d, rs.name, undefined).map((f) => f.path);
+    const variable = d.recordSets.length === 1 ? "ds" : rs.name;
+    const format =
+      (unsplit.length ? primaryFiles(d, rs.name, undefined) : primaryFiles(d, rs.name, d.splits[0]?.name))[0]
+        ?.format ?? "parquet";
+    const builder = format === "jsonl" ? "json" : format;
+    if (unsplit.length > 0) {
+      python.push(
+        `${variable} = load_dataset("${builder}", data_dir=".", data_files=${JSON.stringify(unsplit.length === 1 ? unsplit[0] : unsplit)})`,
+      );
+      if (format === "parquet") sql.push(`SELECT * FROM read_parquet('${unsplit[0]}');`);
+      continue;
+    }
+    python.push(
+      `${variable} = load_dataset("${builder}", data_dir=".", data_files={${d.splits
+        .filter((s) => primaryFiles(d, rs.name, s.name).length > 0)
+        .map(
+          (s) => `"${s.name}": ${JSON.stringify(dataFilesPattern(primaryFiles(d, rs.name, s.name), s.name))}`,
+        )
+        .join(", ")}})`,
+    );
+    const split = d.splits[0]?.name ?? "train";
+    const pattern = dataFilesPattern(primaryFiles(d, rs.name, split), split);
+    const glob = typeof pattern === "string" ? pattern : (pattern[0] ?? "");
+    if (format === "parquet" && glob) sql.push(`SELECT * FROM read_parquet('${glob}');`);
+  }
   return [
     "```python",
     "from datasets import load_dataset",
-    `ds = load_dataset("parquet", data_dir=".", data_files={${d.splits
-      .map(
-        (s) =>
-          `"${s.name}": ${JSON.stringify(dataFilesPattern(rs ? primaryFiles(d, rs.name, s.name) : [], s.name))}`,
-      )
-      .join(", ")}})`,
+    ...python,
     "```",
     "",
     "```sql",
-    `SELECT * FROM read_parquet('${glob}');  -- DuckDB, Spark or Trino read the shards unchanged`,
+    ...sql.map((q, i) => (i === 0 ? `${q}  -- DuckDB, Spark or Trino read the shards unchanged` : q)),
     "```",
   ].join("\n");
 }
@@ -106,10 +168,9 @@ function loadingSnippet(d: VersionDescription): string {
 /** `README.md`: the Hub's front matter and a short, readable card pointing to the datasheet. */
 export function datasetCard(d: VersionDescription): string {
   const fm = stringify(frontMatter(d), { sortMapEntries: true, lineWidth: 0 });
-  const splits = d.splits.map((s) => {
-    const files = d.recordSets.flatMap((rs) => primaryFiles(d, rs.name, s.name));
-    return [s.name, s.kind, files.length, files.reduce((n, f) => n + f.rows, 0)];
-  });
+  const splits = d.recordSets.flatMap((rs) =>
+    rowsPerSplit(d, rs.name).map((r) => [rs.name, r.split, r.kind, r.files, r.rows]),
+  );
   const fields = d.recordSets.flatMap((rs) =>
     rs.fields.map((f) => [
       rs.name,
@@ -137,7 +198,7 @@ export function datasetCard(d: VersionDescription): string {
     "",
     `Split by ${d.splitPolicy.by}: ${d.splitPolicy.description}`,
     "",
-    table(["split", "kind", "files", "rows"], splits),
+    table(["record set", "split", "kind", "files", "rows"], splits),
     "",
     "## Fields",
     "",
@@ -145,7 +206,7 @@ export function datasetCard(d: VersionDescription): string {
     "",
     "## Label",
     "",
-    `${d.label.definition} Cut-off: ${d.cutOff.at}. ${d.cutOff.antiLeakage}`,
+    `${labelText(d)}. Cut-off: ${d.cutOff.at}. ${d.cutOff.antiLeakage}`,
     "",
     "## Conditions of use",
     "",
@@ -178,7 +239,7 @@ export function datasheet(d: VersionDescription): string {
   const fileRows = lineageOrder(d).map(({ file, recordSet }) => [
     file.path,
     recordSet,
-    file.split,
+    file.split ?? "(all)",
     file.format,
     file.rows,
     file.bytes,
@@ -203,6 +264,29 @@ export function datasheet(d: VersionDescription): string {
     "",
     d.recordSets.map((rs) => `- \`${rs.name}\`: ${rs.description} (${rs.fields.length} fields)`).join("\n"),
     "",
+    ...d.recordSets.flatMap((rs) => [
+      `### \`${rs.name}\``,
+      "",
+      rs.description,
+      ...(rs.key?.length ? ["", `Key: ${rs.key.map((k) => `\`${k}\``).join(", ")}.`] : []),
+      "",
+      table(
+        ["split", "kind", "files", "rows"],
+        rowsPerSplit(d, rs.name).map((r) => [r.split, r.kind, r.files, r.rows]),
+      ),
+      "",
+      table(
+        ["field", "type", "description"],
+        rs.fields.map((f) => [
+          f.name + (rs.name === d.label.recordSet && f.name === d.label.field ? " (label)" : ""),
+          f.dataType.replace(/^sc:/, ""),
+          f.description,
+        ]),
+      ),
+      "",
+    ]),
+    "### Files",
+    "",
     table(["file", "record set", "split", "format", "rows", "bytes", "sha256"], fileRows),
     "",
     "Each record is a pseudonymized learner (or learner-period); no direct identifier is present.",
@@ -224,7 +308,7 @@ export function datasheet(d: VersionDescription): string {
     "",
     "## Preprocessing, cleaning and labeling",
     "",
-    `- **Label**: ${d.label.definition} (field \`${d.label.recordSet}.${d.label.field}\`).`,
+    `- **Label**: ${labelText(d)}.`,
     `- **Cut-off and anti-leakage**: ${d.cutOff.at}. ${d.cutOff.antiLeakage}`,
     `- **Split policy**: by ${d.splitPolicy.by}. ${d.splitPolicy.description} Seed \`${String(d.seed)}\`.`,
     `- **Pseudonymization**: linkage domain \`${d.pseudonymization.domain}\`, ${d.pseudonymization.method}; the same learner has the same pseudonym at every provider and nobody can reverse it.`,

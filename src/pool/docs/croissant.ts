@@ -87,7 +87,9 @@ export function preprocessingText(d: VersionDescription): string {
     `Only learners with valid consent at build time under agreement ${d.agreement.id} were kept.`,
     `Identifiers were replaced by pseudonyms of linkage domain ${d.pseudonymization.domain} (${d.pseudonymization.method}), so the same learner is one pseudonym across providers.`,
     `Statements were de-identified under profile ${d.deidentification.name} version ${d.deidentification.version}.`,
-    `Label: ${d.label.definition} (field ${d.label.recordSet}.${d.label.field}).`,
+    d.label.field
+      ? `Label: ${d.label.definition} (field ${d.label.recordSet}.${d.label.field}).`
+      : `Label: ${d.label.definition}.`,
     `Cut-off: ${d.cutOff.at}; ${d.cutOff.antiLeakage}`,
     `Splits by ${d.splitPolicy.by}: ${d.splitPolicy.description} (seed ${String(d.seed)}).`,
     `Re-identification risk after treatment: k = ${d.risk.k}, average risk ${d.risk.averageRisk}, highest risk ${d.risk.highestRisk}.`,
@@ -111,9 +113,10 @@ export function licenseOf(d: VersionDescription): string {
 export function buildCroissant(d: VersionDescription): JsonObject {
   const splitNames = new Set(d.splits.map((s) => s.name));
   for (const f of d.files) {
-    if (!splitNames.has(f.split)) throw new Error(`file ${f.path}: unknown split ${f.split}`);
     const base = f.path.slice(f.path.lastIndexOf("/") + 1);
-    if (!base.startsWith(`${f.split}-`))
+    if (f.split !== undefined && !splitNames.has(f.split))
+      throw new Error(`file ${f.path}: unknown split ${f.split}`);
+    if (f.split !== undefined && !base.startsWith(`${f.split}-`))
       throw new Error(`file ${f.path}: name must start with "${f.split}-"`);
     if (!/^[0-9a-f]{64}$/.test(f.sha256)) throw new Error(`file ${f.path}: sha256 must be 64 hex digits`);
   }
@@ -130,8 +133,13 @@ export function buildCroissant(d: VersionDescription): JsonObject {
 
   // The source of each record set: its parquet files when there are, else the first format written.
   const sources = new Map<string, { id: string; kind: "fileObject" | "fileSet" }>();
+  // Record sets whose files carry no split (aggregates) get no split field.
+  const unsplit = new Set<string>();
   for (const rs of d.recordSets) {
     const own = files.filter((f) => recordSetOf(f, d) === rs.name);
+    if (own.length > 0 && own.every((f) => f.split === undefined)) unsplit.add(rs.name);
+    if (own.some((f) => f.split === undefined) && !unsplit.has(rs.name))
+      throw new Error(`record set ${rs.name}: files with and without a split`);
     const formats = [...new Set(own.map((f) => f.format))].sort();
     for (const format of formats) {
       const paths = own.filter((f) => f.format === format).map((f) => f.path);
@@ -185,7 +193,7 @@ export function buildCroissant(d: VersionDescription): JsonObject {
       if (src) field.source = { [src.kind]: { "@id": src.id }, extract: { column: f.name } };
       return field;
     });
-    if (src)
+    if (src && !unsplit.has(rs.name))
       fields.push({
         "@type": "cr:Field",
         "@id": `${rs.name}/split`,
@@ -480,8 +488,8 @@ const RAI_REQUIRED = [
 
 /**
  * Checks a Croissant document: context terms everywhere, then the properties Croissant 1.1 requires
- * (with `distribution`), then what a Learnpool version must also carry (files' sha256, a label, the
- * splits, the RAI fields, usageInfo). Returns every problem found, with where.
+ * (with `distribution`), then what a Learnpool version must also carry (files' sha256, a label when
+ * records are split, the splits, the RAI fields, usageInfo). Returns every problem found, with where.
  */
 export function checkCroissant(doc: unknown): CroissantProblem[] {
   const problems: CroissantProblem[] = [];
@@ -611,7 +619,10 @@ export function checkCroissant(doc: unknown): CroissantProblem[] {
     if (!fieldIds.has(r.id))
       problems.push({ path: r.path, message: `refers to field ${r.id}, which is not defined` });
   if (d.recordSet !== undefined) {
-    if (labels === 0) problems.push({ path: "$.recordSet", message: "no field has data type cr:Label" });
+    // A version of aggregates only (no record split into train and test) has nothing to label.
+    const splitRecords = references.some((r) => r.id === "splits/name");
+    if (labels === 0 && splitRecords)
+      problems.push({ path: "$.recordSet", message: "no field has data type cr:Label" });
     if (splitSets === 0)
       problems.push({ path: "$.recordSet", message: "no record set has data type cr:Split" });
   }

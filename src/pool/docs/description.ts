@@ -12,7 +12,8 @@ export type FileFormat = "parquet" | "csv" | "jsonl";
 /** One file of the version, as written (path relative to the version's root, e.g. `data/train-00000-of-00001.parquet`). */
 export interface VersionFile {
   path: string;
-  split: string;
+  /** Absent for a file of no split: aggregates over all of them (e.g. `data/cohort_statistics.parquet`). */
+  split?: string;
   format: FileFormat;
   sha256: string;
   bytes: number;

@@ -23,7 +23,9 @@ export type * from "./description.js";
 export { stableJson } from "./json.js";
 export {
   buildLineage,
+  documentEntry,
   LINEAGE_FORMAT,
+  type LineageDocument,
   type LineageFile,
   type LineageManifest,
   type LineageMismatch,

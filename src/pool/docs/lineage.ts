@@ -13,7 +13,9 @@
  *   renderings of the same rows, held by their sha256.
  * The builder keeps one node per level (O(log n) memory), so a build streams its records through it.
  * Each file also gets its own root, so a mismatch names the file; the optional leaves sidecar
- * (record hashes, 32 bytes each, in tree order) names the record.
+ * (record hashes, 32 bytes each, in tree order) names the record. The manifest also lists the version's
+ * documents (Croissant, card, datasheet, risk report) by sha256: it is written after them, so nothing
+ * it hashes can hash it back.
  */
 import { createHash } from "node:crypto";
 import type { ProfileRef, SourceCount, VersionDescription, VersionFile } from "./description.js";
@@ -88,7 +90,8 @@ export class MerkleBuilder {
 
 export interface LineageFile {
   path: string;
-  split: string;
+  /** Absent for files of no split (aggregates over all of them). */
+  split?: string;
   format: VersionFile["format"];
   recordSet: string;
   sha256: string;
@@ -116,6 +119,19 @@ export interface LineageManifest {
     leavesSha256: string;
   };
   files: LineageFile[];
+  /** The version's documents, by sha256 (absent in manifests written before they were covered). */
+  documents?: LineageDocument[];
+}
+
+/** A document of the version (not records): its path relative to the version, sha256 and size. */
+export interface LineageDocument {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+export function documentEntry(path: string, bytes: Uint8Array): LineageDocument {
+  return { path, sha256: sha256(bytes).toString("hex"), bytes: bytes.length };
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -125,6 +141,9 @@ export function lineageOrder(
   d: VersionDescription,
 ): { file: VersionFile; recordSet: string; covered: boolean }[] {
   const splitRank = new Map(d.splits.map((s, i) => [s.name, i]));
+  // Files of no split (aggregates) come after every split.
+  const rankOf = (f: VersionFile) =>
+    (f.split === undefined ? undefined : splitRank.get(f.split)) ?? Number.MAX_SAFE_INTEGER;
   const rsRank = new Map(d.recordSets.map((r, i) => [r.name, i]));
   const firstRs = d.recordSets[0]?.name ?? "";
   const anyParquet = d.files.some((f) => f.format === "parquet");
@@ -136,8 +155,7 @@ export function lineageOrder(
     }))
     .sort(
       (a, b) =>
-        (splitRank.get(a.file.split) ?? Number.MAX_SAFE_INTEGER) -
-          (splitRank.get(b.file.split) ?? Number.MAX_SAFE_INTEGER) ||
+        rankOf(a.file) - rankOf(b.file) ||
         (rsRank.get(a.recordSet) ?? 0) - (rsRank.get(b.recordSet) ?? 0) ||
         cmp(a.file.path, b.file.path),
     );
@@ -162,7 +180,7 @@ export async function buildLineage(
   for (const { file, recordSet, covered } of lineageOrder(d)) {
     const entry: LineageFile = {
       path: file.path,
-      split: file.split,
+      ...(file.split !== undefined && { split: file.split }),
       format: file.format,
       recordSet,
       sha256: file.sha256,
@@ -210,7 +228,8 @@ export type LineageMismatch =
   | { kind: "record"; path: string; recordIndex: number; leafIndex: number }
   | { kind: "records"; path: string; expected: string; actual: string }
   | { kind: "count"; path: string; expected: number; actual: number; recordIndex: number }
-  | { kind: "root"; expected: string; actual: string };
+  | { kind: "root"; expected: string; actual: string }
+  | { kind: "missing"; path: string };
 
 export interface VerifyInputs {
   /** The records of a file, in its row order. */
@@ -219,6 +238,8 @@ export interface VerifyInputs {
   readBytes?: (file: LineageFile) => Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
   /** The leaves sidecar: with it a changed record is named by its index. */
   leaves?: Uint8Array;
+  /** A document's bytes (undefined when missing), to check the manifest's documents; skipped when absent. */
+  readDocument?: (path: string) => Uint8Array | undefined;
 }
 
 export interface LineageVerification {
@@ -286,5 +307,13 @@ export async function verifyLineage(
   const root = all.root();
   if (root !== manifest.merkle.root || all.count !== manifest.merkle.records)
     return fail({ kind: "root", expected: manifest.merkle.root, actual: root }, all.count);
+  if (inputs.readDocument)
+    for (const doc of manifest.documents ?? []) {
+      const bytes = inputs.readDocument(doc.path);
+      if (bytes === undefined) return fail({ kind: "missing", path: doc.path }, all.count);
+      const actual = sha256(bytes).toString("hex");
+      if (actual !== doc.sha256)
+        return fail({ kind: "file-hash", path: doc.path, expected: doc.sha256, actual }, all.count);
+    }
   return { ok: true, records: all.count };
 }
