@@ -661,6 +661,48 @@ export class ConsentRegistry {
     return sets.length === 0 ? new PseudonymSet() : PseudonymSet.union(sets);
   }
 
+  /**
+   * Every record under the agreement (filtered like `consentingLearners`) with its state at `at` and
+   * the receipt hash of the event that set it: a build's consent coverage (refused, withdrew, never
+   * asked) and the receipts its lineage relies on. Records with no event by `at` are left out.
+   */
+  async recordStates(
+    agreementId: string,
+    at: Date = this.now(),
+    filter: { purpose?: string; dataCategory?: string; recipient?: string } = {},
+  ): Promise<Array<{ learner: string; record: string; state: ConsentState; receiptHash: string }>> {
+    let sql = `SELECT r.learner, r.id AS record, e.state, e.receipt_hash FROM consent_records r
+      JOIN consent_events e ON e.record_id = r.id
+      AND e.n = (SELECT max(x.n) FROM consent_events x WHERE x.record_id = r.id AND x.at <= ?)
+      WHERE r.agreement_id = ?`;
+    const params: string[] = [at.toISOString(), agreementId];
+    if (filter.purpose !== undefined) {
+      sql += " AND r.purpose = ?";
+      params.push(checkPurpose(filter.purpose));
+    }
+    if (filter.dataCategory !== undefined) {
+      sql += " AND r.data_category = ?";
+      params.push(checkDataCategory(filter.dataCategory));
+    }
+    if (filter.recipient !== undefined) {
+      const recipients = [filter.recipient, ...(await this.categoriesOf(filter.recipient, at))];
+      sql += ` AND r.recipient IN (${recipients.map(() => "?").join(", ")})`;
+      params.push(...recipients);
+    }
+    const rows = await this.db.all<{
+      learner: string;
+      record: string;
+      state: ConsentState;
+      receipt_hash: string;
+    }>(`${sql} ORDER BY r.learner, r.id`, params);
+    return rows.map((r) => ({
+      learner: r.learner,
+      record: r.record,
+      state: r.state,
+      receiptHash: r.receipt_hash,
+    }));
+  }
+
   // ---------------------------------------------------------------- reading
 
   async record(id: string): Promise<ConsentRecord | undefined> {

@@ -11,8 +11,9 @@ import { Lrs, type Principal } from "../../src/lrs/index.js";
 import { BuildDenied, buildDataset, verifyVersion } from "../../src/pool/build/index.js";
 import { checkCroissant } from "../../src/pool/docs/index.js";
 import { parseBuildSpec } from "../../src/pool/prepare/index.js";
+import { DomainKeys } from "../../src/privacy/index.js";
 import { type Database, openDatabase } from "../../src/store/index.js";
-import { pseudonym, type World, world } from "../consent/setup.js";
+import { MASTER_KEY, pseudonym, type World, world } from "../consent/setup.js";
 import { backends, sqliteBackend } from "../helpers/databases.js";
 
 const VERB = "http://adlnet.gov/expapi/verbs/experienced";
@@ -72,6 +73,11 @@ type Learners = Record<"shared" | "stays" | "drops" | "refused" | "withdrew" | "
  * one, never asked of one. `shared` is at both providers.
  */
 async function seed(lrs: Lrs, w: World): Promise<Learners> {
+  // The agreement's linkage domain, whose IRI is the homePage of the providers' pseudonyms.
+  await new DomainKeys(w.db, w.audit, { master: MASTER_KEY }).create("dropout-2026", {
+    iri: HOME,
+    actor: "test",
+  });
   const L: Learners = {
     shared: pseudonym(),
     stays: pseudonym(),
@@ -147,10 +153,24 @@ for (const backend of await backends()) {
     it("builds a version with consenting learners only, linked across providers, read by DuckDB, documented and verifiable", async () => {
       const dir = join(out, "v1");
       const result = await buildDataset(services(), spec(dir), { actor: "lab", at: w.clock.now });
+      const none = { refused: 0, withdrew: 0, neverAsked: 0, other: 0 };
       expect(result.consent).toEqual([
-        { provider: "univ", asked: 5, consented: 2, notConsenting: 3 },
-        { provider: "mooc", asked: 3, consented: 2, notConsenting: 1 },
+        {
+          provider: "univ",
+          asked: 5,
+          consented: 2,
+          notConsenting: 3,
+          ...none,
+          refused: 1,
+          withdrew: 1,
+          neverAsked: 1,
+        },
+        { provider: "mooc", asked: 3, consented: 2, notConsenting: 1, ...none, withdrew: 1 },
       ]);
+      // Taken as pseudonymized by the providers: nothing de-identified, nothing rejected.
+      expect(result.rejected).toEqual([]);
+      expect(result.leakCheck).toBeNull();
+      expect(result.members).toEqual([L.shared, L.stays, L.drops].sort());
       expect(result.learners).toBe(3);
       expect(result.labels).toMatchObject({ labelled: 3, positive: 1 });
 

@@ -2,11 +2,12 @@
  * The build of a pooled dataset version, first vertical slice: policy decision → selection under
  * consent → views → labels → splits → shards → documents and lineage.
  *
- * What this slice assumes and leaves out (said in the datasheet's limitations too):
- * - statements in the providers' stores are already de-identified and pseudonymized in the agreement's
- *   linkage domain by the provider-side step (`actor.account.name` = the learner's pseudonym, the same
- *   pseudonym the consent registry knows); the build does not run `deidentify` itself;
- * - linkage is by equal pseudonym (a learner at two providers is one learner); no skill translation;
+ * The provider-side steps (`select.ts`): each learner's pseudonym in the agreement's linkage domain,
+ * consent checked on it, de-identification under the agreement's profile with the leak check, and
+ * skill translation; statements already pseudonymized in the linkage domain are taken as they are.
+ * Linkage is by equal pseudonym (a learner at two providers is one learner).
+ *
+ * What this slice leaves out (said in the datasheet's limitations too):
  * - only the `learner_periods` view is written; no risk check (the risk summary is empty and says so);
  * - statements are read from the LRS's `statements` table into memory, store by store.
  */
@@ -15,7 +16,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import type { PseudonymSet } from "../../consent/index.js";
 import type { AccessRequest } from "../../contract/odrl/evaluate.js";
 import type { Policy } from "../../contract/odrl/parse.js";
 import type { Database } from "../../store/index.js";
@@ -39,20 +39,28 @@ import {
   lastPeriodBefore,
   periodDays,
 } from "../prepare/index.js";
-import {
-  buildLearnerPeriods,
-  loadStatements,
-  type ProviderFile,
-  sqlIdentifier,
-  writeShards,
-} from "../views/index.js";
+import { buildLearnerPeriods, loadStatements, sqlIdentifier, writeShards } from "../views/index.js";
 import { readParquetRecords } from "./parquet.js";
+import {
+  BuildDenied,
+  type ProgressEvent,
+  type ProviderCoverage,
+  type Selection,
+  type SelectionServices,
+  selectionReport,
+  selectStatements,
+  writeLearnerAttributes,
+} from "./select.js";
+
+export { BuildDenied };
 
 const ODRL = "http://www.w3.org/ns/odrl/2/";
-const VOIDED = "http://adlnet.gov/expapi/verbs/voided";
 
-/** What the build needs of the registries (AgreementRegistry, ConsentRegistry, PolicyEnforcement). */
-export interface BuildServices {
+/**
+ * What the build needs of the registries (AgreementRegistry, ConsentRegistry, PolicyEnforcement) and,
+ * to de-identify, of the linkage domain's pseudonymizer (`SelectionServices`).
+ */
+export interface BuildServices extends SelectionServices {
   db: Database;
   agreements: {
     get(id: string): Promise<
@@ -68,13 +76,6 @@ export interface BuildServices {
     status(id: string, at?: Date): Promise<{ state: string; valid: boolean; reason: string }>;
     policyOf(id: string): Promise<Policy>;
     participants: { get(id: string): Promise<{ iri: string } | undefined> };
-  };
-  consent: {
-    consentingLearners(
-      agreementId: string,
-      at?: Date,
-      filter?: { purpose?: string; dataCategory?: string; recipient?: string },
-    ): Promise<PseudonymSet>;
   };
   enforcement: {
     decide(input: {
@@ -98,16 +99,8 @@ export interface BuildOptions {
   at?: Date;
   /** The version (default 1.0.0). */
   version?: string;
-}
-
-export class BuildDenied extends Error {
-  constructor(
-    readonly reason: string,
-    readonly decision: string,
-  ) {
-    super(`dataset build denied: ${reason}`);
-    this.name = "BuildDenied";
-  }
+  /** Called during selection per provider (statements read, kept) and at each later stage's start. */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 export interface BuildResult {
@@ -116,7 +109,17 @@ export interface BuildResult {
   root: string;
   records: number;
   sources: { provider: string; statements: number; learners: number }[];
-  consent: { provider: string; asked: number; consented: number; notConsenting: number }[];
+  consent: ProviderCoverage[];
+  /** Statements per provider: in the span, taken as pseudonymized, de-identified here, kept. */
+  statements: Selection["statements"];
+  /** Statements that could not be taken, by provider and reason (never a value). */
+  rejected: Selection["rejected"];
+  skills: Selection["skills"];
+  leakCheck: Selection["leakCheck"];
+  /** Sorted pseudonyms of the learners whose statements the version was built from. */
+  members: string[];
+  /** Sorted receipt hashes of the consent events relied on (also in lineage.json). */
+  consentReceipts: string[];
   learners: number;
   labels: { labelled: number; positive: number; excluded: Record<string, number> } | null;
   splits: Record<string, number>;
@@ -216,51 +219,23 @@ export async function buildDataset(
   });
   if (decision.decision !== "Permit") throw new BuildDenied(decision.reason, decision.decision);
 
-  // 2. Selection: each provider's statements in the span, consenting learners only.
-  const consenting = await services.consent.consentingLearners(agreementId, at, {
-    purpose,
-    ...(consumer ? { recipient: consumer.participant } : {}),
-  });
+  // 2. Selection: the provider-side steps (select.ts), consenting learners only.
+  options.onProgress?.({ stage: "decision", done: 1, total: 1 });
   const work = mkdtempSync(join(tmpdir(), "learnpool-build-"));
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
-    const files: ProviderFile[] = [];
-    const coverage: BuildResult["consent"] = [];
-    for (const provider of spec.providers) {
-      const stored = await services.db.all<{ body: string }>(
-        "SELECT body FROM statements WHERE store_id = ? AND voided = 0 ORDER BY seq",
-        [provider],
-      );
-      const seen = new Set<string>();
-      const kept = new Set<string>();
-      const lines: string[] = [];
-      for (const { body } of stored) {
-        const s = JSON.parse(body) as {
-          verb?: { id?: string };
-          timestamp?: string;
-          actor?: { account?: { name?: string } };
-        };
-        if (s.verb?.id === VOIDED) continue;
-        const t = Date.parse(s.timestamp ?? "");
-        if (!(t >= spec.span.from.getTime() && t < spec.span.to.getTime())) continue;
-        const learner = s.actor?.account?.name;
-        if (typeof learner !== "string") continue;
-        seen.add(learner);
-        if (!consenting.has(learner)) continue;
-        kept.add(learner);
-        lines.push(body);
-      }
-      coverage.push({
-        provider,
-        asked: seen.size,
-        consented: kept.size,
-        notConsenting: seen.size - kept.size,
-      });
-      const path = join(work, `${provider.replace(/[^A-Za-z0-9_.-]/g, "_")}.jsonl`);
-      writeFileSync(path, lines.length ? `${lines.join("\n")}\n` : "");
-      if (lines.length) files.push({ provider, path });
-    }
+    const selection = await selectStatements(services, spec, {
+      agreement,
+      at,
+      purpose,
+      ...(consumer ? { recipient: consumer.participant } : {}),
+      work,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    const { files, coverage } = selection;
+    await writeLearnerAttributes(connection, spec, selection);
+    options.onProgress?.({ stage: "views", done: 0 });
 
     // 3. Views, labels, splits.
     await loadStatements(connection, files);
@@ -530,6 +505,7 @@ export async function buildDataset(
       records: manifest.merkle.records,
       sources,
       consent: coverage,
+      ...selectionReport(selection),
       learners: splits.assignment.size,
       labels: labelReport,
       splits: counts,

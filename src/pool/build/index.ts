@@ -11,4 +11,20 @@ export {
   permittedPurposes,
 } from "./build.js";
 export { readParquetRecords } from "./parquet.js";
+export {
+  buildServicesFromDatabase,
+  describeSelection,
+  LeakFound,
+  linkageDomainOf,
+  NOT_PSEUDONYMIZED,
+  type ProgressEvent,
+  type ProviderCoverage,
+  type RecordState,
+  type Selection,
+  type SelectionServices,
+  type ServicesOptions,
+  selectionReport,
+  selectStatements,
+  writeLearnerAttributes,
+} from "./select.js";
 export { describeMismatch, type VersionVerification, verifyVersion } from "./verify.js";
