@@ -1,24 +1,72 @@
 /**
- * `learnpool dataset build <spec.yaml>` and `learnpool dataset verify <dir>`: command-line wiring of the
- * pool's build (first slice: the policy decision, consent selection, `learner_periods` with labels and
- * splits, shards, documents, lineage) and of a version's verification. A denied build exits 1 with
- * the decision's reason; verify exits 1 naming the first mismatch.
+ * `learnpool dataset build|verify|list|show|download|sweep|notifications`: command-line wiring of the
+ * pool's build (the policy decision, consent selection, views, labels, splits, shards, documents,
+ * lineage), of a version's verification, and of the versions registry (`pool/versions`). A build is
+ * recorded as the dataset's next version; a denied build or download exits 1 with the decision's
+ * reason; verify exits 1 naming the first mismatch.
  */
-import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Command } from "commander";
 import { AuditLog } from "../audit/index.js";
-import { ConsentRegistry } from "../consent/index.js";
-import { AgreementRegistry, PolicyEnforcement } from "../contract/index.js";
+import { ConsentNotifier, ConsentRegistry } from "../consent/index.js";
+import { AgreementRegistry, PolicyEnforcement, readSigningKeys, signDeletion } from "../contract/index.js";
 import type { BuildSpec } from "../pool/index.js";
+import type { Database } from "../store/index.js";
 import { openDatabase } from "../store/index.js";
 import { cliActor, dbOption, printJson } from "./common.js";
 
 // The pool module brings DuckDB's native binding: it loads when a dataset command runs, not at start.
 const pool = () => import("../pool/index.js");
+const versionsModule = () => import("../pool/versions/index.js");
+
+/** The registries a dataset command needs, over one database. */
+async function registries(db: Database) {
+  const { DatasetNotifications, DatasetVersions } = await versionsModule();
+  const audit = new AuditLog(db);
+  const agreements = new AgreementRegistry(db, audit);
+  const consent = new ConsentRegistry(db, audit, agreements);
+  const enforcement = new PolicyEnforcement(db, audit, agreements, agreements.participants);
+  const notifier = new ConsentNotifier(db, audit, agreements);
+  // The operator's deletion evidence is signed here when its key is among LEARNPOOL_SIGNING_KEYS.
+  const keys = process.env.LEARNPOOL_SIGNING_KEYS
+    ? readSigningKeys(process.env.LEARNPOOL_SIGNING_KEYS)
+    : undefined;
+  const versions = new DatasetVersions(db, audit, agreements, enforcement, notifier, {
+    signDeletion: async (participant, statement) => {
+      const key = keys?.get(participant);
+      return key ? signDeletion(statement, key) : undefined;
+    },
+  });
+  const notifications = new DatasetNotifications(db, audit, notifier);
+  return { audit, agreements, consent, enforcement, notifier, versions, notifications };
+}
+
+/** Runs `fn` over the database; a registry's refusal (VersionError) exits 1 with its message. */
+async function withVersions<T>(
+  location: string,
+  fn: (r: Awaited<ReturnType<typeof registries>>) => Promise<T>,
+): Promise<void> {
+  const { VersionError } = await versionsModule();
+  const db = await openDatabase(location);
+  try {
+    printJson(await fn(await registries(db)));
+  } catch (err) {
+    if (!(err instanceof VersionError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await db.close();
+  }
+}
+
+const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
 export function datasetCommands(): Command[] {
-  const dataset = new Command("dataset").description("pooled datasets: build a version, verify one");
+  const dataset = new Command("dataset").description(
+    "pooled datasets: build a version, verify, list, show, download one, sweep superseded and ended versions",
+  );
 
   dataset
     .command("build")
@@ -40,15 +88,30 @@ export function datasetCommands(): Command[] {
       }
       const db = await openDatabase(o.db);
       try {
-        const audit = new AuditLog(db);
-        const agreements = new AgreementRegistry(db, audit);
-        const consent = new ConsentRegistry(db, audit, agreements);
-        const enforcement = new PolicyEnforcement(db, audit, agreements, agreements.participants);
+        const { agreements, consent, enforcement, versions } = await registries(db);
+        const builtAt = new Date();
+        const actor = o.actor ?? cliActor();
+        // The registry offers the number, so that two builds of one dataset never share one.
+        const number = await versions.nextVersion(spec.name);
         const result = await buildDataset({ db, agreements, consent, enforcement }, spec, {
-          actor: o.actor ?? cliActor(),
+          actor,
+          at: builtAt,
+          version: number,
           ...(o.purpose ? { purpose: o.purpose } : {}),
         });
-        printJson(result);
+        const recorded = await versions.record(result, {
+          agreementId: spec.agreement,
+          name: spec.name,
+          version: number,
+          builtAt,
+          builtBy: actor,
+          specDigest: sha256(file),
+          ...(o.purpose ? { purpose: o.purpose } : {}),
+        });
+        printJson({
+          ...result,
+          version: { id: recorded.id, name: recorded.name, version: recorded.version },
+        });
       } catch (err) {
         if (!(err instanceof BuildDenied)) throw err;
         process.stderr.write(`${err.message}\n`);
@@ -72,6 +135,90 @@ export function datasetCommands(): Command[] {
         process.exitCode = 1;
       }
     });
+
+  dataset
+    .command("list")
+    .description("dataset versions, newest first")
+    .option("--agreement <id>", "only under this agreement")
+    .option("--consumer <participant>", "only for this consumer")
+    .option("--state <state>", "current, superseded or deleted")
+    .addOption(dbOption())
+    .action(async (o: { agreement?: string; consumer?: string; state?: string; db: string }) =>
+      withVersions(o.db, async ({ versions }) => ({
+        versions: await versions.list({
+          ...(o.agreement ? { agreement: o.agreement } : {}),
+          ...(o.consumer ? { consumer: o.consumer } : {}),
+          ...(o.state ? { state: o.state as "current" } : {}),
+        }),
+      })),
+    );
+
+  dataset
+    .command("show")
+    .description("a version: its files, lineage root, consent coverage, history and successor")
+    .argument("<id>", "the version's id (urn:uuid:…)")
+    .addOption(dbOption())
+    .action(async (id: string, o: { db: string }) => withVersions(o.db, ({ versions }) => versions.show(id)));
+
+  dataset
+    .command("download")
+    .description("copy a version to --out, if its agreement permits the consumer to (audited decision)")
+    .argument("<id>", "the version's id (urn:uuid:…)")
+    .requiredOption("--out <dir>", "where to copy it (a new or empty folder)")
+    .option(
+      "--as <participant>",
+      "the consumer participant receiving it (default: the one the agreement names)",
+    )
+    .option("--actor <who>", "who asks, for the audit trail (default cli:<user>)")
+    .addOption(dbOption())
+    .action(async (id: string, o: { out: string; as?: string; actor?: string; db: string }) =>
+      withVersions(o.db, async ({ versions }) => {
+        const { VersionError } = await versionsModule();
+        const out = resolve(o.out);
+        if (existsSync(out) && readdirSync(out).length > 0)
+          throw new VersionError(400, `--out ${out} is not empty: choose a new or empty folder`);
+        const consumer = o.as ?? (await versions.get(id))?.consumer;
+        if (!consumer) throw new VersionError(404, `no dataset version ${id}`);
+        const grant = await versions.download(id, { actor: o.actor ?? cliActor(), consumer });
+        for (const f of grant.files) {
+          const to = join(out, f.path);
+          mkdirSync(dirname(to), { recursive: true });
+          copyFileSync(f.absolute, to);
+          if (sha256(to) !== f.sha256)
+            throw new VersionError(
+              409,
+              `file ${f.path} of dataset version ${id} is not as recorded (changed on disk)`,
+            );
+        }
+        return { version: grant.version.id, decision: grant.decision, out, files: grant.files.length };
+      }),
+    );
+
+  dataset
+    .command("sweep")
+    .description(
+      "mark superseded the versions a learner withdrew from since their build (notifying their holders), and delete the versions whose agreement ended, with evidence",
+    )
+    .option("--actor <who>", "who sweeps, for the audit trail (default cli:<user>)")
+    .addOption(dbOption())
+    .action(async (o: { actor?: string; db: string }) =>
+      withVersions(o.db, ({ versions }) => versions.sweep(new Date(), o.actor ?? cliActor())),
+    );
+
+  dataset
+    .command("notifications")
+    .description(
+      "notifications to versions' holders (superseded versions); --deliver sends the due ones once",
+    )
+    .option("--state <state>", "pending or acknowledged")
+    .option("--deliver", "POST the due notifications to the holders' consent webhooks, once")
+    .addOption(dbOption())
+    .action(async (o: { state?: string; deliver?: boolean; db: string }) =>
+      withVersions(o.db, async ({ notifications }) => ({
+        ...(o.deliver ? { delivery: await notifications.deliverDue() } : {}),
+        notifications: await notifications.list(o.state ? { state: o.state as "pending" } : {}),
+      })),
+    );
 
   return [dataset];
 }
