@@ -269,7 +269,8 @@ for (const backend of await backends()) {
       writeFileSync(join(dir, "README.md"), card);
       const shard = result.files.find((f) => f.path.startsWith("data/sequences/"))!.path;
       const bytes = readFileSync(join(dir, shard));
-      bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+      const middle = Math.floor(bytes.length / 2);
+      bytes[middle] = (bytes[middle] as number) ^ 0x01;
       writeFileSync(join(dir, shard), bytes);
       const broken = await verifyVersion(dir);
       expect(broken.mismatch).toMatchObject({ kind: "file-hash", path: shard });
