@@ -45,7 +45,9 @@ export function modelFromJson(value: unknown): Model {
   if (o.kind === "gbdt") {
     finite(o.baseScore, "model.baseScore");
     if (!Array.isArray(o.trees)) throw new TrainError("model.trees: expected an array");
-    o.trees.forEach((t, k) => checkTree(t, `model.trees[${k}]`, p));
+    o.trees.forEach((t, k) => {
+      checkTree(t, `model.trees[${k}]`, p);
+    });
     object(o.fit, "model.fit");
     object(o.params, "model.params");
     return rest as unknown as GbdtModel;
@@ -100,7 +102,9 @@ function numberArray(value: unknown, where: string, length?: number): number[] {
   if (length !== undefined && value.length !== length) {
     throw new TrainError(`${where}: ${value.length} entries, expected ${length}`);
   }
-  value.forEach((v, k) => finite(v, `${where}[${k}]`));
+  value.forEach((v, k) => {
+    finite(v, `${where}[${k}]`);
+  });
   return value as number[];
 }
 
