@@ -11,10 +11,16 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { AuditLog } from "../../audit/index.js";
-import { type AccessRequest, canonicalJson, ODRL } from "../../contract/index.js";
+import {
+  type AccessRequest,
+  canonicalJson,
+  declaredPurposes,
+  ODRL,
+  type Policy,
+} from "../../contract/index.js";
 import type { Database, Queryable } from "../../store/index.js";
+// Types only: the build (and DuckDB with it) is not loaded by the registry, so the server can use it.
 import type { BuildResult } from "../build/index.js";
-import { permittedPurposes } from "../build/index.js";
 import {
   checkFilePath,
   checkVersionNumber,
@@ -45,11 +51,11 @@ export interface VersionAgreements {
     | {
         id: string;
         parties: readonly { participant: string; role: string; iri?: string }[];
-        document: { policy: Record<string, unknown> };
       }
     | undefined
   >;
   status(id: string, at?: Date): Promise<{ state: string; valid: boolean; reason: string }>;
+  policyOf(id: string): Promise<Policy>;
   participants: { get(id: string): Promise<{ iri: string } | undefined> };
 }
 
@@ -555,10 +561,9 @@ export class DatasetVersions {
     if (!agreement) throw new VersionError(404, `no agreement ${v.agreement}`);
     const party = agreement.parties.find((p) => p.participant === v.consumer);
     const iri = party?.iri ?? (await this.agreements.participants.get(v.consumer))?.iri;
-    const policy = agreement.document.policy;
-    const target = targetOf(policy);
-    const named = permittedPurposes(policy);
-    const purpose = v.purpose ?? (named.length === 1 ? named[0] : undefined);
+    const policy = await this.agreements.policyOf(v.agreement);
+    const target = policy.permissions.flatMap((r) => r.targets)[0];
+    const purpose = v.purpose ?? declaredPurposes(policy)[0];
     return {
       action: `${ODRL}distribute`,
       ...(target ? { target } : {}),
@@ -870,21 +875,6 @@ export class DatasetVersions {
     const deleted = await this.deleteExpired(at, actor);
     return { superseded, deleted };
   }
-}
-
-/** The first target the policy's permissions name (as the build asks). */
-function targetOf(policy: Record<string, unknown>): string | undefined {
-  const perms = policy.permission;
-  const list = Array.isArray(perms) ? perms : perms ? [perms] : [];
-  for (const p of list as Record<string, unknown>[]) {
-    const t = p.target ?? policy.target;
-    const v = Array.isArray(t) ? t[0] : t;
-    if (typeof v === "string") return v;
-    if (v && typeof v === "object" && typeof (v as { "@id"?: unknown })["@id"] === "string")
-      return (v as { "@id": string })["@id"];
-  }
-  const t = policy.target;
-  return typeof t === "string" ? t : undefined;
 }
 
 /** The learners of a version read from its data files, when the build did not list them. */
