@@ -27,6 +27,7 @@ import { sqlIdentifier, sqlString, writeShards } from "../views/index.js";
 import { COHORT_STATISTICS_FIELDS, type CohortRelease, loadCohortStatistics } from "./cohort-release.js";
 import { readParquetRecords } from "./parquet.js";
 import type { PreparedRecordSets, SplitView, ViewName } from "./record-sets.js";
+import type { describeSelection } from "./select.js";
 
 /** Documents the lineage hashes when present (`risk.json` is written by the risk check). */
 export const VERSION_DOCUMENTS = ["croissant.json", "README.md", "DATASHEET.md", "risk.json"] as const;
@@ -43,6 +44,10 @@ export interface VersionContext {
   version: string;
   prepared: PreparedRecordSets;
   cohort?: CohortRelease;
+  /** What selection knows of the version (profile, pseudonyms, consent, receipts): `describeSelection`. */
+  selection?: ReturnType<typeof describeSelection>;
+  /** The risk check's figures and treatment, when it ran. */
+  risk?: { summary: VersionDescription["risk"]; suppression: VersionDescription["suppression"] };
 }
 
 export interface WrittenVersion {
@@ -340,31 +345,40 @@ export async function writeVersion(
       by: spec.splits.by,
       description: `seeded (${spec.seed}) by a keyed hash of the pseudonym`,
     },
-    deidentification: { name: ctx.deidentificationProfile ?? "provider-side", version: "unverified" },
-    pseudonymization: {
+    deidentification: ctx.selection?.deidentification ?? {
+      name: ctx.deidentificationProfile ?? "provider-side",
+      version: "unverified",
+    },
+    pseudonymization: ctx.selection?.pseudonymization ?? {
       domain: ctx.linkageDomain ?? "unknown",
       method: "keyed pseudonyms made by the providers in the agreement's linkage domain",
     },
-    suppression: {
+    suppression: ctx.risk?.suppression ?? {
       learners: 0,
       records: 0,
-      description: "No suppression: the risk check is not run by this build yet.",
+      description: "No suppression: the risk check did not run for this version.",
     },
-    consent: ctx.consent.map((c) => ({
-      provider: c.provider,
-      asked: c.asked,
-      consented: c.consented,
-      refused: c.notConsenting,
-      withdrew: 0,
-    })),
-    risk: { k: 0, averageRisk: 0, highestRisk: 0, suppressed: 0 },
+    consent:
+      ctx.selection?.consent ??
+      ctx.consent.map((c) => ({
+        provider: c.provider,
+        asked: c.asked,
+        consented: c.consented,
+        refused: c.notConsenting,
+        withdrew: 0,
+      })),
+    risk: ctx.risk?.summary ?? { k: 0, averageRisk: 0, highestRisk: 0, suppressed: 0 },
     sources: prepared.sources,
-    consentReceipts: [],
+    consentReceipts: ctx.selection?.consentReceipts ?? [],
     biases: ["Only learners who consented are included; they may differ from those who did not."],
     limitations: [
-      "Re-identification risk was not measured for this version (the risk check is not part of this build yet).",
-      "Statements are taken as already de-identified and pseudonymized by the providers in the linkage domain.",
-      "Consent coverage counts as refused every learner seen without valid consent (refused, withdrawn or never asked).",
+      ...(ctx.risk
+        ? []
+        : ["Re-identification risk was not measured for this version (the risk check did not run)."]),
+      ...(ctx.selection?.limitations ?? [
+        "Statements are taken as already de-identified and pseudonymized by the providers in the linkage domain.",
+        "Consent coverage counts as refused every learner seen without valid consent (refused, withdrawn or never asked).",
+      ]),
       ...(plan
         ? [
             `Cohort statistics carry differential-privacy noise (${plan.releases.length} releases, ε ${plan.total.epsilon}, δ ${plan.total.delta} in all, basic composition); small cells are dominated by it.`,
