@@ -35,6 +35,7 @@ import { HmacPseudonymizer } from "../../privacy/keyed.js";
 import { requireMasterKey } from "../../privacy/keys.js";
 import { type DeidentificationProfile, loadProfile } from "../../privacy/profile.js";
 import { type Pseudonymizer, pseudonymText } from "../../privacy/pseudonymizer.js";
+import type { RosterName } from "../../privacy/scrub.js";
 import type { Database } from "../../store/index.js";
 import type { BuildSpec } from "../prepare/index.js";
 import { type ProviderFile, sqlIdentifier } from "../views/index.js";
@@ -98,6 +99,11 @@ export interface SelectionServices {
   pseudonymizer?: Pseudonymizer;
   /** The 32-byte key re-derived ids and re-keyed values come from (see `privacy/deidentify`). */
   localKey?: Buffer;
+  /**
+   * The providers' learners and staff, whose names are scrubbed from free text (as `learnpool
+   * deidentify --roster`). Without it a learner's name written in free text is a leak that stops the build.
+   */
+  roster?: readonly RosterName[];
   /** Where a linkage domain's IRI is found (default: the database's pseudonymization domains). */
   domains?: { get(id: string): Promise<{ iri: string } | undefined> };
 }
@@ -285,7 +291,11 @@ export async function selectStatements(
     if (!services.localKey)
       throw new Error("the spec names a de-identification profile, but the build has no local key");
     pseudonymizer = new RememberingPseudonymizer(services.pseudonymizer);
-    deidentifier = new Deidentifier(profile, { pseudonymizer, localKey: services.localKey });
+    deidentifier = new Deidentifier(profile, {
+      pseudonymizer,
+      localKey: services.localKey,
+      ...(services.roster && { roster: services.roster }),
+    });
   }
   const leaks = deidentifier ? new LeakCheck(deidentifier.scrubber) : undefined;
   const filter = { purpose, ...(context.recipient ? { recipient: context.recipient } : {}) };
