@@ -290,6 +290,18 @@ for (const backend of await backends()) {
         receipts.push(events[events.length - 1]?.receiptHash as string);
       }
       expect(result.consentReceipts).toEqual(receipts.sort());
+      // …and in the version's lineage; the datasheet names the profile and counts real withdrawals.
+      const lineage = JSON.parse(readFileSync(join(dir, "lineage.json"), "utf8"));
+      expect(lineage.consentReceipts).toEqual(receipts);
+      expect(lineage.profiles).toMatchObject({
+        deidentification: { name: "pool-research", version: "1.0.0" },
+        pseudonymization: { domain: DOMAIN },
+      });
+      const datasheet = readFileSync(join(dir, "DATASHEET.md"), "utf8");
+      expect(datasheet).toContain("pool-research");
+      expect(datasheet).not.toContain("unverified");
+      expect(datasheet).not.toContain("Statements are taken as already de-identified");
+      expect(datasheet).toContain("unchecked by the build: 1 statement.");
 
       expect(events.map((e) => e.stage)).toEqual(
         expect.arrayContaining([

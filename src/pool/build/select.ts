@@ -628,6 +628,7 @@ export function describeSelection(selection: Selection, pseudonymizer?: Pseudony
   const { profile, linkageDomain } = selection;
   const taken = selection.statements.reduce((n, s) => n + s.pseudonymized, 0);
   const made = selection.statements.reduce((n, s) => n + s.deidentified, 0);
+  const n = (k: number) => `${k} statement${k === 1 ? "" : "s"}`;
   const keyId = (pseudonymizer as { keyId?: unknown } | undefined)?.keyId;
   const how =
     pseudonymizer === undefined
@@ -638,8 +639,8 @@ export function describeSelection(selection: Selection, pseudonymizer?: Pseudony
           ? `RFC 9497 OPRF (ristretto255-SHA512) under the domain key ${keyId}`
           : "keyed pseudonyms";
   const parts = [
-    ...(made > 0 ? [`${how}, made by the build for ${made} de-identified statements`] : []),
-    ...(taken > 0 ? [`made by the providers for ${taken} statements taken as pseudonymized`] : []),
+    ...(made > 0 ? [`${how}, made by the build for ${n(made)} de-identified`] : []),
+    ...(taken > 0 ? [`made by the providers for ${n(taken)} taken as pseudonymized`] : []),
   ];
   return {
     deidentification: profile
@@ -661,7 +662,7 @@ export function describeSelection(selection: Selection, pseudonymizer?: Pseudony
     limitations: [
       ...(taken > 0
         ? [
-            `${taken} statements were taken as already de-identified and pseudonymized by their providers in the linkage domain; the build did not check them.`,
+            `Taken as already de-identified and pseudonymized by their providers in the linkage domain, unchecked by the build: ${n(taken)}.`,
           ]
         : []),
       ...(selection.coverage.some((c) => c.neverAsked + c.other > 0)
