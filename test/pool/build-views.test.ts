@@ -21,10 +21,12 @@ const EXPERIENCED = "http://adlnet.gov/expapi/verbs/experienced";
 const HOME = "https://pool.example.org/linkage/dropout-2026";
 const DAY = 86_400_000;
 const START = Date.parse("2027-01-04T09:00:00Z");
+const PROGRAMME = "https://example.org/extensions/programme";
 
 /** One learner's statements on the given days (already pseudonymized): answers on even days, else views. */
-function statements(learner: string, days: number[]) {
+function statements(learner: string, days: number[], programme = "licence") {
   return days.map((d, i) => ({
+    context: { extensions: { [PROGRAMME]: programme } },
     id: randomUUID(),
     actor: { objectType: "Agent", account: { homePage: HOME, name: learner } },
     verb: { id: d % 2 === 0 ? ANSWERED : EXPERIENCED },
@@ -77,7 +79,7 @@ async function seed(lrs: Lrs, w: World): Promise<Learners> {
   };
   const univ = [
     ...statements(L.shared, [0, 1, 2, 3, 9]),
-    ...statements(L.drops, [0, 2, 4, 5]),
+    ...statements(L.drops, [0, 2, 4, 5], "master"),
     ...statements(L.refused, [0, 1, 2, 6, 8]),
   ];
   const mooc = [...statements(L.shared, [4, 5, 6, 12]), ...statements(L.stays, [0, 1, 6, 10, 11])];
@@ -306,6 +308,61 @@ for (const backend of await backends()) {
       );
       expect((await ledger.status("views-all", "lab"))?.charges).toBe(0);
       expect(existsSync(join(out, "v1"))).toBe(false);
+    });
+
+    it("groups cohort statistics by a declared learner attribute; a version of aggregates only is one file, valid and verifiable", async () => {
+      await ledger.setBudget("cohort-only", "lab", { epsilon: 1, delta: 1e-6 }, "test");
+      const dir = join(out, "c1");
+      const text = `
+name: cohort-only
+agreement: ${w.agreementId}
+providers: [univ, mooc]
+span: {from: 2027-01-01, to: 2027-03-01}
+attributes: {programme: {extension: "${PROGRAMME}"}}
+views:
+  cohort_statistics:
+    budget: {epsilon: 1}
+    max_contributions: 10
+    keys: {programme: [licence, master]}
+    statistics: [{statistic: count, by: [programme]}]
+output: ${dir}
+`;
+      const result = await buildDataset(services(), parseBuildSpec(text), { actor: "lab", at: w.clock.now });
+      expect(result.views).toEqual(["cohort_statistics"]);
+      expect(result.files.map((f) => f.path)).toEqual(["data/cohort_statistics.parquet"]);
+      const instance = await DuckDBInstance.create(":memory:");
+      const c = await instance.connect();
+      const cs = (
+        await c.runAndReadAll(`SELECT "group", value FROM '${dir}/data/cohort_statistics.parquet'`)
+      ).getRowObjectsJS();
+      c.closeSync();
+      instance.closeSync();
+      expect(cs.map((r) => r.group)).toEqual(["programme=licence", "programme=master"]);
+      for (const r of cs) expect(Number.isFinite(r.value)).toBe(true);
+      const croissant = JSON.parse(readFileSync(join(dir, "croissant.json"), "utf8"));
+      expect(checkCroissant(croissant)).toEqual([]);
+      const fields = (croissant.recordSet as { name: string; field: { name: string }[] }[])[1]!.field;
+      expect(fields.map((f) => f.name)).not.toContain("split");
+      expect(await verifyVersion(dir)).toMatchObject({ ok: true, records: 2 });
+    });
+
+    it("keeps the Hub's default layout for a single view (statements, with the label and the cut-off marked)", async () => {
+      const dir = join(out, "s1");
+      const text = specText(w.agreementId, dir)
+        .replace(/ {2}learner_periods[\s\S]*?(?=cutoff_day)/, "")
+        .replace("name: views-all", "name: statements-only");
+      const result = await buildDataset(services(), parseBuildSpec(text), { actor: "lab", at: w.clock.now });
+      expect(result.views).toEqual(["statements"]);
+      for (const f of result.files)
+        expect(f.path).toMatch(/^data\/(train|validation|test)-\d{5}-of-\d{5}\.parquet$/);
+      const croissant = JSON.parse(readFileSync(join(dir, "croissant.json"), "utf8"));
+      expect(checkCroissant(croissant)).toEqual([]);
+      const label = (
+        croissant.recordSet as { field: { name: string; dataType: unknown }[] }[]
+      )[1]!.field.find((f) => f.name === "dropout");
+      expect(label?.dataType).toEqual(["sc:Integer", "cr:Label"]);
+      expect(readFileSync(join(dir, "README.md"), "utf8")).toContain("config_name: default");
+      expect(await verifyVersion(dir)).toMatchObject({ ok: true });
     });
 
     it("gives byte-identical files for the same inputs, seed and noise key, in every format", async () => {

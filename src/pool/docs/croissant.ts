@@ -620,7 +620,7 @@ export function checkCroissant(doc: unknown): CroissantProblem[] {
       problems.push({ path: r.path, message: `refers to field ${r.id}, which is not defined` });
   if (d.recordSet !== undefined) {
     // A version of aggregates only (no record split into train and test) has nothing to label.
-    const splitRecords = references.some((r) => r.id === "splits/name");
+    const splitRecords = references.some((r) => r.id === "splits/name" && r.path.endsWith(".references"));
     if (labels === 0 && splitRecords)
       problems.push({ path: "$.recordSet", message: "no field has data type cr:Label" });
     if (splitSets === 0)
