@@ -1,15 +1,19 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { verifyWebhookSignature } from "../../src/consent/index.js";
+import { signDeletion } from "../../src/contract/index.js";
 import {
   checkFilePath,
+  DatasetNotifications,
+  DatasetVersions,
   type DeletionEvidence,
   nextVersionAfter,
   VersionError,
   verifyDeletionEvidence,
 } from "../../src/pool/versions/index.js";
 import { backends } from "../helpers/databases.js";
-import { later, type VersionsWorld, versionsWorld } from "./fixtures/versions/setup.js";
+import { downloadablePolicy, later, type VersionsWorld, versionsWorld } from "./fixtures/versions/setup.js";
 
 const DAY = 86_400_000;
 
@@ -300,6 +304,86 @@ for (const backend of await backends()) {
         const event = (await v.versions.show(both.id)).events.at(-1)!;
         expect(event.details).toMatchObject({ withdrawals: [withdrawal!.id], learners: 1 });
         expect(await v.notifications.list({ version: both.id })).toHaveLength(1);
+      } finally {
+        await v.close();
+      }
+    });
+  });
+  describe(`dataset versions: the operator's deletion duty and holders' webhooks (${backend.name})`, () => {
+    it("a deletion duty assigned to the operator is fulfilled with the signed deletion evidence", async () => {
+      const policy = downloadablePolicy() as { permission: Record<string, unknown>[] };
+      policy.permission[0]!.duty = [
+        {
+          uid: "urn:learnpool:test:duties/delete-versions",
+          action: "delete",
+          assignee: "urn:learnpool:participant:op",
+          constraint: [{ leftOperand: "dateTime", operator: "lteq", rightOperand: "2030-03-01T00:00:00Z" }],
+        },
+      ];
+      const db = await backend.open();
+      const v = await versionsWorld(db, { agreement: { policy: policy as never } });
+      try {
+        const key = v.w.keys.op!;
+        const signing = new DatasetVersions(db, v.w.audit, v.w.agreements, v.enforcement, v.notifier, {
+          now: () => v.w.clock.now,
+          signDeletion: async (participant, statement) =>
+            participant === "op" ? signDeletion(statement, key.privateJwk, key.kid) : undefined,
+        });
+        const version = await v.build();
+        const [duty] = await v.enforcement.duties({ agreements: [v.downloadable], state: "open" });
+        expect(duty).toMatchObject({ kind: "deletion", assignee: "op" });
+        const result = await signing.deleteExpired(new Date("2030-01-02T00:00:00Z"), "cli:op");
+        expect(result.deleted.map((d) => d.id)).toEqual([version.id]);
+        expect(result.dutiesFulfilled).toEqual([duty!.id]);
+        const closed = await v.enforcement.duty(duty!.id);
+        expect(closed?.state).toBe("fulfilled");
+        const statement = (closed!.evidence as { statement: { deleted: string[] } }).statement;
+        expect(statement.deleted).toEqual([expect.stringContaining(result.deleted[0]!.digest)]);
+      } finally {
+        await v.close();
+      }
+    });
+
+    it("delivers a superseded version's notification to the holder's consent webhook, signed, then acknowledged", async () => {
+      const v = await versionsWorld(await backend.open());
+      try {
+        const version = await v.build();
+        later(v, DAY);
+        await v.withdraw(v.L.stays);
+        await v.versions.supersedeForWithdrawals(v.w.clock.now);
+        const posts: { url: string; body: string; signature: string }[] = [];
+        let answer = 503;
+        const delivery = new DatasetNotifications(v.db, v.w.audit, v.notifier, {
+          now: () => v.w.clock.now,
+          fetch: (async (url: string, init: RequestInit) => {
+            const headers = init.headers as Record<string, string>;
+            posts.push({ url, body: String(init.body), signature: headers["learnpool-signature"]! });
+            return new Response(null, { status: answer });
+          }) as unknown as typeof fetch,
+        });
+        // No webhook yet: an attempt that fails, retried later.
+        expect(await delivery.deliverDue()).toMatchObject({ attempted: 1, acknowledged: 0 });
+        const [pending] = await delivery.list({ version: version.id });
+        expect(pending).toMatchObject({ state: "pending", attempts: 1, lastError: "no webhook registered" });
+        const { secret } = await v.notifier.registerWebhook("lab", { url: "http://lab.test/hooks" }, "lab");
+        later(v, 60_000);
+        expect(await delivery.deliverDue()).toMatchObject({ attempted: 1, acknowledged: 0 });
+        answer = 204;
+        later(v, 60_000);
+        expect(await delivery.deliverDue()).toMatchObject({ attempted: 1, acknowledged: 1 });
+        expect(posts).toHaveLength(2);
+        const last = posts.at(-1)!;
+        expect(last.url).toBe("http://lab.test/hooks");
+        expect(verifyWebhookSignature(secret, last.body, last.signature, { now: v.w.clock.now })).toBe(true);
+        expect(JSON.parse(last.body)).toMatchObject({
+          type: "learnpool.dataset.superseded",
+          version: version.id,
+        });
+        expect(last.body).not.toContain(v.L.stays);
+        expect((await delivery.list({ version: version.id }))[0]).toMatchObject({
+          state: "acknowledged",
+          acknowledgedBy: "webhook",
+        });
       } finally {
         await v.close();
       }
