@@ -1,0 +1,47 @@
+/**
+ * Module `train`: models trained where the data lie, their evaluation and their pictures.
+ * It owns (today) the pure parts, on plain numeric tables (`table.ts`): regularized logistic
+ * regression and histogram gradient-boosted trees (`models/`), our JSON form and the ONNX export
+ * (`onnx/`), metrics — AUC, PR, Brier, calibration, per-group gaps, early detection (`evaluate/`),
+ * and SVG/PNG/text charts (`pictures/`). Training jobs, the release gate and the policy checks come
+ * later and will do the I/O around these.
+ */
+export { TrainError } from "./errors.js";
+export type { EarlyDetectionCurve, EarlyDetectionPoint } from "./evaluate/early.js";
+export { earlyDetectionCurve, earlyDetectionFromScores, firstDayReaching } from "./evaluate/early.js";
+export type { Gap, GapMetric, GroupMetrics, GroupReport } from "./evaluate/groups.js";
+export { groupMetrics, UNKNOWN_GROUP } from "./evaluate/groups.js";
+export type { Calibration, CalibrationBin, PrPoint, RocPoint, Summary } from "./evaluate/metrics.js";
+export {
+  averagePrecision,
+  brierScore,
+  calibration,
+  logLoss,
+  prCurve,
+  rocAuc,
+  rocCurve,
+  summarize,
+} from "./evaluate/metrics.js";
+export type { GbdtModel, GbdtParams, GbdtTree, Validation } from "./models/gbdt.js";
+export { featureImportance, fitGbdt, predictGbdt } from "./models/gbdt.js";
+export type { Model, ModelJson } from "./models/json.js";
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION, modelFromJson, modelToJson, predict } from "./models/json.js";
+export type { LogisticModel, LogisticParams } from "./models/logistic.js";
+export { fitLogistic, originalScale, predictLogistic } from "./models/logistic.js";
+export { ONNX_INPUT, ONNX_OUTPUT, toOnnx } from "./onnx/export.js";
+export {
+  calibrationSvg,
+  coldStartSvg,
+  earlyDetectionSvg,
+  fairnessSvg,
+  prSvg,
+  rocSvg,
+} from "./pictures/charts.js";
+export { asciiCurve, sparkline } from "./pictures/console.js";
+export { svgToPng } from "./pictures/png.js";
+export type { Bar, BarChartSpec, LineChartSpec, LineSeries, Point } from "./pictures/svg.js";
+export { barChart, lineChart } from "./pictures/svg.js";
+export type { SyntheticOptions, SyntheticTable } from "./synthetic.js";
+export { syntheticTable } from "./synthetic.js";
+export type { ClassWeights, FeatureTable } from "./table.js";
+export { checkLabels, checkTable, rowWeights, selectRows, tableFromRows } from "./table.js";
