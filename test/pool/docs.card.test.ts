@@ -121,3 +121,100 @@ describe("datasheet", () => {
     expect([...instants].sort()).toEqual(["2026-02-01T10:00:00Z", "2027-06-30T00:00:00Z"]);
   });
 });
+
+/** The sample version with a second split view in its own folder and one aggregate file of no split. */
+function severalViews() {
+  const d = sampleVersion();
+  d.files = d.files.map((f) => ({ ...f, path: f.path.replace("data/", "data/learner_periods/") }));
+  d.files.push(
+    {
+      path: "data/sequences/train-00000-of-00001.parquet",
+      split: "train",
+      format: "parquet",
+      sha256: "1".repeat(64),
+      bytes: 10,
+      rows: 7,
+      recordSet: "sequences",
+    },
+    {
+      path: "data/sequences/test-00000-of-00001.parquet",
+      split: "test",
+      format: "parquet",
+      sha256: "2".repeat(64),
+      bytes: 10,
+      rows: 4,
+      recordSet: "sequences",
+    },
+    {
+      path: "data/cohort_statistics.parquet",
+      format: "parquet",
+      sha256: "3".repeat(64),
+      bytes: 10,
+      rows: 2,
+      recordSet: "cohort_statistics",
+    },
+  );
+  d.recordSets.push(
+    {
+      name: "sequences",
+      description: "Interactions with items.",
+      key: ["learner", "position"],
+      fields: [
+        { name: "learner", dataType: "sc:Text", description: "Pseudonym." },
+        { name: "position", dataType: "sc:Integer", description: "Rank in the sequence." },
+      ],
+    },
+    {
+      name: "cohort_statistics",
+      description: "Differentially private aggregates.",
+      fields: [{ name: "value", dataType: "sc:Float", description: "The noisy value." }],
+    },
+  );
+  return d;
+}
+
+describe("several record sets", () => {
+  it("makes one Hub config per record set, the first the default, an aggregate file as its own data_files", () => {
+    const { yaml } = splitCard(datasetCard(severalViews()));
+    expect(yaml.configs).toEqual([
+      {
+        config_name: "learner_periods",
+        default: true,
+        data_files: [
+          { split: "train", path: "data/learner_periods/train-*.parquet" },
+          { split: "validation", path: "data/learner_periods/validation-*.parquet" },
+          { split: "test", path: "data/learner_periods/test-*.parquet" },
+        ],
+      },
+      {
+        config_name: "sequences",
+        data_files: [
+          { split: "train", path: "data/sequences/train-*.parquet" },
+          { split: "test", path: "data/sequences/test-*.parquet" },
+        ],
+      },
+      { config_name: "cohort_statistics", data_files: "data/cohort_statistics.parquet" },
+    ]);
+  });
+
+  it("gives rows per split of every record set in the card and the datasheet, and loading lines for each", () => {
+    const d = severalViews();
+    const { body } = splitCard(datasetCard(d));
+    expect(body).toContain("| learner_periods | train | train | 2 | 6 |");
+    expect(body).toContain("| sequences | test | test | 1 | 4 |");
+    expect(body).toContain("| cohort_statistics | (all) | aggregate | 1 | 2 |");
+    expect(body).toContain(
+      'sequences = load_dataset("parquet", data_dir=".", data_files={"train": "data/sequences/train-*.parquet", "test": "data/sequences/test-*.parquet"})',
+    );
+    expect(body).toContain(
+      'cohort_statistics = load_dataset("parquet", data_dir=".", data_files="data/cohort_statistics.parquet")',
+    );
+    const sheet = datasheet(d);
+    for (const name of ["learner_periods", "sequences", "cohort_statistics"])
+      expect(sheet).toContain(`### \`${name}\``);
+    expect(sheet).toContain("| position | Integer | Rank in the sequence. |");
+    expect(sheet).toContain(
+      "| data/cohort_statistics.parquet | cohort_statistics | (all) | parquet | 2 | 10 |",
+    );
+  });
+});

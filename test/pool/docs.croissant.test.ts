@@ -166,3 +166,52 @@ describe("Croissant 1.1 metadata", () => {
       });
   });
 });
+
+describe("Croissant with a record set of no split", () => {
+  const withAggregates = () => {
+    const d = sampleVersion();
+    d.files.push({
+      path: "data/cohort_statistics.parquet",
+      format: "parquet",
+      sha256: "3".repeat(64),
+      bytes: 9,
+      rows: 2,
+      recordSet: "cohort_statistics",
+    });
+    d.recordSets.push({
+      name: "cohort_statistics",
+      description: "Differentially private aggregates.",
+      fields: [{ name: "value", dataType: "sc:Float", description: "The noisy value." }],
+    });
+    return d;
+  };
+
+  it("gives the aggregates their file as source and no split field; the version still passes", () => {
+    const doc = buildCroissant(withAggregates()) as Obj;
+    expect(checkCroissant(doc)).toEqual([]);
+    const rs = (doc.recordSet as Obj[]).find((r) => r.name === "cohort_statistics")!;
+    expect((rs.field as Obj[]).map((f) => f.name)).toEqual(["value"]);
+    expect((rs.field as Obj[])[0]!.source).toEqual({
+      fileObject: { "@id": "data/cohort_statistics.parquet" },
+      extract: { column: "value" },
+    });
+  });
+
+  it("needs no label when no record is split (aggregates only), and refuses a record set mixing both", () => {
+    const d = withAggregates();
+    d.files = d.files.filter((f) => f.split === undefined);
+    d.recordSets = d.recordSets.filter((r) => r.name === "cohort_statistics");
+    d.splits = [];
+    d.label = { recordSet: "cohort_statistics", field: "", definition: "none (aggregates only)" };
+    expect(checkCroissant(buildCroissant(d))).toEqual([]);
+    const mixed = withAggregates();
+    mixed.files.push({
+      path: "data/x.parquet",
+      format: "parquet",
+      sha256: "4".repeat(64),
+      bytes: 1,
+      rows: 1,
+    });
+    expect(() => buildCroissant(mixed)).toThrow(/record set learner_periods: files with and without a split/);
+  });
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/contract/index.js";
 import {
   buildLineage,
+  documentEntry,
   type LineageFile,
   MerkleBuilder,
   recordHash,
@@ -179,5 +180,55 @@ describe("verifyLineage", () => {
     );
     manifest.merkle.root = "0".repeat(64);
     expect((await verifyLineage(manifest, { readRecords: reader(rows) })).mismatch?.kind).toBe("root");
+  });
+});
+
+describe("the version's documents in the lineage", () => {
+  it("checks each listed document's sha256 after the records, naming a changed or missing one", async () => {
+    const { manifest, rows } = await build();
+    const docs = new Map([
+      ["croissant.json", Buffer.from("{}\n")],
+      ["README.md", Buffer.from("# card\n")],
+      ["DATASHEET.md", Buffer.from("# sheet\n")],
+    ]);
+    manifest.documents = [...docs].map(([path, bytes]) => documentEntry(path, bytes));
+    expect(manifest.documents[2]).toEqual({
+      path: "DATASHEET.md",
+      sha256: sha("# sheet\n").toString("hex"),
+      bytes: 8,
+    });
+    const verify = (files: Map<string, Buffer>) =>
+      verifyLineage(manifest, { readRecords: reader(rows), readDocument: (path) => files.get(path) });
+    expect(await verify(docs)).toEqual({ ok: true, records: 10 });
+    const edited = new Map(docs).set("DATASHEET.md", Buffer.from("# sheet, edited\n"));
+    expect((await verify(edited)).mismatch).toEqual({
+      kind: "file-hash",
+      path: "DATASHEET.md",
+      expected: sha("# sheet\n").toString("hex"),
+      actual: sha("# sheet, edited\n").toString("hex"),
+    });
+    const gone = new Map(docs);
+    gone.delete("README.md");
+    expect((await verify(gone)).mismatch).toEqual({ kind: "missing", path: "README.md" });
+    // Without a reader of documents (older callers), only the records are checked.
+    expect(await verifyLineage(manifest, { readRecords: reader(rows) })).toEqual({ ok: true, records: 10 });
+  });
+
+  it("places files of no split (aggregates) after every split and omits their split", async () => {
+    const d = sampleVersion();
+    d.files.push({
+      path: "data/cohort_statistics.parquet",
+      format: "parquet",
+      sha256: "3".repeat(64),
+      bytes: 9,
+      rows: 1,
+    });
+    const rows = sampleRows();
+    rows.set("data/cohort_statistics.parquet", [{ statistic: "count", value: 3 }]);
+    const manifest = await buildLineage(d, (f: VersionFile) => rows.get(f.path)!);
+    const last = manifest.files[manifest.files.length - 1]!;
+    expect(last.path).toBe("data/cohort_statistics.parquet");
+    expect("split" in last).toBe(false);
+    expect(last.records).toMatchObject({ first: 10, count: 1 });
   });
 });
