@@ -231,19 +231,30 @@ function newton(problem: Problem, maxIterations: number, tolerance: number): Fit
         const da = d * z[base + a]!;
         const row = a * m;
         for (let b = 0; b <= a; b++) h[row + b] = h[row + b]! + da * z[base + b]!;
-        h[row + p] = h[row + p]! + da;
+        h[p * m + a] = h[p * m + a]! + da;
       }
       h[p * m + p] = h[p * m + p]! + d;
     }
+    // The lower triangle was accumulated (the intercept is the last row); mirror it.
     for (let a = 0; a < m; a++) {
       if (a < p) h[a * m + a] = h[a * m + a]! + l2;
       for (let b = 0; b < a; b++) h[b * m + a] = h[a * m + b]!;
     }
-    for (let a = 0; a < p; a++) h[p * m + a] = h[a * m + p]!;
     const step = solveSpd(h, g, m);
     let decrement = 0;
     for (let a = 0; a < m; a++) decrement += g[a]! * step[a]!;
-    if (decrement / 2 < tolerance) return { beta, iterations: iteration, converged: true, objective };
+    if (decrement / 2 < tolerance) {
+      // Close enough for the quadratic model: its full step lands within rounding of the optimum.
+      const last = new Float64Array(m);
+      for (let a = 0; a < m; a++) last[a] = beta[a]! - step[a]!;
+      linear(problem, last, eta);
+      return {
+        beta: last,
+        iterations: iteration,
+        converged: true,
+        objective: smoothObjective(problem, last, eta),
+      };
+    }
     // Backtracking (Armijo): Newton's full step can overshoot while the fit is far from the optimum.
     let t = 1;
     for (;;) {
@@ -280,7 +291,8 @@ function fista(problem: Problem, maxIterations: number, tolerance: number): FitR
       next = new Float64Array(m);
       for (let a = 0; a < m; a++) {
         const v = momentum[a]! - g[a]! / lipschitz;
-        next[a] = a < p ? Math.sign(v) * Math.max(0, Math.abs(v) - l1 / lipschitz) : v;
+        const kept = Math.abs(v) - l1 / lipschitz;
+        next[a] = a === p ? v : kept > 0 ? Math.sign(v) * kept : 0;
       }
       linear(problem, next, eta);
       let bound = base;
