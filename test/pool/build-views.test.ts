@@ -365,6 +365,27 @@ output: ${dir}
       expect(await verifyVersion(dir)).toMatchObject({ ok: true });
     });
 
+    it("leaves out a view without rows (skills nobody has), saying so, and stays valid", async () => {
+      const dir = join(out, "k1");
+      const text = specText(w.agreementId, dir)
+        .replace("sequences: {unit: item}", "sequences: {unit: skill}")
+        .replace(/ {2}statements: true\n/, "")
+        .replace(/ {2}cohort_statistics:[\s\S]*?(?=cutoff_day)/, "")
+        .replace("name: views-all", "name: no-skills");
+      const result = await buildDataset(services(), parseBuildSpec(text), { actor: "lab", at: w.clock.now });
+      expect(result.views).toEqual(["learner_periods", "sequences"]);
+      expect(result.files.every((f) => f.path.startsWith("data/learner_periods/"))).toBe(true);
+      const croissant = JSON.parse(readFileSync(join(dir, "croissant.json"), "utf8"));
+      expect(checkCroissant(croissant)).toEqual([]);
+      expect((croissant.recordSet as { name: string }[]).map((r) => r.name)).toEqual([
+        "splits",
+        "learner_periods",
+      ]);
+      expect(readFileSync(join(dir, "DATASHEET.md"), "utf8")).toContain(
+        "The sequences view has no rows in this version",
+      );
+    });
+
     it("gives byte-identical files for the same inputs, seed and noise key, in every format", async () => {
       await ledger.setBudget("views-all", "lab", { epsilon: 2, delta: 1e-6 }, "test");
       const formats = "formats: [parquet, csv, jsonl]";

@@ -301,8 +301,10 @@ export async function writeVersion(
   ].sort((a, b) => rank(a) - rank(b) || cmp(a, b));
   const kindOf = (name: string): "train" | "validation" | "test" =>
     name === "validation" || name === "test" ? name : "train";
-  const labelled = (["learner_periods", "sequences", "statements"] as const).find((v) =>
-    prepared.views.includes(v),
+  // A view without rows has no file, so no record set (Croissant needs a source per field): said instead.
+  const empty = prepared.views.filter((v) => !written.some((w) => w.view === v));
+  const labelled = (["learner_periods", "sequences", "statements"] as const).find(
+    (v) => prepared.views.includes(v) && !empty.includes(v),
   );
   const version = ctx.version;
   const span = {
@@ -320,7 +322,7 @@ export async function writeVersion(
     creator: [{ name: "Learnpool operator" }],
     agreement: { id: ctx.agreementId, policy: ctx.policy },
     files,
-    recordSets: await recordSets(connection, ctx),
+    recordSets: (await recordSets(connection, ctx)).filter((rs) => !empty.includes(rs.name as ViewName)),
     splits: splitNames.map((name) => ({ name, kind: kindOf(name) })),
     label: labelled
       ? {
@@ -379,6 +381,10 @@ export async function writeVersion(
         "Statements are taken as already de-identified and pseudonymized by the providers in the linkage domain.",
         "Consent coverage counts as refused every learner seen without valid consent (refused, withdrawn or never asked).",
       ]),
+      ...empty.map(
+        (v) =>
+          `The ${v} view has no rows in this version (${v === "sequences" ? "no statement of its learners before the cut-off has an outcome" : "no learner's data qualifies"}), so it has no file.`,
+      ),
       ...(plan
         ? [
             `Cohort statistics carry differential-privacy noise (${plan.releases.length} releases, ε ${plan.total.epsilon}, δ ${plan.total.delta} in all, basic composition); small cells are dominated by it.`,
