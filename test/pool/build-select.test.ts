@@ -340,6 +340,22 @@ for (const backend of await backends()) {
       expect(again).toBeInstanceOf(LeakFound);
       expect((again as LeakFound).leakCheck.foundByKind).toEqual({ name: 1 });
       expect(existsSync(join(out, "no-roster"))).toBe(false);
+
+      // Found across pages too (the check knows which written lines were de-identified).
+      const work = mkdtempSync(join(tmpdir(), "learnpool-select-work-"));
+      try {
+        const paged = selectStatements(await services(s), s, {
+          agreement: { id: w.agreementId, linkageDomain: "dropout-2026" },
+          at: w.clock.now,
+          purpose: "dpv:AcademicResearch",
+          recipient: "lab",
+          work,
+          pageSize: 2,
+        });
+        await expect(paged).rejects.toBeInstanceOf(LeakFound);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
     });
 
     it("refuses a profile other than the one the agreement names, before reading", async () => {
@@ -400,6 +416,7 @@ for (const backend of await backends()) {
           purpose: "dpv:AcademicResearch",
           recipient: "lab",
           work,
+          pageSize: 2, // several pages per provider: files, line numbers and last values across them
         });
         // Python has an accepted exact match; SQL only a suggestion, so it stays as it was.
         expect(selection.skills).toEqual({ framework: ESCO, statements: 2, translated: 2, untranslated: 1 });

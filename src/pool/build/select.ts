@@ -15,8 +15,9 @@
  * the output) stops the build before anything is written to the version's folder.
  */
 import { hkdfSync } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, createReadStream, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { AuditLog } from "../../audit/index.js";
 import { type AlignmentSet, alignmentSetFromFile } from "../../interop/skills/alignments.js";
@@ -158,6 +159,8 @@ export interface SelectionContext {
   /** Where the providers' files are written. */
   work: string;
   onProgress?: (event: ProgressEvent) => void;
+  /** Statements read per query (default 1,000). */
+  pageSize?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -324,7 +327,11 @@ export async function selectStatements(
     seenBy.set(provider, seen);
     const reasons = new Map<string, number>();
     const reject = (reason: string) => reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-    const lines: string[] = [];
+    // Written page by page: memory holds a page, not the provider's statements.
+    const path = join(context.work, `${provider.replace(/[^A-Za-z0-9_.-]/g, "_")}.jsonl`);
+    writeFileSync(path, "");
+    let lines: string[] = [];
+    let written = 0;
     const deidentified: number[] = [];
     const counts = { provider, inSpan: 0, pseudonymized: 0, deidentified: 0, kept: 0 };
     const total = Number(
@@ -368,7 +375,7 @@ export async function selectStatements(
     for (;;) {
       const page = await services.db.all<{ seq: number | string; body: string }>(
         "SELECT seq, body FROM statements WHERE store_id = ? AND voided = 0 AND seq > ? ORDER BY seq LIMIT ?",
-        [provider, after, PAGE],
+        [provider, after, context.pageSize ?? PAGE],
       );
       if (page.length === 0) break;
       after = Number(page[page.length - 1]?.seq);
@@ -434,19 +441,20 @@ export async function selectStatements(
         for (const out of result.statements) {
           const account = isObj(out.actor) && isObj(out.actor.account) ? out.actor.account : {};
           counts.deidentified++;
-          deidentified.push(lines.length);
+          deidentified.push(written + lines.length);
           take(out, String(account.name));
         }
       }
+      if (lines.length > 0) appendFileSync(path, `${lines.join("\n")}\n`);
+      written += lines.length;
+      lines = [];
       context.onProgress?.({ stage: `select ${provider}`, done: read, total });
     }
     context.onProgress?.({ stage: `kept ${provider}`, done: counts.kept, total: counts.inSpan });
     statements.push(counts);
     for (const [reason, n] of [...reasons].sort((a, b) => cmp(a[0], b[0])))
       rejected.push({ provider, reason, statements: n });
-    const path = join(context.work, `${provider.replace(/[^A-Za-z0-9_.-]/g, "_")}.jsonl`);
-    writeFileSync(path, lines.length ? `${lines.join("\n")}\n` : "");
-    if (lines.length) files.push({ provider, path });
+    if (written > 0) files.push({ provider, path });
     deidentifiedLines.set(provider, deidentified);
   }
 
@@ -456,9 +464,16 @@ export async function selectStatements(
   if (leaks) {
     let record = 0;
     for (const file of files) {
-      const text = readFileSync(file.path, "utf8").split("\n");
       const wanted = deidentifiedLines.get(file.provider) ?? [];
-      for (const i of wanted) leaks.search(JSON.parse(text[i] as string), ++record);
+      let line = 0;
+      let next = 0;
+      // Streamed line by line: the wanted lines are in ascending order.
+      for await (const text of createInterface({ input: createReadStream(file.path), crlfDelay: Infinity })) {
+        if (next >= wanted.length) break;
+        if (line++ !== wanted[next]) continue;
+        next++;
+        leaks.search(JSON.parse(text), ++record);
+      }
     }
     leakCheck = leaks.result();
     context.onProgress?.({ stage: "leak check", done: record, total: record });
