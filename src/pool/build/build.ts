@@ -11,7 +11,8 @@
  * - no risk check yet (the risk summary is empty and says so); the views are written by
  *   `record-sets.ts` (tables), `cohort-release.ts` (DP releases charged to the ledger) and
  *   `write-version.ts` (shards, documents, lineage);
- * - statements are read from the LRS's `statements` table into memory, store by store.
+ * - statements are read from the LRS's `statements` table a page at a time, store by store, into
+ *   one JSON Lines file per provider that DuckDB loads.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
