@@ -10,7 +10,22 @@ export {
   buildDataset,
   permittedPurposes,
 } from "./build.js";
+export {
+  type BuildLedger,
+  CohortBudgetRefused,
+  type CohortRelease,
+  type CohortStatisticRow,
+  releaseCohortStatistics,
+} from "./cohort-release.js";
 export { readParquetRecords } from "./parquet.js";
+export {
+  type PreparedRecordSets,
+  prepareRecordSets,
+  requestedViews,
+  type SplitView,
+  VIEW_NAMES,
+  type ViewName,
+} from "./record-sets.js";
 export {
   buildServicesFromDatabase,
   describeSelection,
@@ -28,3 +43,9 @@ export {
   writeLearnerAttributes,
 } from "./select.js";
 export { describeMismatch, type VersionVerification, verifyVersion } from "./verify.js";
+export {
+  VERSION_DOCUMENTS,
+  type VersionContext,
+  type WrittenVersion,
+  writeVersion,
+} from "./write-version.js";
