@@ -223,6 +223,31 @@ export const datasetPaths = {
       },
     },
   },
+  "/datasets/builds": {
+    post: {
+      tags,
+      summary: "Build a dataset version from a spec and record it (operator; the build decision is audited)",
+      description:
+        "The body is the build spec (YAML or JSON, as `learnpool dataset build` reads it). The version is written under the server's datasets folder as `<name>/<version>`, whatever the spec's `output` says, and takes the dataset's next number. Needs scope `all`.",
+      security: basic,
+      requestBody: {
+        required: true,
+        content: { "application/yaml": { schema: str }, "application/json": { schema: { type: "object" } } },
+      },
+      responses: {
+        "200": ok(
+          "The recorded version and the build's counts",
+          obj({ version, records: int, learners: int, splits: { type: "object" } }),
+        ),
+        "400": error(
+          "The spec is invalid (every problem with its key path) or its name cannot name a folder",
+        ),
+        "401": basicRefused,
+        "403": error("Not the operator, or the build decision was denied (the reason says why)"),
+        "501": error("This server builds no datasets"),
+      },
+    },
+  },
   "/datasets/sweep": {
     post: {
       tags,

@@ -10,13 +10,17 @@
  * hour), the version still current and the agreement still valid, with its SHA-256 in `Repr-Digest`
  * and `X-Content-SHA256`. A decision per file would count a use per file: an ODRL `count` on
  * downloads would then be spent by one version's dozen files. Each file served is audited.
+ * `POST /datasets/builds` (the operator) builds from a spec in the body, into the server's datasets
+ * folder (never where the spec says), and records the version.
  * The rules are the registry's (`pool/versions`); this file translates HTTP to its calls. It imports
  * the versions part directly, not the pool's entry, so that the server does not load DuckDB.
  */
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { join, resolve } from "node:path";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AuditLog } from "../audit/index.js";
-import type { ConsentNotifier } from "../consent/index.js";
+import type { ConsentNotifier, ConsentRegistry } from "../consent/index.js";
 import {
   AgreementError,
   type AgreementRegistry,
@@ -43,30 +47,57 @@ export interface DatasetServices {
   notifications: DatasetNotifications;
   agreements: AgreementRegistry;
   audit: AuditLog;
+  /** What `POST /datasets/builds` needs; without it the route answers 501. */
+  builds?: {
+    consent: ConsentRegistry;
+    enforcement: ContractEnvironment["enforcement"];
+    /** Where versions are written: `<datasetsDir>/<name>/<version>` (the caller never chooses). */
+    datasetsDir: string;
+    /** The build's instant (consent and the agreement are judged at it). */
+    now: () => Date;
+  };
 }
 
 /**
  * The registry over the contract environment (agreements, enforcement) and consent's notifier (the
- * withdrawals it records, the webhooks it holds). Register `versions.listener()` with the consent
+ * withdrawals it records, the webhooks it holds); with consent's registry, builds over HTTP too
+ * (`datasetsDir`, default ./datasets, is where they are written). Register `versions.listener()` with the consent
  * registry after the notifier's listener to supersede versions in the withdrawal's own transaction.
  */
 export function datasetServices(
   lrs: Lrs,
   contract: Pick<ContractEnvironment, "agreements" | "enforcement">,
-  notifier: ConsentNotifier,
-  options: DatasetVersionsOptions = {},
+  consent: { notifier: ConsentNotifier; registry?: ConsentRegistry },
+  options: DatasetVersionsOptions & { datasetsDir?: string } = {},
 ): DatasetServices {
+  const { datasetsDir, ...registryOptions } = options;
   const versions = new DatasetVersions(
     lrs.db,
     lrs.audit,
     contract.agreements,
     contract.enforcement,
-    notifier,
-    options,
+    consent.notifier,
+    registryOptions,
   );
-  const notifications = new DatasetNotifications(lrs.db, lrs.audit, notifier);
-  return { versions, notifications, agreements: contract.agreements, audit: lrs.audit };
+  const notifications = new DatasetNotifications(lrs.db, lrs.audit, consent.notifier);
+  return {
+    versions,
+    notifications,
+    agreements: contract.agreements,
+    audit: lrs.audit,
+    ...(consent.registry && {
+      builds: {
+        consent: consent.registry,
+        enforcement: contract.enforcement,
+        datasetsDir: resolve(datasetsDir ?? "datasets"),
+        now: registryOptions.now ?? (() => new Date()),
+      },
+    }),
+  };
 }
+
+/** A dataset's name as a folder: letters, digits, `.`, `_`, `-`, not starting with a dot. */
+const FOLDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 class HttpError extends Error {
   constructor(
@@ -190,6 +221,54 @@ export function registerDatasetRoutes(app: FastifyInstance, lrs: Lrs, services: 
         .header("x-content-sha256", file.sha256)
         .header("repr-digest", `sha-256=:${Buffer.from(file.sha256, "hex").toString("base64")}:`)
         .send(createReadStream(file.absolute));
+    }),
+  );
+
+  app.post(
+    `${DATASETS_BASE}/builds`,
+    route,
+    handle(async (request) => {
+      const who = await caller(request, true);
+      if (who.role !== "operator") throw new HttpError(403, "dataset builds are run by the operator");
+      if (!services.builds) throw new HttpError(501, "this server builds no datasets");
+      const { consent, enforcement, datasetsDir, now } = services.builds;
+      const text = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
+      if (text.trim() === "") throw new HttpError(400, "the body is the build spec (YAML or JSON)");
+      // The pool, and DuckDB with it, loads at the first build, not when the server starts.
+      const { BuildDenied, buildDataset, parseBuildSpec, SpecError } = await import("../pool/index.js");
+      let spec: ReturnType<typeof parseBuildSpec>;
+      try {
+        spec = parseBuildSpec(text, { source: "body", baseDir: datasetsDir });
+      } catch (err) {
+        if (err instanceof SpecError) throw new HttpError(400, err.message);
+        throw err;
+      }
+      if (!FOLDER_NAME.test(spec.name))
+        throw new HttpError(400, "name: letters, digits, '.', '_' or '-' (it names the version's folder)");
+      const at = now();
+      const number = await versions.nextVersion(spec.name);
+      // The server chooses where a version is written: the spec's output is not the caller's to set.
+      const output = join(datasetsDir, spec.name, number);
+      try {
+        const result = await buildDataset(
+          { db: lrs.db, agreements, consent, enforcement },
+          { ...spec, output },
+          { actor: who.id, at, version: number },
+        );
+        const recorded = await versions.record(result, {
+          agreementId: spec.agreement,
+          name: spec.name,
+          version: number,
+          builtAt: at,
+          builtBy: who.id,
+          specDigest: createHash("sha256").update(text, "utf8").digest("hex"),
+        });
+        const { dir: _dir, ...shown } = recorded;
+        return { version: shown, records: result.records, learners: result.learners, splits: result.splits };
+      } catch (err) {
+        if (err instanceof BuildDenied) throw new HttpError(403, err.message);
+        throw err;
+      }
     }),
   );
 

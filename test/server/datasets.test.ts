@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { datasetServices, registerDatasetRoutes } from "../../src/server/datasets.js";
 import { backends } from "../helpers/databases.js";
 import { basic } from "../helpers/server.js";
-import { later, type VersionsWorld, versionsWorld } from "../pool/fixtures/versions/setup.js";
+import { later, specText, type VersionsWorld, versionsWorld } from "../pool/fixtures/versions/setup.js";
 
 const DAY = 86_400_000;
 
@@ -22,10 +24,8 @@ for (const backend of await backends()) {
       const services = datasetServices(
         v.lrs,
         { agreements: v.w.agreements, enforcement: v.enforcement },
-        v.notifier,
-        {
-          now: () => v.w.clock.now,
-        },
+        { notifier: v.notifier, registry: v.w.consent },
+        { now: () => v.w.clock.now, datasetsDir: join(v.out, "served") },
       );
       registerDatasetRoutes(app, v.lrs, services);
       for (const [who, scopes] of [
@@ -49,8 +49,13 @@ for (const backend of await backends()) {
       await v.close();
     });
 
-    const call = (method: "GET" | "POST", url: string, who?: string) =>
-      app.inject({ method, url, headers: who ? { authorization: as[who] as string } : {} });
+    const call = (method: "GET" | "POST", url: string, who?: string, payload?: string) =>
+      app.inject({
+        method,
+        url,
+        headers: who ? { authorization: as[who] as string } : {},
+        ...(payload !== undefined ? { payload } : {}),
+      });
     const path = (id: string, rest = "") => `/datasets/versions/${encodeURIComponent(id)}${rest}`;
 
     it("every route authenticates, and each party sees only the versions it may", async () => {
@@ -129,6 +134,32 @@ for (const backend of await backends()) {
         ["pool.version.downloaded", null],
         ["pool.version.file-served", null],
       ]);
+    });
+
+    it("the operator builds from a spec in the body, into the server's folder, recorded as the next version", async () => {
+      const spec = specText("served-set", v.downloadable, ["univ", "mooc"], "/tmp/elsewhere");
+      expect((await call("POST", "/datasets/builds", "lab", spec)).statusCode).toBe(403);
+      const bad = await call("POST", "/datasets/builds", "op", `${spec}\nunknown_key: 1\n`);
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.message).toMatch(/unknown_key/);
+      const badName = await call("POST", "/datasets/builds", "op", spec.replace("served-set", "../up"));
+      expect(badName.statusCode).toBe(400);
+      expect(badName.json().error.message).toMatch(/name/);
+
+      const built = await call("POST", "/datasets/builds", "op", spec);
+      expect(built.statusCode).toBe(200);
+      const { version } = built.json() as { version: { id: string; name: string; version: string } };
+      expect(version).toMatchObject({
+        name: "served-set",
+        version: "1.0.0",
+        state: "current",
+        builtBy: "op",
+      });
+      const shown = (await call("GET", path(version.id), "op")).json();
+      expect(shown.dir).toBe(join(v.out, "served", "served-set", "1.0.0"));
+      expect(existsSync("/tmp/elsewhere")).toBe(false);
+      const second = (await call("POST", "/datasets/builds", "op", spec)).json();
+      expect(second.version.version).toBe("1.1.0");
     });
 
     it("after a withdrawal the operator's sweep supersedes the version: not downloadable, its holder notified", async () => {
