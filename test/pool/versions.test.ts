@@ -1,4 +1,14 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyWebhookSignature } from "../../src/consent/index.js";
@@ -8,6 +18,7 @@ import {
   DatasetNotifications,
   DatasetVersions,
   type DeletionEvidence,
+  inventory,
   nextVersionAfter,
   VersionError,
   verifyDeletionEvidence,
@@ -30,6 +41,22 @@ describe("dataset version rules", () => {
     expect(nextVersionAfter(["1.0.0"])).toBe("1.1.0");
     expect(nextVersionAfter(["1.9.0", "1.10.0", "1.2.3", "junk"])).toBe("1.11.0");
     expect(nextVersionAfter(["2.0.1", "1.5.0"])).toBe("2.1.0");
+  });
+
+  it("inventories every regular file with its SHA-256, sorted, and follows no link", () => {
+    const dir = mkdtempSync(join(tmpdir(), "learnpool-inventory-"));
+    try {
+      mkdirSync(join(dir, "data"));
+      writeFileSync(join(dir, "data", "b.txt"), "bee");
+      writeFileSync(join(dir, "a.txt"), "a");
+      symlinkSync("/etc/hostname", join(dir, "outside"));
+      expect(inventory(dir)).toEqual([
+        { path: "a.txt", sha256: createHash("sha256").update("a").digest("hex"), bytes: 1 },
+        { path: "data/b.txt", sha256: createHash("sha256").update("bee").digest("hex"), bytes: 3 },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("accepts only plain relative paths inside a version", () => {

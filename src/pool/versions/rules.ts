@@ -3,7 +3,7 @@
  * digest, and where a file of a version may be read from. No database here.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join, posix, relative, sep } from "node:path";
 import { canonicalJson } from "../../contract/index.js";
 
@@ -44,13 +44,14 @@ export interface InventoryFile {
   bytes: number;
 }
 
-/** Every file under `dir` with its SHA-256, sorted by path (the version's inventory). */
+/** Every regular file under `dir` with its SHA-256, sorted by path (the version's inventory); links are skipped. */
 export function inventory(dir: string): InventoryFile[] {
   const out: InventoryFile[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const full = join(d, name);
-      const st = statSync(full);
+      // lstat: a symbolic link is not followed, so nothing outside the folder enters the inventory.
+      const st = lstatSync(full);
       if (st.isDirectory()) walk(full);
       else if (st.isFile()) {
         const bytes = readFileSync(full);
