@@ -205,7 +205,9 @@ export function barChart(spec: BarChartSpec): string {
   const height = margin.top + margin.bottom + rowH * spec.bars.length;
   const values = spec.bars.map((b) => b.value);
   const [v0, v1] = spec.domain ?? [Math.min(0, ...values), Math.max(0, ...values)];
-  const lo = v0;
+  const span = v1 > v0 ? v1 - v0 : 1;
+  // Room left of the lowest negative bar for its value, clear of the bar labels.
+  const lo = !spec.domain && v0 < 0 ? v0 - 0.25 * span : v0;
   const hi = v1 > v0 ? v1 : v0 + 1;
   const plotW = width - margin.left - margin.right;
   const sx = (v: number) => margin.left + ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * plotW;
