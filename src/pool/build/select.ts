@@ -242,8 +242,9 @@ export function loadSkills(spec: BuildSpec): { table: TranslationTable; framewor
 }
 
 /**
- * Remembers the `pseudonym` secrets derived for the consent check, so that de-identifying the same
- * learners asks the pseudonymizer (an OPRF service, maybe) nothing more.
+ * Remembers the `pseudonym` secrets derived for a page's consent check, so that de-identifying the
+ * same learners asks the pseudonymizer (an OPRF service, maybe) nothing more; forgotten after each
+ * page (the de-identifier keeps its own cache of pseudonyms).
  */
 class RememberingPseudonymizer implements Pseudonymizer {
   readonly domain: string;
@@ -265,6 +266,10 @@ class RememberingPseudonymizer implements Pseudonymizer {
       if (secret) out.set(text, secret);
     }
     return out;
+  }
+
+  forget(): void {
+    this.known.clear();
   }
 }
 
@@ -445,6 +450,7 @@ export async function selectStatements(
           take(out, String(account.name));
         }
       }
+      pseudonymizer?.forget();
       if (lines.length > 0) appendFileSync(path, `${lines.join("\n")}\n`);
       written += lines.length;
       lines = [];
