@@ -111,31 +111,34 @@ for (const backend of await backends()) {
       await expect(v.versions.list({ state: "gone" as never })).rejects.toSatisfy(refused(400, /state is/));
       await expect(v.versions.show("urn:uuid:nope")).rejects.toSatisfy(refused(404, /no dataset version/));
 
-      // A number already taken is refused with the next free one; learners' pseudonyms appear nowhere.
-      const again = v.versions.record(
-        {
-          dir: first.dir,
-          files: [],
-          root: first.merkleRoot,
-          records: 1,
-          learners: 1,
-          sources: [],
-          consent: [],
-          labels: null,
-          splits: {},
-          members: [],
-        },
-        {
-          agreementId: v.downloadable,
-          name: "dropout-slice",
-          version: "1.0.0",
-          builtAt: v.w.clock.now,
-          builtBy: "op",
-        },
-      );
-      await expect(again).rejects.toSatisfy(
+      // A number already taken is refused with the next free one, a malformed one with the form.
+      const recordAs = (version: string) =>
+        v.versions.record(
+          {
+            dir: first.dir,
+            files: [],
+            root: first.merkleRoot,
+            records: 1,
+            learners: 1,
+            sources: [],
+            consent: [],
+            labels: null,
+            splits: {},
+            members: [],
+          },
+          {
+            agreementId: v.downloadable,
+            name: "dropout-slice",
+            version,
+            builtAt: v.w.clock.now,
+            builtBy: "op",
+          },
+        );
+      await expect(recordAs("1.0.0")).rejects.toSatisfy(
         refused(409, /already recorded: the next free number is 1\.2\.0/),
       );
+      await expect(recordAs("v2")).rejects.toSatisfy(refused(400, /MAJOR\.MINOR\.PATCH .*not 'v2'/));
+      // Learners' pseudonyms appear in none of the registry's audit events.
       const audit = JSON.stringify(
         (await v.w.audit.list({ limit: 10_000 })).filter((e) => e.action.startsWith("pool.")),
       );

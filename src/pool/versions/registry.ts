@@ -312,7 +312,12 @@ export class DatasetVersions {
     const id = `urn:uuid:${randomUUID()}`;
     return this.db.transaction(
       async (tx) => {
-        const version = checkVersionNumber(input.version ?? (await this.nextVersion(input.name, tx)));
+        const version = input.version ?? (await this.nextVersion(input.name, tx));
+        try {
+          checkVersionNumber(version);
+        } catch (err) {
+          throw new VersionError(400, (err as Error).message);
+        }
         const taken = await tx.one("SELECT id FROM dataset_versions WHERE name = ? AND version = ?", [
           input.name,
           version,
