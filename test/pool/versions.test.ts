@@ -259,6 +259,18 @@ for (const backend of await backends()) {
       );
     });
 
+    it("the reason counts the learners who left, not their withdrawals, and names none of them", async () => {
+      const version = await v.build();
+      later(v, DAY);
+      await v.withdraw(v.L.drops);
+      await v.withdraw(v.L.shared);
+      const swept = await v.versions.supersedeForWithdrawals(v.w.clock.now);
+      expect(swept.superseded).toEqual([expect.objectContaining({ id: version.id, learners: 2 })]);
+      const shown = await v.versions.show(version.id);
+      expect(shown.supersededReason).toBe("2 learners of the version withdrew or expired after the build");
+      expect(JSON.stringify(shown.events)).not.toMatch(new RegExp(`${v.L.drops}|${v.L.shared}`));
+    });
+
     it("deletes the folders of versions whose agreement ended, with evidence that verifies", async () => {
       const version = await v.build();
       const files = (await v.versions.show(version.id)).files;

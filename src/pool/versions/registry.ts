@@ -86,7 +86,7 @@ export interface VersionWithdrawals {
     agreementId: string,
     builtAt: string,
     members: readonly string[],
-  ): Promise<readonly { id: string; kind: string }[]>;
+  ): Promise<readonly { id: string; kind: string; learner: string }[]>;
 }
 
 export interface DatasetVersionsOptions {
@@ -652,18 +652,14 @@ export class DatasetVersions {
       const affecting = await this.withdrawals.withdrawalsAffecting(v.agreement, v.builtAt, members);
       if (affecting.length === 0) continue;
       const ids = [...new Set(affecting.map((w) => w.id))].sort();
+      // A learner may have several withdrawals (several kinds); the reason counts learners.
+      const learners = new Set(affecting.map((w) => w.learner)).size;
       const made = await this.db.transaction(
-        (tx) => this.supersede(tx, v.id, ids, ids.length, at.toISOString(), actor),
+        (tx) => this.supersede(tx, v.id, ids, learners, at.toISOString(), actor),
         { lock: `learnpool:pool:version:${v.id}` },
       );
       if (made) {
-        out.superseded.push({
-          id: v.id,
-          name: v.name,
-          version: v.version,
-          learners: ids.length,
-          withdrawals: ids,
-        });
+        out.superseded.push({ id: v.id, name: v.name, version: v.version, learners, withdrawals: ids });
         out.notifications += made.notifications;
       }
     }
