@@ -445,17 +445,39 @@ class Grower {
     hist.fill(0);
     const { bins, grad, hess, gathered } = this;
     const count = end - start;
+    const rows = order.subarray(start, end);
     for (let k = 0; k < count; k++) {
-      const r = order[start + k]!;
+      const r = rows[k]!;
       gathered[2 * k] = grad[r]!;
       gathered[2 * k + 1] = hess[r]!;
     }
-    for (let j = 0; j < features.length; j++) {
+    // Two features a pass: each row index is read once for both.
+    let j = 0;
+    for (; j + 1 < features.length; j += 2) {
+      const fa = features[j]!;
+      const fb = features[j + 1]!;
+      const ca = bins[fa]!;
+      const cb = bins[fb]!;
+      const oa = fa << 9;
+      const ob = fb << 9;
+      for (let k = 0; k < count; k++) {
+        const r = rows[k]!;
+        const g = gathered[2 * k]!;
+        const h = gathered[2 * k + 1]!;
+        const ia = oa + (ca[r]! << 1);
+        const ib = ob + (cb[r]! << 1);
+        hist[ia] = hist[ia]! + g;
+        hist[ia + 1] = hist[ia + 1]! + h;
+        hist[ib] = hist[ib]! + g;
+        hist[ib + 1] = hist[ib + 1]! + h;
+      }
+    }
+    for (; j < features.length; j++) {
       const f = features[j]!;
       const column = bins[f]!;
       const off = f << 9;
       for (let k = 0; k < count; k++) {
-        const idx = off + (column[order[start + k]!]! << 1);
+        const idx = off + (column[rows[k]!]! << 1);
         hist[idx] = hist[idx]! + gathered[2 * k]!;
         hist[idx + 1] = hist[idx + 1]! + gathered[2 * k + 1]!;
       }
