@@ -451,25 +451,33 @@ class Grower {
       gathered[2 * k] = grad[r]!;
       gathered[2 * k + 1] = hess[r]!;
     }
-    // Two features a pass: each row index is read once for both.
+    // Four features a pass, then two, then one: each row index and gradient pair is read once for all.
     let j = 0;
-    for (; j + 1 < features.length; j += 2) {
-      const fa = features[j]!;
-      const fb = features[j + 1]!;
-      const ca = bins[fa]!;
-      const cb = bins[fb]!;
-      const oa = fa << 9;
-      const ob = fb << 9;
+    for (; j + 3 < features.length; j += 4) {
+      const ca = bins[features[j]!]!;
+      const cb = bins[features[j + 1]!]!;
+      const cc = bins[features[j + 2]!]!;
+      const cd = bins[features[j + 3]!]!;
+      const oa = features[j]! << 9;
+      const ob = features[j + 1]! << 9;
+      const oc = features[j + 2]! << 9;
+      const od = features[j + 3]! << 9;
       for (let k = 0; k < count; k++) {
         const r = rows[k]!;
         const g = gathered[2 * k]!;
         const h = gathered[2 * k + 1]!;
         const ia = oa + (ca[r]! << 1);
-        const ib = ob + (cb[r]! << 1);
         hist[ia] = hist[ia]! + g;
         hist[ia + 1] = hist[ia + 1]! + h;
+        const ib = ob + (cb[r]! << 1);
         hist[ib] = hist[ib]! + g;
         hist[ib + 1] = hist[ib + 1]! + h;
+        const ic = oc + (cc[r]! << 1);
+        hist[ic] = hist[ic]! + g;
+        hist[ic + 1] = hist[ic + 1]! + h;
+        const id = od + (cd[r]! << 1);
+        hist[id] = hist[id]! + g;
+        hist[id + 1] = hist[id + 1]! + h;
       }
     }
     for (; j < features.length; j++) {
