@@ -4,6 +4,7 @@ import { fitGbdt } from "../../src/train/models/gbdt.js";
 import { type Model, predict } from "../../src/train/models/json.js";
 import { fitLogistic } from "../../src/train/models/logistic.js";
 import { ONNX_INPUT, ONNX_OUTPUT, toOnnx } from "../../src/train/onnx/export.js";
+import { ProtoWriter } from "../../src/train/onnx/proto.js";
 import { syntheticTable } from "../../src/train/synthetic.js";
 import type { FeatureTable } from "../../src/train/table.js";
 
@@ -57,5 +58,26 @@ describe("ONNX export, run by onnxruntime", () => {
     const ours = predict(model, data);
     const theirs = await runOnnx(model, data);
     expect(maxAbsDiff(ours, theirs)).toBeLessThan(1e-5);
+  });
+
+  it("names its input and output, and carries the feature names in its metadata", async () => {
+    const model = fitLogistic(data, labels);
+    const bytes = toOnnx(model);
+    const session = await ort.InferenceSession.create(bytes);
+    expect(session.inputNames).toEqual(["features"]);
+    expect(session.outputNames).toEqual(["probability"]);
+    await session.release();
+    expect(Buffer.from(bytes).includes(JSON.stringify(model.featureNames))).toBe(true);
+  });
+});
+
+describe("protobuf writer", () => {
+  it("writes varints, negative int64s on ten bytes, packed floats", () => {
+    expect([...new ProtoWriter().int(1, 300).finish()]).toEqual([0x08, 0xac, 0x02]);
+    expect([...new ProtoWriter().int(3, -1).finish()]).toEqual([0x18, ...Array(9).fill(0xff), 0x01]);
+    expect([...new ProtoWriter().packedFloats(7, [1]).finish()]).toEqual([
+      0x3a, 0x04, 0x00, 0x00, 0x80, 0x3f,
+    ]);
+    expect([...new ProtoWriter().string(2, "é").finish()]).toEqual([0x12, 0x02, 0xc3, 0xa9]);
   });
 });
