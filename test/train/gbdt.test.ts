@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rocAuc } from "../../src/train/evaluate/metrics.js";
+import { logLoss, rocAuc } from "../../src/train/evaluate/metrics.js";
 import { featureImportance, fitGbdt, predictGbdt } from "../../src/train/models/gbdt.js";
 import { modelFromJson, modelToJson, predict } from "../../src/train/models/json.js";
 import { fitLogistic, predictLogistic } from "../../src/train/models/logistic.js";
@@ -57,6 +57,12 @@ describe("gradient-boosted trees", () => {
     const losses = model.fit.validationLoss;
     const best = losses.indexOf(Math.min(...losses));
     expect(model.fit.kept).toBe(best + 1);
+  });
+
+  it("training (on bins) and prediction (on raw values) walk the trees alike", () => {
+    const { table, labels } = syntheticTable({ rows: 2000, features: 16, seed: 12 });
+    const model = fitGbdt(table, labels, { trees: 15, maxDepth: 4 }, { table, labels });
+    expect(model.fit.validationLoss.at(-1)).toBeCloseTo(logLoss(predictGbdt(model, table), labels), 6);
   });
 
   it("same seed → identical model JSON; another seed → another model under subsampling", () => {
