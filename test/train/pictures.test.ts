@@ -12,6 +12,7 @@ import {
   calibrationSvg,
   coldStartSvg,
   earlyDetectionSvg,
+  fairnessGapsSvg,
   fairnessSvg,
   prSvg,
   rocSvg,
@@ -176,6 +177,14 @@ describe("SVG pictures", () => {
     const bars = all(fair, "rect").filter((r) => r.attributes.class === "bar");
     expect(bars.map((b) => b.attributes["data-label"])).toEqual(["a (n=4)", "b (n=3)"]);
     expect(all(fair, "title")[0]!.text).toMatch(/ROC-AUC by region \(largest gap/);
+    const lone = groupMetrics(scores, labels, Array(8).fill("all"), { attribute: "disability" });
+    const gaps = parseXml(fairnessGapsSvg([report, lone]));
+    const gapBars = all(gaps, "rect").filter((r) => r.attributes.class === "bar");
+    expect(gapBars.map((b) => [b.attributes["data-label"], Number(b.attributes["data-value"])])).toEqual([
+      ["region", report.largestGap!.value],
+      ["disability", 0],
+    ]);
+    expect(texts(gaps)).toContain("0.000 (fewer than two groups to compare)");
     const cold = parseXml(
       coldStartSvg([
         { provider: "AAA", own: 0.7, pooled: 0.76 },

@@ -120,6 +120,25 @@ export function fairnessSvg(
   });
 }
 
+/** Across attributes: each one's largest gap in a metric between its (not small) groups. */
+export function fairnessGapsSvg(
+  reports: readonly GroupReport[],
+  metric: "auc" | "averagePrecision" | "brier" = "auc",
+): string {
+  const names = { auc: "ROC-AUC", averagePrecision: "average precision", brier: "Brier score" } as const;
+  return barChart({
+    title: `Largest ${names[metric]} gap between groups`,
+    valueLabel: `Highest − lowest group ${names[metric]}`,
+    format: three,
+    bars: reports.map((r) => {
+      const gap = r.gaps.find((g) => g.metric === metric);
+      return gap
+        ? { label: r.attribute, value: gap.value }
+        : { label: r.attribute, value: 0, muted: "fewer than two groups to compare" };
+    }),
+  });
+}
+
 /** The cold-start study: per provider, the AUC gained by training on the pool instead of its own data. */
 export function coldStartSvg(
   rows: readonly { provider: string; own: number; pooled: number }[],
