@@ -26,6 +26,8 @@ import {
   type AgreementRegistry,
   type ContractEnvironment,
   type Participant,
+  readSigningKeys,
+  signDeletion,
 } from "../contract/index.js";
 import type { Lrs } from "../lrs/index.js";
 import {
@@ -56,6 +58,8 @@ export interface DatasetServices {
     /** The build's instant (consent and the agreement are judged at it). */
     now: () => Date;
   };
+  /** Deliver holders' notifications (consent webhooks) while the server runs. */
+  deliver?: boolean;
 }
 
 /**
@@ -108,8 +112,40 @@ class HttpError extends Error {
   }
 }
 
+/**
+ * From the environment: LEARNPOOL_DATASETS_DIR (where `POST /datasets/builds` writes versions, default
+ * ./datasets) and LEARNPOOL_SIGNING_KEYS (the operator's key, when hosted here, signs the evidence that
+ * fulfils its deletion duties when versions are deleted). Notifications to holders are delivered while
+ * the server runs.
+ */
+export function datasetServicesFromEnvironment(
+  lrs: Lrs,
+  contract: Pick<ContractEnvironment, "agreements" | "enforcement">,
+  consent: { notifier: ConsentNotifier; registry?: ConsentRegistry },
+  env: NodeJS.ProcessEnv = process.env,
+): DatasetServices {
+  const keys = env.LEARNPOOL_SIGNING_KEYS ? readSigningKeys(env.LEARNPOOL_SIGNING_KEYS) : undefined;
+  return {
+    ...datasetServices(lrs, contract, consent, {
+      ...(env.LEARNPOOL_DATASETS_DIR && { datasetsDir: env.LEARNPOOL_DATASETS_DIR }),
+      ...(keys && {
+        signDeletion: async (participant, statement) => {
+          const key = keys.get(participant);
+          return key ? signDeletion(statement, key) : undefined;
+        },
+      }),
+    }),
+    deliver: true,
+  };
+}
+
 export function registerDatasetRoutes(app: FastifyInstance, lrs: Lrs, services: DatasetServices): void {
   const { versions, notifications, agreements, audit } = services;
+
+  if (services.deliver) {
+    app.addHook("onReady", async () => notifications.start());
+    app.addHook("onClose", async () => notifications.stop());
+  }
 
   /** Who calls: a credential whose store is a registered participant; `change` needs scope `all`. */
   async function caller(request: FastifyRequest, change = false): Promise<Participant> {

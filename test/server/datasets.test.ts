@@ -3,7 +3,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { datasetServices, registerDatasetRoutes } from "../../src/server/datasets.js";
+import {
+  datasetServices,
+  datasetServicesFromEnvironment,
+  registerDatasetRoutes,
+} from "../../src/server/datasets.js";
 import { backends } from "../helpers/databases.js";
 import { basic } from "../helpers/server.js";
 import { later, specText, type VersionsWorld, versionsWorld } from "../pool/fixtures/versions/setup.js";
@@ -160,6 +164,35 @@ for (const backend of await backends()) {
       expect(existsSync("/tmp/elsewhere")).toBe(false);
       const second = (await call("POST", "/datasets/builds", "op", spec)).json();
       expect(second.version.version).toBe("1.1.0");
+    });
+
+    it("from the environment: the datasets folder, and delivery to holders while the server runs", async () => {
+      const contract = { agreements: v.w.agreements, enforcement: v.enforcement };
+      const consent = { notifier: v.notifier, registry: v.w.consent };
+      const services = datasetServicesFromEnvironment(v.lrs, contract, consent, {
+        LEARNPOOL_DATASETS_DIR: join(v.out, "from-env"),
+      });
+      expect(services.builds?.datasetsDir).toBe(join(v.out, "from-env"));
+      expect(services.deliver).toBe(true);
+      const version = await v.build();
+      later(v, DAY);
+      await v.withdraw(v.L.drops);
+      await v.versions.supersedeForWithdrawals(v.w.clock.now);
+      // The world's clock is in 2027; the server's delivery runs on the real clock: due now.
+      await v.db.run("UPDATE dataset_notifications SET next_attempt_at = ?", [new Date(0).toISOString()]);
+      const served = Fastify();
+      registerDatasetRoutes(served, v.lrs, services);
+      await served.ready();
+      // No webhook is registered: the running delivery records a failed attempt.
+      await expect
+        .poll(async () => (await services.notifications.list({ version: version.id }))[0]?.attempts, {
+          timeout: 5000,
+        })
+        .toBeGreaterThan(0);
+      await served.close();
+      expect((await services.notifications.list({ version: version.id }))[0]?.lastError).toBe(
+        "no webhook registered",
+      );
     });
 
     it("after a withdrawal the operator's sweep supersedes the version: not downloadable, its holder notified", async () => {

@@ -81,6 +81,8 @@ export interface DatasetDeliveryOptions {
 export class DatasetNotifications {
   private readonly now: () => Date;
   private readonly fetch: typeof fetch;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
 
   constructor(
     private readonly db: Database,
@@ -210,5 +212,26 @@ export class DatasetNotifications {
       [failures, new Date(this.now().getTime() + delay).toISOString(), status, error, row.id],
     );
     return false;
+  }
+
+  /** Delivers due notifications every `pollMs` (default 1 s) until `stop()`; a round's failure waits for the next. */
+  start(pollMs = 1000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.deliverDue()
+        .catch(() => undefined)
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, pollMs);
+    this.timer.unref?.();
+  }
+
+  /** Stops polling and waits for the round in flight. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
   }
 }
