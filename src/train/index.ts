@@ -33,6 +33,7 @@ export {
   calibrationSvg,
   coldStartSvg,
   earlyDetectionSvg,
+  fairnessGapsSvg,
   fairnessSvg,
   prSvg,
   rocSvg,
