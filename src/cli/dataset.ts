@@ -113,7 +113,9 @@ export function datasetCommands(): Command[] {
           version: { id: recorded.id, name: recorded.name, version: recorded.version },
         });
       } catch (err) {
-        if (!(err instanceof BuildDenied)) throw err;
+        // A denial, or a version the registry refuses to record (its number taken meanwhile).
+        const { VersionError } = await versionsModule();
+        if (!(err instanceof BuildDenied) && !(err instanceof VersionError)) throw err;
         process.stderr.write(`${err.message}\n`);
         process.exitCode = 1;
       } finally {
