@@ -45,4 +45,4 @@ export { barChart, lineChart } from "./pictures/svg.js";
 export type { SyntheticOptions, SyntheticTable } from "./synthetic.js";
 export { syntheticTable } from "./synthetic.js";
 export type { ClassWeights, FeatureTable } from "./table.js";
-export { checkLabels, checkTable, rowWeights, selectRows, tableFromRows } from "./table.js";
+export { checkFeatures, checkLabels, checkTable, rowWeights, selectRows, tableFromRows } from "./table.js";

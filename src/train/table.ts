@@ -34,6 +34,16 @@ export function checkTable(table: FeatureTable, where = "table"): void {
   });
 }
 
+/** Checks a table to predict on carries the model's features, in the model's order. */
+export function checkFeatures(names: readonly string[], table: FeatureTable): void {
+  checkTable(table, "prediction table");
+  if (names.length !== table.names.length || names.some((name, j) => table.names[j] !== name)) {
+    throw new TrainError(
+      `prediction table: features [${table.names.join(", ")}] differ from the model's [${names.join(", ")}]`,
+    );
+  }
+}
+
 /** Checks labels are 0/1, one per row, and (for training) that both classes occur. */
 export function checkLabels(
   labels: ArrayLike<number>,

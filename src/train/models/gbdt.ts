@@ -1,9 +1,15 @@
 import { TrainError } from "../errors.js";
 import { sampleIndices, seededRandom } from "../random.js";
-import { type ClassWeights, checkLabels, checkTable, type FeatureTable, rowWeights } from "../table.js";
+import {
+  type ClassWeights,
+  checkFeatures,
+  checkLabels,
+  checkTable,
+  type FeatureTable,
+  rowWeights,
+} from "../table.js";
 import { ALL_PRESENT, binTable, MISSING_BIN, quantileEdges } from "./binning.js";
 import { sigmoid, softplus } from "./linalg.js";
-import { checkFeatures } from "./logistic.js";
 
 /**
  * Histogram-based gradient-boosted trees for binary classification (log loss), in the manner of

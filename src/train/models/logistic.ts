@@ -1,5 +1,12 @@
 import { TrainError } from "../errors.js";
-import { type ClassWeights, checkLabels, checkTable, type FeatureTable, rowWeights } from "../table.js";
+import {
+  type ClassWeights,
+  checkFeatures,
+  checkLabels,
+  checkTable,
+  type FeatureTable,
+  rowWeights,
+} from "../table.js";
 import { sigmoid, softplus, solveSpd } from "./linalg.js";
 
 /**
@@ -107,15 +114,6 @@ export function originalScale(model: LogisticModel): { intercept: number; coeffi
     return beta / model.sds[j]!;
   });
   return { intercept, coefficients };
-}
-
-export function checkFeatures(names: readonly string[], table: FeatureTable): void {
-  checkTable(table, "prediction table");
-  if (names.length !== table.names.length || names.some((name, j) => table.names[j] !== name)) {
-    throw new TrainError(
-      `prediction table: features [${table.names.join(", ")}] differ from the model's [${names.join(", ")}]`,
-    );
-  }
 }
 
 function standardization(table: FeatureTable): { means: number[]; sds: number[] } {
