@@ -159,7 +159,9 @@ describe("SVG pictures", () => {
     const earlySvg = parseXml(earlyDetectionSvg([{ label: "at risk", curve: early }]));
     expect(all(earlySvg, "circle").length).toBe(3);
     expect(texts(earlySvg)).toContain("Cut-off day");
-    expect(texts(earlySvg)).toEqual(expect.arrayContaining(["0", "50", "100"]));
+    expect(texts(earlySvg)).toEqual(
+      expect.arrayContaining(["0", "20", "40", "60", "80", "100", "120", "140"]),
+    );
     // Days 0 and 140 at the plot's left and right edges.
     expect(all(earlySvg, "circle").map((c) => Number(c.attributes.cx))).toEqual([
       72,

@@ -130,7 +130,7 @@ export function lineChart(spec: LineChartSpec): string {
     `<text x="${c(width / 2)}" y="32" text-anchor="middle" font-size="18" font-weight="bold">${escapeXml(spec.title)}</text>`,
   );
   // Grid and ticks.
-  for (const t of ticks(x0, x1)) {
+  for (const t of ticks(x0, x1, 7)) {
     out.push(
       `<line x1="${c(sx(t))}" y1="${margin.top}" x2="${c(sx(t))}" y2="${margin.top + plotH}" stroke="${GRID}"/>`,
     );
