@@ -21,6 +21,7 @@ import {
   LeakFound,
   NOT_PSEUDONYMIZED,
   type ProgressEvent,
+  RiskRefused,
   selectStatements,
   writeLearnerAttributes,
 } from "../../src/pool/build/index.js";
@@ -110,8 +111,10 @@ ${extra}`;
 const FULL = `deidentification: {profile: profile.yaml}
 skills: {alignments: acme-esco.json, framework: "${ESCO}"}
 attributes:
-  age_band: {extension: "${AGE}"}
+  age_band: {extension: "${AGE}", hierarchy: age_band.csv}
   region: {extension: "${REGION}", hierarchy: region.csv}
+# Three learners, each alone in a class: only the hierarchies' tops give k = 3.
+risk: {min_k: 2, max_average_risk: 0.5, action: generalize, max_suppressed_fraction: 0}
 `;
 
 /** Every file of a folder, as bytes read as text, plus every Parquet row as JSON. */
@@ -395,15 +398,27 @@ for (const backend of await backends()) {
     it("without a profile takes only statements pseudonymized in the linkage domain, counting the others", async () => {
       const dir = join(out, "plain");
       const s = spec(dir, "");
-      const result = await buildDataset(await services(s), s, { actor: "lab", at: w.clock.now });
+      // One learner is left: alone in the version, the risk check refuses it and nothing is written.
+      const refusal = await buildDataset(await services(s), s, { actor: "lab", at: w.clock.now }).catch(
+        (e: unknown) => e,
+      );
+      expect(refusal).toBeInstanceOf(RiskRefused);
+      expect((refusal as RiskRefused).message).toMatch(/k = 1 \(min_k 5\)/);
+      expect(existsSync(dir)).toBe(false);
+      const work = mkdtempSync(join(tmpdir(), "learnpool-select-work-"));
+      const result = await selectStatements(await services(s), s, {
+        agreement: { id: w.agreementId, linkageDomain: "dropout-2026" },
+        at: w.clock.now,
+        purpose: "dpv:AcademicResearch",
+        recipient: "lab",
+        work,
+      }).finally(() => rmSync(work, { recursive: true, force: true }));
       expect(result.members).toEqual([L.dora]);
       expect(result.rejected).toEqual([
         { provider: "univ", reason: NOT_PSEUDONYMIZED, statements: 8 },
         { provider: "mooc", reason: NOT_PSEUDONYMIZED, statements: 5 },
       ]);
       expect(result.leakCheck).toBeNull();
-      const bytes = await everyByte(dir);
-      for (const clear of CLEAR) expect(bytes).not.toContain(clear);
     });
 
     it("translates skills before loading, and gives each member's last attribute values", async () => {

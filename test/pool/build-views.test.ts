@@ -55,6 +55,8 @@ views:
       - {statistic: mean, of: statements, bounds: [0, 20], epsilon: 0.2}
 cutoff_day: 6
 label: {kind: dropout, inactivity_days: 14}
+# A handful of learners: the smallest class the risk check allows (one class, k = learners).
+risk: {min_k: 2, max_average_risk: 0.5}
 seed: 7
 ${extra}
 output: ${output}
@@ -257,6 +259,7 @@ for (const backend of await backends()) {
         "croissant.json",
         "README.md",
         "DATASHEET.md",
+        "risk.json",
       ]);
       expect(await verifyVersion(dir)).toMatchObject({ ok: true, records: result.records });
       const sheetPath = join(dir, "DATASHEET.md");
@@ -319,6 +322,8 @@ agreement: ${w.agreementId}
 providers: [univ, mooc]
 span: {from: 2027-01-01, to: 2027-03-01}
 attributes: {programme: {extension: "${PROGRAMME}"}}
+# Two licence learners and one master: the master learner is suppressed (k 2 reached).
+risk: {min_k: 2, max_average_risk: 0.5, action: suppress, max_suppressed_fraction: 0.34}
 views:
   cohort_statistics:
     budget: {epsilon: 1}
@@ -330,6 +335,11 @@ output: ${dir}
       const result = await buildDataset(services(), parseBuildSpec(text), { actor: "lab", at: w.clock.now });
       expect(result.views).toEqual(["cohort_statistics"]);
       expect(result.files.map((f) => f.path)).toEqual(["data/cohort_statistics.parquet"]);
+      // The risk check suppressed the one master learner before any statistic saw the rows.
+      expect(result.risk).toMatchObject({ applied: "suppress", suppressed: 1, passed: true });
+      expect(result.members).toHaveLength(2);
+      const risk = JSON.parse(readFileSync(join(dir, "risk.json"), "utf8"));
+      expect(risk).toMatchObject({ before: { k: 1 }, after: { k: 2 }, quasiIdentifiers: ["programme"] });
       const instance = await DuckDBInstance.create(":memory:");
       const c = await instance.connect();
       const cs = (

@@ -41,6 +41,8 @@ views:
   learner_periods: {period: day}
 cutoff_day: 6
 label: {kind: dropout, inactivity_days: 14}
+# A handful of learners: the smallest class the risk check allows (one class, k = learners).
+risk: {min_k: 2, max_average_risk: 0.5}
 seed: 7
 output: ${output}
 `;

@@ -7,14 +7,16 @@
  * skill translation; statements already pseudonymized in the linkage domain are taken as they are.
  * Linkage is by equal pseudonym (a learner at two providers is one learner).
  *
- * What this slice leaves out (said in the datasheet's limitations too):
- * - no risk check yet (the risk summary is empty and says so); the views are written by
- *   `record-sets.ts` (tables), `cohort-release.ts` (DP releases charged to the ledger) and
- *   `write-version.ts` (shards, documents, lineage);
+ * The risk check (`risk.ts`, applied by `risk-stage.ts`) measures the version's learners on the declared
+ * attributes and suppresses, generalizes or refuses before any view is made. The views are written by
+ * `record-sets.ts` (tables), `cohort-release.ts` (DP releases charged to the ledger) and
+ * `write-version.ts` (shards, documents, lineage).
+ *
+ * How the data are read:
  * - statements are read from the LRS's `statements` table a page at a time, store by store, into
  *   one JSON Lines file per provider that DuckDB loads.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -26,6 +28,8 @@ import type { BuildSpec } from "../prepare/index.js";
 import { loadStatements } from "../views/index.js";
 import { type BuildLedger, releaseCohortStatistics } from "./cohort-release.js";
 import { prepareRecordSets, type ViewName } from "./record-sets.js";
+import type { VersionRiskReport } from "./risk.js";
+import { type AppliedRisk, applyRiskCheck } from "./risk-stage.js";
 import {
   BuildDenied,
   describeSelection,
@@ -38,6 +42,12 @@ import {
   writeLearnerAttributes,
 } from "./select.js";
 import { writeVersion } from "./write-version.js";
+
+/** `risk.json`: written before the lineage, which hashes it. Figures only, never a pseudonym. */
+function writeRiskReport(dir: string, report: VersionRiskReport): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "risk.json"), `${JSON.stringify(report, null, 2)}\n`);
+}
 
 export { BuildDenied };
 
@@ -119,6 +129,8 @@ export interface BuildResult {
   splits: Record<string, number>;
   /** The record sets written. */
   views: ViewName[];
+  /** The risk check's report (also `risk.json` in the version). */
+  risk?: VersionRiskReport;
   /** The cohort statistics released: how many, at what total cost. */
   cohort?: { releases: number; epsilon: number; delta: number };
 }
@@ -221,9 +233,21 @@ export async function buildDataset(
     if (existsSync(join(dir, "lineage.json")))
       throw new Error(`${dir} already holds a version (lineage.json): choose another output`);
     await loadStatements(connection, files);
-    const prepared = await prepareRecordSets(connection, spec);
+    // 4. The risk check, once the version's learners are known and before any view is made of them.
+    let risk: AppliedRisk | undefined;
+    const prepared = await prepareRecordSets(connection, spec, {
+      afterAssignment: async (c) => {
+        options.onProgress?.({ stage: "risk check", done: 0 });
+        risk = await applyRiskCheck(c, spec);
+      },
+    });
+    const applied = risk as AppliedRisk | undefined;
+    // The members are the learners the files hold (labelled, given a split, not suppressed).
+    const members = (
+      await (await connection.runAndReadAll("SELECT learner FROM assigned ORDER BY learner")).getRowsJS()
+    ).map((r) => String(r[0]));
 
-    // 4. Cohort statistics, each charged to the privacy budget before any file is written.
+    // 5. Cohort statistics, each charged to the privacy budget before any file is written.
     const cohortSpec = spec.views.cohortStatistics;
     if (cohortSpec && !consumer)
       throw new Error("cohort_statistics: the agreement names no consumer to charge the privacy budget to");
@@ -237,7 +261,8 @@ export async function buildDataset(
           })
         : undefined;
 
-    // 5. Shards, documents, lineage (last).
+    // 6. Shards, documents, lineage (last).
+    if (applied) writeRiskReport(dir, applied.report);
     const { files: written, manifest } = await writeVersion(connection, {
       spec,
       agreementId,
@@ -253,6 +278,7 @@ export async function buildDataset(
       version: options.version ?? "1.0.0",
       prepared,
       ...(cohort && { cohort }),
+      ...(applied && { risk: { summary: applied.summary, suppression: applied.suppression } }),
     });
     return {
       dir,
@@ -262,6 +288,8 @@ export async function buildDataset(
       sources: prepared.sources,
       consent: coverage,
       ...selectionReport(selection),
+      members,
+      ...(applied && { risk: applied.report }),
       learners: prepared.learners,
       labels: prepared.labels,
       splits: prepared.splits,

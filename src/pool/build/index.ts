@@ -27,6 +27,19 @@ export {
   type ViewName,
 } from "./record-sets.js";
 export {
+  assertRiskPassed,
+  checkVersionRisk,
+  loadHierarchy,
+  RiskCheckError,
+  type RiskFigures,
+  RiskRefused,
+  UNKNOWN_VALUE,
+  type VersionRiskInput,
+  type VersionRiskReport,
+  type VersionRiskResult,
+} from "./risk.js";
+export { type AppliedRisk, applyRiskCheck } from "./risk-stage.js";
+export {
   buildServicesFromDatabase,
   describeSelection,
   LeakFound,

@@ -93,6 +93,13 @@ export function requestedViews(spec: BuildSpec): ViewName[] {
 export async function prepareRecordSets(
   connection: DuckDBConnection,
   spec: BuildSpec,
+  options: {
+    /**
+     * Runs once `assigned` (learner, label, split) holds the version's learners and before any view is
+     * made from it: the risk check removes suppressed learners there and recodes `learner_attributes`.
+     */
+    afterAssignment?: (connection: DuckDBConnection) => Promise<void>;
+  } = {},
 ): Promise<PreparedRecordSets> {
   const views = requestedViews(spec);
   const sourceRows = await rows(
@@ -166,11 +173,26 @@ export async function prepareRecordSets(
     appender.endRow();
   }
   appender.closeSync();
+  await options.afterAssignment?.(connection);
+  // The declared attributes travel with learner_periods (fairness by group needs them), as the risk
+  // check left them.
+  const carried = (await tableExists(connection, "learner_attributes"))
+    ? (await columnsOf(connection, "learner_attributes")).filter((c) => c !== "learner")
+    : [];
 
   // One label column name for every view, clear of each view's own columns.
   const taken = new Set<string>(["learner", "split", "before_cutoff"]);
   if (views.includes("statements")) for (const [name] of STATEMENT_COLUMNS) taken.add(name);
-  if (needPeriods) for (const name of await columnsOf(connection, "learner_periods")) taken.add(name);
+  if (needPeriods) {
+    const own = await columnsOf(connection, "learner_periods");
+    const clash = carried.filter((c) => own.includes(c));
+    if (clash.length > 0)
+      throw new Error(
+        `attributes: column ${clash.join(", ")} is already a column of learner_periods; rename it`,
+      );
+    for (const name of own) taken.add(name);
+  }
+  for (const name of carried) taken.add(name);
   if (views.includes("sequences"))
     for (const name of await columnsOf(connection, "sequences")) taken.add(name);
   const kind = spec.label?.kind ?? "label";
@@ -179,8 +201,8 @@ export async function prepareRecordSets(
 
   if (views.includes("learner_periods"))
     await connection.run(
-      `CREATE TABLE version_learner_periods AS SELECT lp.*, a.label AS ${label}, a.split
-       FROM learner_periods lp JOIN assigned a USING (learner)`,
+      `CREATE TABLE version_learner_periods AS SELECT lp.*${carried.map((c) => `, la.${sqlIdentifier(c)}`).join("")}, a.label AS ${label}, a.split
+       FROM learner_periods lp JOIN assigned a USING (learner)${carried.length ? " LEFT JOIN learner_attributes la USING (learner)" : ""}`,
     );
   if (views.includes("sequences"))
     await connection.run(
@@ -202,8 +224,11 @@ export async function prepareRecordSets(
     ? await prepareCohortRows(connection, labelColumn)
     : [];
 
+  // Counted from `assigned`, after the risk check's suppression: the learners the files hold.
   const counts: Record<string, number> = {};
-  for (const [name, list] of Object.entries(splits.splits)) counts[name] = list.length;
+  for (const name of Object.keys(splits.splits)) counts[name] = 0;
+  for (const r of await rows(connection, "SELECT split, count(*) AS n FROM assigned GROUP BY split"))
+    counts[String(r.split)] = Number(r.n);
   return {
     sources,
     views,
@@ -211,7 +236,7 @@ export async function prepareRecordSets(
     period,
     periodColumns,
     labels,
-    learners: splits.assignment.size,
+    learners: Object.values(counts).reduce((a, b) => a + b, 0),
     splits: counts,
     attributes,
   };
