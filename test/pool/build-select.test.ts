@@ -257,6 +257,18 @@ for (const backend of await backends()) {
           `SELECT learner, sum(univ__statements) AS u, sum(mooc__statements) AS m FROM read_parquet([${shards.join(", ")}]) GROUP BY learner ORDER BY learner`,
         )
       ).getRowObjectsJS();
+      // The risk check generalized both attributes to their tops (three learners, each alone before),
+      // and learner_periods carries them as generalized.
+      expect(result.risk).toMatchObject({
+        applied: "generalize",
+        levels: { age_band: 2, region: 2 },
+        before: { k: 1 },
+        after: { k: 3 },
+      });
+      const attributes = (
+        await c.runAndReadAll(`SELECT DISTINCT age_band, region FROM read_parquet([${shards.join(", ")}])`)
+      ).getRowObjectsJS();
+      expect(attributes).toEqual([{ age_band: "*", region: "*" }]);
       c.closeSync();
       instance.closeSync();
       expect(rows.map((r) => r.learner)).toEqual([L.ada, L.tom, L.dora].sort());
