@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { AuditLog } from "../audit/index.js";
 import { ConsentNotifier, ConsentRegistry } from "../consent/index.js";
 import { AgreementRegistry, PolicyEnforcement, readSigningKeys, signDeletion } from "../contract/index.js";
@@ -16,6 +16,7 @@ import type { BuildSpec } from "../pool/index.js";
 import type { Database } from "../store/index.js";
 import { openDatabase } from "../store/index.js";
 import { cliActor, dbOption, printJson } from "./common.js";
+import { masterKeyOption } from "./privacy.js";
 
 // The pool module brings DuckDB's native binding: it loads when a dataset command runs, not at start.
 const pool = () => import("../pool/index.js");
@@ -63,6 +64,65 @@ async function withVersions<T>(
 
 const sha256 = (path: string) => createHash("sha256").update(readFileSync(path)).digest("hex");
 
+interface BuildCliOptions {
+  purpose?: string;
+  actor?: string;
+  db: string;
+  masterKeyFile?: string;
+  endpoint?: string;
+  credential?: string;
+  keyFile?: string;
+  roster?: string;
+  noiseKeyFile?: string;
+  progress: boolean;
+}
+
+/** Where the build's pseudonyms come from, as `learnpool deidentify` takes them. */
+async function serviceOptions(o: BuildCliOptions) {
+  const { loadMasterKey } = await import("../privacy/keys.js");
+  const { readKeyFile } = await import("../privacy/deidentify-keyed.js");
+  const { parseRoster } = await import("../privacy/scrub.js");
+  if ((o.endpoint === undefined) !== (o.credential === undefined))
+    throw new Error("OPRF mode needs both --endpoint and --credential");
+  const [key, secret] = (o.credential ?? "").split(":");
+  const masterKey = loadMasterKey(o.masterKeyFile ? { file: o.masterKeyFile } : {});
+  return {
+    ...(masterKey && { masterKey }),
+    ...(o.endpoint && {
+      oprf: { endpoint: o.endpoint, credential: { key: key ?? "", secret: secret ?? "" } },
+    }),
+    ...(o.keyFile && { localKey: readKeyFile(o.keyFile) }),
+    ...(o.noiseKeyFile && { noiseKey: readKeyFile(o.noiseKeyFile) }),
+    ...(o.roster && { roster: parseRoster(readFileSync(o.roster, "utf8"), o.roster) }),
+  };
+}
+
+/** A progress bar per stage on a terminal (stderr): selection per provider, then the later stages. */
+async function buildProgress() {
+  const { default: cliProgress } = await import("cli-progress");
+  const bar = new cliProgress.SingleBar(
+    { format: " {stage} |{bar}| {value}/{total}", hideCursor: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  let stage = "";
+  let started = false;
+  return {
+    update: (event: { stage: string; done: number; total?: number }) => {
+      const total = event.total ?? Math.max(event.done, 1);
+      if (!started) {
+        bar.start(total, event.done, { stage: event.stage });
+        started = true;
+      } else if (event.stage !== stage) bar.setTotal(total);
+      stage = event.stage;
+      bar.update(event.done, { stage: event.stage });
+    },
+    stop: () => {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}
+
 export function datasetCommands(): Command[] {
   const dataset = new Command("dataset").description(
     "pooled datasets: build a version, verify, list, show, download one, sweep superseded and ended versions",
@@ -75,8 +135,29 @@ export function datasetCommands(): Command[] {
     .option("--purpose <purpose>", "the build's purpose (default: the one the agreement's permission names)")
     .option("--actor <who>", "who builds, for the audit trail (default cli:<user>)")
     .addOption(dbOption())
-    .action(async (file: string, o: { purpose?: string; actor?: string; db: string }) => {
-      const { BuildDenied, buildDataset, parseBuildSpec, SpecError } = await pool();
+    .addOption(masterKeyOption())
+    .option("--endpoint <url>", "OPRF mode: the Learnpool server holding the linkage domain's key")
+    .option("--credential <KEY:SECRET>", "OPRF mode: a credential of a member store")
+    .option("--key-file <file>", "the 32-byte local key (base64) that re-derives ids; OPRF mode needs it")
+    .option(
+      "--roster <csv>",
+      "learners' and staff's names (given_name, family_name), scrubbed from free text",
+    )
+    .addOption(
+      new Option("--noise-key-file <file>", "secret key (base64, 32 bytes) for reproducible DP noise").env(
+        "LEARNPOOL_DP_NOISE_KEY_FILE",
+      ),
+    )
+    .option("--no-progress", "no progress bar, even on a terminal")
+    .action(async (file: string, o: BuildCliOptions) => {
+      const {
+        buildAndRecord,
+        buildRefusal,
+        buildServicesFromDatabase,
+        parseBuildSpec,
+        shownResult,
+        SpecError,
+      } = await pool();
       let spec: BuildSpec;
       try {
         spec = parseBuildSpec(readFileSync(file, "utf8"), { source: file, baseDir: dirname(file) });
@@ -87,36 +168,29 @@ export function datasetCommands(): Command[] {
         return;
       }
       const db = await openDatabase(o.db);
+      const progress = o.progress && process.stderr.isTTY === true ? await buildProgress() : undefined;
       try {
-        const { agreements, consent, enforcement, versions } = await registries(db);
-        const builtAt = new Date();
-        const actor = o.actor ?? cliActor();
-        // The registry offers the number, so that two builds of one dataset never share one.
-        const number = await versions.nextVersion(spec.name);
-        const result = await buildDataset({ db, agreements, consent, enforcement }, spec, {
-          actor,
-          at: builtAt,
-          version: number,
-          ...(o.purpose ? { purpose: o.purpose } : {}),
-        });
-        const recorded = await versions.record(result, {
-          agreementId: spec.agreement,
-          name: spec.name,
-          version: number,
-          builtAt,
-          builtBy: actor,
+        const { versions } = await registries(db);
+        const services = await buildServicesFromDatabase(db, spec, await serviceOptions(o));
+        const { result, recorded } = await buildAndRecord(services, versions, spec, {
+          actor: o.actor ?? cliActor(),
           specDigest: sha256(file),
           ...(o.purpose ? { purpose: o.purpose } : {}),
+          ...(progress && { onProgress: progress.update }),
         });
+        progress?.stop();
         printJson({
-          ...result,
+          ...shownResult(result),
           version: { id: recorded.id, name: recorded.name, version: recorded.version },
         });
       } catch (err) {
-        // A denial, or a version the registry refuses to record (its number taken meanwhile).
+        progress?.stop();
+        // A denial or refusal (policy, leak, risk, budget), or a version the registry refuses to record.
         const { VersionError } = await versionsModule();
-        if (!(err instanceof BuildDenied) && !(err instanceof VersionError)) throw err;
-        process.stderr.write(`${err.message}\n`);
+        const refusal =
+          buildRefusal(err) ?? (err instanceof VersionError ? { message: err.message } : undefined);
+        if (!refusal) throw err;
+        process.stderr.write(`${refusal.message}\n`);
         process.exitCode = 1;
       } finally {
         await db.close();

@@ -11,6 +11,7 @@ import type { OprfService } from "../privacy/index.js";
 import { registerAgreementRoutes } from "./agreements.js";
 import { registerCatalogRoutes } from "./catalog.js";
 import { consentServicesFromEnvironment, registerConsentRoutes } from "./consent.js";
+import { datasetServicesFromEnvironment, registerDatasetRoutes } from "./datasets.js";
 import { registerDspRoutes } from "./dsp.js";
 import { registerEnforcementRoutes } from "./enforcement.js";
 import { openApiDocument } from "./openapi.js";
@@ -87,7 +88,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerAgreementRoutes(app, options.lrs, contract.agreements);
   registerDspRoutes(app, options.lrs, contract.dsp, { peerStore: contract.peerStore });
   registerEnforcementRoutes(app, options.lrs, contract);
-  registerConsentRoutes(app, options.lrs, consentServicesFromEnvironment(options.lrs, contract));
+  const consent = consentServicesFromEnvironment(options.lrs, contract);
+  registerConsentRoutes(app, options.lrs, consent);
+  const datasets = datasetServicesFromEnvironment(options.lrs, contract, consent);
+  // After the notifier's listener: versions holding a withdrawn learner are superseded in the
+  // withdrawal's own transaction, naming it.
+  consent.registry.onChange(datasets.versions.listener());
+  registerDatasetRoutes(app, options.lrs, datasets);
 
   const router = new XapiRouter(options.lrs, xapiResources(options.lrs));
   const handler = async (

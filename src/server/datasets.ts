@@ -271,7 +271,8 @@ export function registerDatasetRoutes(app: FastifyInstance, lrs: Lrs, services: 
       const text = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
       if (text.trim() === "") throw new HttpError(400, "the body is the build spec (YAML or JSON)");
       // The pool, and DuckDB with it, loads at the first build, not when the server starts.
-      const { BuildDenied, buildDataset, parseBuildSpec, SpecError } = await import("../pool/index.js");
+      const { buildAndRecord, buildRefusal, buildServicesFromDatabase, parseBuildSpec, SpecError } =
+        await import("../pool/index.js");
       let spec: ReturnType<typeof parseBuildSpec>;
       try {
         spec = parseBuildSpec(text, { source: "body", baseDir: datasetsDir });
@@ -281,28 +282,27 @@ export function registerDatasetRoutes(app: FastifyInstance, lrs: Lrs, services: 
       }
       if (!FOLDER_NAME.test(spec.name))
         throw new HttpError(400, "name: letters, digits, '.', '_' or '-' (it names the version's folder)");
-      const at = now();
-      const number = await versions.nextVersion(spec.name);
-      // The server chooses where a version is written: the spec's output is not the caller's to set.
-      const output = join(datasetsDir, spec.name, number);
       try {
-        const result = await buildDataset(
-          { db: lrs.db, agreements, consent, enforcement },
-          { ...spec, output },
-          { actor: who.id, at, version: number },
+        // Keyed pseudonyms open the linkage domain's key under the server's master key
+        // (LEARNPOOL_MASTER_KEY(_FILE)); DP noise comes from the CSPRNG.
+        const built = await buildServicesFromDatabase(lrs.db, spec, { now });
+        const { result, recorded } = await buildAndRecord(
+          { ...built, consent, enforcement },
+          versions,
+          spec,
+          {
+            actor: who.id,
+            at: now(),
+            specDigest: createHash("sha256").update(text, "utf8").digest("hex"),
+            // The server chooses where a version is written: the spec's output is not the caller's to set.
+            output: (number) => join(datasetsDir, spec.name, number),
+          },
         );
-        const recorded = await versions.record(result, {
-          agreementId: spec.agreement,
-          name: spec.name,
-          version: number,
-          builtAt: at,
-          builtBy: who.id,
-          specDigest: createHash("sha256").update(text, "utf8").digest("hex"),
-        });
         const { dir: _dir, ...shown } = recorded;
         return { version: shown, records: result.records, learners: result.learners, splits: result.splits };
       } catch (err) {
-        if (err instanceof BuildDenied) throw new HttpError(403, err.message);
+        const refusal = buildRefusal(err);
+        if (refusal) throw new HttpError(refusal.status, refusal.message);
         throw err;
       }
     }),

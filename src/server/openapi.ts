@@ -4,6 +4,7 @@
  */
 import { consentPaths, consentSecuritySchemes } from "./consent.openapi.js";
 import { contractPaths, contractSchemas } from "./contract.openapi.js";
+import { datasetPaths, datasetTag } from "./datasets.openapi.js";
 import { dspPaths, dspSchemas } from "./dsp.openapi.js";
 import { privacyPaths } from "./privacy.openapi.js";
 import { documentsPaths } from "./xapi/documents.openapi.js";
@@ -81,6 +82,7 @@ export function openApiDocument(): Record<string, unknown> {
         name: "dataspace protocol",
         description: "Eclipse Dataspace Protocol 2025-1: catalog, contract negotiation and transfer process",
       },
+      datasetTag,
     ],
     paths: {
       "/xapi/about": {
@@ -96,6 +98,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...contractPaths,
       ...dspPaths,
       ...consentPaths,
+      ...datasetPaths,
     },
   };
 }

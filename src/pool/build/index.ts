@@ -39,6 +39,7 @@ export {
   type VersionRiskResult,
 } from "./risk.js";
 export { type AppliedRisk, applyRiskCheck } from "./risk-stage.js";
+export { buildAndRecord, buildRefusal, type RunOptions, shownResult, type VersionRecorder } from "./run.js";
 export {
   buildServicesFromDatabase,
   describeSelection,

@@ -583,6 +583,10 @@ export interface ServicesOptions {
   localKey?: Buffer;
   /** The build's clock (the registries judge agreements and consent at it). */
   now?: () => Date;
+  /** The providers' learners and staff, whose names are scrubbed from free text. */
+  roster?: readonly RosterName[];
+  /** The secret that makes cohort-statistics noise reproducible for its holder (32 bytes). */
+  noiseKey?: Uint8Array;
 }
 
 /**
@@ -605,7 +609,16 @@ export async function buildServicesFromDatabase(
   const enforcement = new PolicyEnforcement(db, audit, agreements, agreements.participants, {
     ...(options.now && { clock: options.now }),
   });
-  const services = { db, agreements, consent, enforcement };
+  const { PrivacyLedger } = await import("../../privacy/dp/ledger.js");
+  const services = {
+    db,
+    agreements,
+    consent,
+    enforcement,
+    ledger: new PrivacyLedger(db, audit),
+    ...(options.noiseKey && { noiseKey: options.noiseKey }),
+    ...(options.roster && { roster: options.roster }),
+  };
   if (!spec.deidentification) return services;
   const domainId = (await agreements.get(spec.agreement))?.linkageDomain;
   if (!domainId) return services; // the build refuses it with the reason
