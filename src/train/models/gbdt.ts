@@ -134,6 +134,9 @@ interface Split {
   feature: number;
   bin: number;
   missingLeft: boolean;
+  /** Gradient and hessian sums of the left child, read off the histogram. */
+  gl: number;
+  hl: number;
 }
 
 interface Candidate {
@@ -208,7 +211,17 @@ export function fitGbdt(
     const grown = grower.grow(rows, features);
     const { splitBin: _splitBin, ...tree } = grown;
     trees.push(tree);
-    addTree(grown, bins, margin);
+    if (P.subsample === 1) {
+      // Every row went down the tree while growing it: add each leaf's value to its rows directly.
+      const { order, leafRanges } = grower;
+      for (let k = 0; k < leafRanges.length; k += 3) {
+        const v = grown.value[leafRanges[k]!]!;
+        for (let i = leafRanges[k + 1]!; i < leafRanges[k + 2]!; i++)
+          margin[order[i]!] = margin[order[i]!]! + v;
+      }
+    } else {
+      addTree(grown, bins, margin);
+    }
     if (validBins && validMargin && validY) {
       addTree(grown, validBins, validMargin);
       let loss = 0;
@@ -305,6 +318,9 @@ type TreeWithBins = GbdtTree & { splitBin: number[] };
 class Grower {
   private readonly pool: Float64Array[] = [];
   private scratch: Uint32Array;
+  /** After `grow`: the rows it was given, grouped by leaf, and each leaf's (node, start, end). */
+  order: Uint32Array = new Uint32Array(0);
+  leafRanges: number[] = [];
   /** Gradients and hessians gathered in the node's row order, interleaved: read sequentially per feature. */
   private gathered: Float64Array;
 
@@ -324,6 +340,8 @@ class Grower {
   grow(rows: Uint32Array, features: Int32Array): TreeWithBins {
     const P = this.P;
     const order = Uint32Array.from(rows);
+    this.order = order;
+    this.leafRanges = [];
     if (this.scratch.length < order.length) this.scratch = new Uint32Array(order.length);
     if (this.gathered.length < order.length * 2) this.gathered = new Float64Array(order.length * 2);
     const tree: TreeWithBins = {
@@ -411,10 +429,8 @@ class Grower {
         hist: null,
         split: null,
       };
-      for (let k = c.start; k < mid; k++) {
-        leftC.g += this.grad[order[k]!]!;
-        leftC.h += this.hess[order[k]!]!;
-      }
+      leftC.g = c.split.gl;
+      leftC.h = c.split.hl;
       rightC.g = c.g - leftC.g;
       rightC.h = c.h - leftC.h;
       if (c.depth + 1 < P.maxDepth && c.hist) {
@@ -438,6 +454,7 @@ class Grower {
 
   private makeLeaf(tree: TreeWithBins, c: Candidate): void {
     this.release(c);
+    this.leafRanges.push(c.node, c.start, c.end);
     tree.value[c.node] = Math.fround((-c.g / (c.h + this.P.lambda)) * this.P.learningRate);
   }
 
@@ -529,7 +546,7 @@ class Grower {
           const gain = 0.5 * ((GL * GL) / (HL + lambda) + (GR * GR) / (HR + lambda) - parent) - gamma;
           if (gain > bestGain) {
             bestGain = gain;
-            best = { gain, feature: f, bin: b, missingLeft };
+            best = { gain, feature: f, bin: b, missingLeft, gl: GL, hl: HL };
           }
         }
       }
