@@ -164,6 +164,7 @@ export function program(): Command {
               `  catalog           : ${url}/contract/catalog   (Dataspace Protocol: ${url}/catalog/request, ${url}/dsp)`,
               `  agreements        : ${url}/contract/agreements`,
               `  consent           : ${url}/consent   (registry keys: ${url}/consent/jwks.json)`,
+              `  datasets          : ${url}/datasets/versions   (builds: POST ${url}/datasets/builds; CLI: learnpool dataset build spec.yaml)`,
               `  database          : ${options.db}`,
               "",
               "Try it:",
