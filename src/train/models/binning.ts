@@ -61,8 +61,25 @@ export function binOf(edges: Float32Array, value: number): number {
 export function binTable(table: FeatureTable, edges: readonly Float32Array[]): Uint8Array[] {
   return table.columns.map((column, f) => {
     const e = edges[f]!;
+    const size = e.length;
     const out = new Uint8Array(table.rows);
-    for (let i = 0; i < table.rows; i++) out[i] = binOf(e, column[i]!);
+    for (let i = 0; i < table.rows; i++) {
+      const value = column[i]!;
+      if (Number.isNaN(value)) {
+        out[i] = MISSING_BIN;
+        continue;
+      }
+      // binOf, inlined: this loop runs rows × features times.
+      const v = Math.fround(value);
+      let lo = 0;
+      let hi = size;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (v <= e[mid]!) hi = mid;
+        else lo = mid + 1;
+      }
+      out[i] = lo;
+    }
     return out;
   });
 }
