@@ -41,19 +41,6 @@ export function quantileEdges(column: Float64Array, maxBins: number): Float32Arr
   return Float32Array.from(edges);
 }
 
-export function binOf(edges: Float32Array, value: number): number {
-  if (Number.isNaN(value)) return MISSING_BIN;
-  const v = Math.fround(value);
-  let lo = 0;
-  let hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (v <= edges[mid]!) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
 /**
  * Bin codes, one byte each, a column per feature: a histogram pass then works on one feature's
  * 256 slots at a time, which stay in the L1 cache.
@@ -69,7 +56,7 @@ export function binTable(table: FeatureTable, edges: readonly Float32Array[]): U
         out[i] = MISSING_BIN;
         continue;
       }
-      // binOf, inlined: this loop runs rows × features times.
+      // First edge ≥ fround(v), by binary search.
       const v = Math.fround(value);
       let lo = 0;
       let hi = size;
