@@ -87,9 +87,13 @@ export {
 } from "./notify.js";
 export {
   backoffDelay,
+  claimDue,
   type DeliveryOptions,
   type DeliveryRound,
   NotificationDelivery,
+  postToWebhook,
+  scheduleRetry,
+  type WebhookOutbox,
 } from "./notify-delivery.js";
 export {
   newWebhookSecret,

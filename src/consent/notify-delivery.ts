@@ -42,6 +42,89 @@ export function backoffDelay(failures: number, baseMs: number, maxMs: number, ra
   return Math.round(raw * random);
 }
 
+/** The outboxes delivered to participants' consent webhooks: same columns of state, attempts and lease. */
+export type WebhookOutbox = "consent_notifications" | "dataset_notifications";
+
+/**
+ * Claims an outbox's due rows (pending, next attempt reached, no live lease) under a lease, so that
+ * two workers never send the same row at once; returns the rows' `columns`.
+ */
+export async function claimDue<R>(
+  db: Database,
+  outbox: WebhookOutbox,
+  columns: string,
+  options: { now: Date; leaseMs?: number | undefined; batch?: number | undefined },
+): Promise<R[]> {
+  const at = options.now.toISOString();
+  const until = new Date(options.now.getTime() + (options.leaseMs ?? 120_000)).toISOString();
+  return db.transaction(
+    async (tx) => {
+      const rows = await tx.all<R & { id: string }>(
+        `SELECT ${columns} FROM ${outbox} WHERE state = 'pending' AND next_attempt_at <= ?
+           AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ${Math.max(1, options.batch ?? 50)}`,
+        [at, at],
+      );
+      for (const { id } of rows)
+        await tx.run(`UPDATE ${outbox} SET lease_until = ? WHERE id = ?`, [until, id]);
+      return rows;
+    },
+    { lock: `learnpool:${outbox}:delivery` },
+  );
+}
+
+/**
+ * POSTs one notification's body to a webhook, signed with its secret; never follows a redirect.
+ * Returns the status and, unless a 2xx came back, why the attempt failed (no secret, no body).
+ */
+export async function postToWebhook(
+  fetchFn: typeof fetch,
+  hook: { url: string; secret: string },
+  notification: { id: string; event: string; body: string },
+  options: { now: Date; timeoutMs?: number | undefined },
+): Promise<{ status: number | null; error: string | null }> {
+  let status: number | null = null;
+  let error: string | null = null;
+  try {
+    const response = await fetchFn(hook.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        [SIGNATURE_HEADER]: signWebhook(hook.secret, notification.body, options.now),
+        "learnpool-notification": notification.id,
+        "learnpool-event": notification.event,
+      },
+      body: notification.body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+    status = response.status;
+    await response.body?.cancel().catch(() => undefined);
+    if (status < 200 || status > 299) error = `the webhook answered ${status}`;
+  } catch (err) {
+    error = `the webhook could not be reached: ${(err as Error).name === "TimeoutError" ? "timeout" : (err as Error).message}`;
+  }
+  return { status, error };
+}
+
+/** Records a failed attempt: the next one after `delayMs`, the lease released. */
+export async function scheduleRetry(
+  db: Database,
+  outbox: WebhookOutbox,
+  id: string,
+  attempt: { failures: number; at: Date; delayMs: number; status: number | null; error: string },
+): Promise<void> {
+  await db.run(
+    `UPDATE ${outbox} SET attempts = ?, next_attempt_at = ?, lease_until = NULL, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'`,
+    [
+      attempt.failures,
+      new Date(attempt.at.getTime() + attempt.delayMs).toISOString(),
+      attempt.status,
+      attempt.error,
+      id,
+    ],
+  );
+}
+
 export class NotificationDelivery {
   private readonly now: () => Date;
   private readonly fetch: typeof fetch;
@@ -71,22 +154,12 @@ export class NotificationDelivery {
 
   /** Claims the due rows under a lease, so that two workers never send the same row at once. */
   private async claim(): Promise<string[]> {
-    const now = this.now();
-    const at = now.toISOString();
-    const until = new Date(now.getTime() + (this.options.leaseMs ?? 120_000)).toISOString();
-    return this.db.transaction(
-      async (tx) => {
-        const rows = await tx.all<{ id: string }>(
-          `SELECT id FROM consent_notifications WHERE state = 'pending' AND next_attempt_at <= ?
-             AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ${Math.max(1, this.options.batch ?? 50)}`,
-          [at, at],
-        );
-        for (const { id } of rows)
-          await tx.run("UPDATE consent_notifications SET lease_until = ? WHERE id = ?", [until, id]);
-        return rows.map((r) => r.id);
-      },
-      { lock: "learnpool:consent:delivery" },
-    );
+    const rows = await claimDue<{ id: string }>(this.db, "consent_notifications", "id", {
+      now: this.now(),
+      leaseMs: this.options.leaseMs,
+      batch: this.options.batch,
+    });
+    return rows.map((r) => r.id);
   }
 
   /** One round: every due notification tried once. */
@@ -120,26 +193,12 @@ export class NotificationDelivery {
         "SELECT body FROM consent_notifications WHERE id = ?",
         [id],
       );
-      const text = body!.body;
-      try {
-        const response = await this.fetch(hook.url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            [SIGNATURE_HEADER]: signWebhook(hook.secret, text, this.now()),
-            "learnpool-notification": id,
-            "learnpool-event": notification.body.type,
-          },
-          body: text,
-          redirect: "manual",
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-        });
-        status = response.status;
-        await response.body?.cancel().catch(() => undefined);
-        if (status < 200 || status > 299) error = `the webhook answered ${status}`;
-      } catch (err) {
-        error = `the webhook could not be reached: ${(err as Error).name === "TimeoutError" ? "timeout" : (err as Error).message}`;
-      }
+      ({ status, error } = await postToWebhook(
+        this.fetch,
+        hook,
+        { id, event: notification.body.type, body: body!.body },
+        { now: this.now(), timeoutMs: this.options.timeoutMs },
+      ));
     }
     const at = this.now();
     const durationMs = Date.now() - started;
@@ -152,10 +211,13 @@ export class NotificationDelivery {
       return true;
     }
     const failures = notification.attempts + 1;
-    await this.db.run(
-      "UPDATE consent_notifications SET attempts = ?, next_attempt_at = ?, lease_until = NULL, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'",
-      [failures, new Date(at.getTime() + this.delayAfter(failures)).toISOString(), status, error, id],
-    );
+    await scheduleRetry(this.db, "consent_notifications", id, {
+      failures,
+      at,
+      delayMs: this.delayAfter(failures),
+      status,
+      error,
+    });
     return false;
   }
 

@@ -7,7 +7,7 @@
  * several withdrawals.
  */
 import type { AuditLog } from "../../audit/index.js";
-import { backoffDelay, SIGNATURE_HEADER, signWebhook } from "../../consent/index.js";
+import { backoffDelay, claimDue, postToWebhook, scheduleRetry } from "../../consent/index.js";
 import type { Database } from "../../store/index.js";
 import { VersionError } from "./registry.js";
 
@@ -141,23 +141,12 @@ export class DatasetNotifications {
     return of((await this.db.one<Row>(`SELECT ${COLUMNS} FROM dataset_notifications WHERE id = ?`, [id]))!);
   }
 
-  private async claim(): Promise<Row[]> {
-    const now = this.now();
-    const at = now.toISOString();
-    const until = new Date(now.getTime() + (this.options.leaseMs ?? 120_000)).toISOString();
-    return this.db.transaction(
-      async (tx) => {
-        const rows = await tx.all<Row>(
-          `SELECT ${COLUMNS} FROM dataset_notifications WHERE state = 'pending' AND next_attempt_at <= ?
-             AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ${Math.max(1, this.options.batch ?? 50)}`,
-          [at, at],
-        );
-        for (const r of rows)
-          await tx.run("UPDATE dataset_notifications SET lease_until = ? WHERE id = ?", [until, r.id]);
-        return rows;
-      },
-      { lock: "learnpool:pool:notifications" },
-    );
+  private claim(): Promise<Row[]> {
+    return claimDue<Row>(this.db, "dataset_notifications", COLUMNS, {
+      now: this.now(),
+      leaseMs: this.options.leaseMs,
+      batch: this.options.batch,
+    });
   }
 
   /** One round: every due notification tried once. */
@@ -176,41 +165,25 @@ export class DatasetNotifications {
       return undefined;
     });
     if (!hook) error ??= "no webhook registered";
-    else {
-      try {
-        const response = await this.fetch(hook.url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            [SIGNATURE_HEADER]: signWebhook(hook.secret, row.body, this.now()),
-            "learnpool-notification": row.id,
-            "learnpool-event": `learnpool.dataset.${row.event}`,
-          },
-          body: row.body,
-          redirect: "manual",
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-        });
-        status = response.status;
-        await response.body?.cancel().catch(() => undefined);
-        if (status < 200 || status > 299) error = `the webhook answered ${status}`;
-      } catch (err) {
-        error = `the webhook could not be reached: ${(err as Error).name === "TimeoutError" ? "timeout" : (err as Error).message}`;
-      }
-    }
+    else
+      ({ status, error } = await postToWebhook(
+        this.fetch,
+        hook,
+        { id: row.id, event: `learnpool.dataset.${row.event}`, body: row.body },
+        { now: this.now(), timeoutMs: this.options.timeoutMs },
+      ));
     if (error === null) {
       await this.acknowledge(row.id, "webhook", { status: status ?? 200 });
       return true;
     }
     const failures = Number(row.attempts) + 1;
-    const delay = backoffDelay(
+    await scheduleRetry(this.db, "dataset_notifications", row.id, {
       failures,
-      this.options.baseDelayMs ?? 1000,
-      this.options.maxDelayMs ?? 3_600_000,
-    );
-    await this.db.run(
-      "UPDATE dataset_notifications SET attempts = ?, next_attempt_at = ?, lease_until = NULL, last_status = ?, last_error = ? WHERE id = ? AND state = 'pending'",
-      [failures, new Date(this.now().getTime() + delay).toISOString(), status, error, row.id],
-    );
+      at: this.now(),
+      delayMs: backoffDelay(failures, this.options.baseDelayMs ?? 1000, this.options.maxDelayMs ?? 3_600_000),
+      status,
+      error,
+    });
     return false;
   }
 
