@@ -59,3 +59,37 @@ export async function freePort(): Promise<number> {
 export function tempDbPath(): string {
   return `/tmp/learnpool-cli-${randomBytes(6).toString("hex")}/learnpool.db`;
 }
+
+/**
+ * Runs `learnpool <args>` in process over the given commands (no build needed): stdout, stderr and
+ * the exit code the command set, with the process's own exit code restored.
+ */
+export async function runCommands(
+  commands: readonly import("commander").Command[],
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { Command } = await import("commander");
+  const { vi } = await import("vitest");
+  const program = new Command().exitOverride();
+  for (const c of commands) program.addCommand(c);
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const before = process.exitCode;
+  process.exitCode = 0;
+  try {
+    await program.parseAsync(["node", "learnpool", ...args]);
+    return { code: Number(process.exitCode ?? 0), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = before;
+  }
+}

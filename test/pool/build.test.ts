@@ -3,9 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { Command } from "commander";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { datasetCommands } from "../../src/cli/dataset.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PolicyEnforcement } from "../../src/contract/index.js";
 import { Lrs, type Principal } from "../../src/lrs/index.js";
 import { BuildDenied, buildDataset, verifyVersion } from "../../src/pool/build/index.js";
@@ -15,6 +13,7 @@ import { DomainKeys } from "../../src/privacy/index.js";
 import { type Database, openDatabase } from "../../src/store/index.js";
 import { MASTER_KEY, pseudonym, type World, world } from "../consent/setup.js";
 import { backends, sqliteBackend } from "../helpers/databases.js";
+import { runDataset } from "./fixtures/versions/setup.js";
 
 const VERB = "http://adlnet.gov/expapi/verbs/experienced";
 const HOME = "https://pool.example.org/linkage/dropout-2026";
@@ -247,32 +246,6 @@ for (const backend of await backends()) {
       expect(existsSync(dir)).toBe(false);
     });
   });
-}
-
-/** Runs `learnpool dataset …` in process; returns stdout, stderr and the exit code set. */
-async function runDataset(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command().exitOverride();
-  for (const c of datasetCommands()) program.addCommand(c);
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(["node", "learnpool", "dataset", ...args]);
-    return { code: Number(process.exitCode ?? 0), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
 }
 
 describe("learnpool dataset build|verify (SQLite file)", () => {
