@@ -2,12 +2,21 @@
  * The rules from OULAD's rows to xAPI statements, pure: each function takes a row (its cells by
  * column), the reference tables and the settings, and returns the row's statements. Demographics
  * (gender, region, highest_education, imd_band, age_band, disability…) are never read: they are
- * quasi-identifiers, and a dataset built from these statements gets them, if at all, under an agreement.
+ * quasi-identifiers, and a dataset built from these statements gets them, if at all, under an agreement:
+ * only the optional `attributes` setting puts them on the registration statement, for a build to declare.
  */
 import { v5 as uuidv5 } from "uuid";
 import { ConversionError, Unmapped, type XapiStatement } from "../converter.js";
 import { type OuladSettings, presentationStart } from "./settings.js";
-import { ACTIVITY_TYPES, EXTENSIONS, VERBS, type VerbName, VLE_ACTIVITY_TYPES } from "./vocabulary.js";
+import {
+  ACTIVITY_TYPES,
+  ATTRIBUTE_COLUMNS,
+  ATTRIBUTE_EXTENSIONS,
+  EXTENSIONS,
+  VERBS,
+  type VerbName,
+  VLE_ACTIVITY_TYPES,
+} from "./vocabulary.js";
 
 export interface Course {
   /** module_presentation_length, in days. */
@@ -34,6 +43,8 @@ export interface OuladReference {
   courses: Map<string, Course>;
   assessments: Map<string, Assessment>;
   vle: Map<string, VleSite>;
+  /** studentInfo's demographics by `module/presentation/student`: loaded only under the `attributes` setting. */
+  attributes?: Map<string, Record<string, string>>;
 }
 
 export type EventTable = "studentRegistration" | "studentInfo" | "studentAssessment" | "studentVle";
@@ -180,12 +191,29 @@ export function registrationStatements(s: OuladSettings, row: OuladRow): XapiSta
   const unregistered = cells.optionalInteger("date_unregistration");
   const object = presentationActivity(s, f.module, f.presentation);
   const out: XapiStatement[] = [];
-  if (registered !== undefined) out.push(statement(f, "registered", "", registered, object));
+  const context = s.attributes ? attributeExtensions(row, f) : {};
+  if (registered !== undefined) out.push(statement(f, "registered", "", registered, object, { context }));
   if (unregistered !== undefined) out.push(statement(f, "unregistered", "", unregistered, object));
   if (out.length === 0) {
     throw new Unmapped(
       `${row.table}.csv, line ${row.line}: neither date_registration nor date_unregistration is known ('?')`,
     );
+  }
+  return out;
+}
+
+const NUMERIC_ATTRIBUTES = new Set(["num_of_prev_attempts", "studied_credits"]);
+
+/** The learner's demographics as context extensions; a missing value (`?`) is left out. */
+function attributeExtensions(row: OuladRow, f: Frame): Record<string, Json> {
+  const values = row.reference.attributes?.get(`${courseKey(f.module, f.presentation)}/${f.student}`);
+  const out: Record<string, Json> = {};
+  if (!values) return out;
+  for (const column of ATTRIBUTE_COLUMNS) {
+    const value = values[column];
+    if (value === undefined || value === "" || value === MISSING) continue;
+    out[ATTRIBUTE_EXTENSIONS[column]] =
+      NUMERIC_ATTRIBUTES.has(column) && /^\d+$/.test(value) ? Number(value) : value;
   }
   return out;
 }

@@ -20,7 +20,13 @@ export {
   ouladSettings,
   presentationStart,
 } from "./settings.js";
-export { EXTENSIONS as OULAD_EXTENSIONS, VERBS as OULAD_VERBS, VLE_ACTIVITY_TYPES } from "./vocabulary.js";
+export {
+  ATTRIBUTE_COLUMNS as OULAD_ATTRIBUTE_COLUMNS,
+  ATTRIBUTE_EXTENSIONS as OULAD_ATTRIBUTE_EXTENSIONS,
+  EXTENSIONS as OULAD_EXTENSIONS,
+  VERBS as OULAD_VERBS,
+  VLE_ACTIVITY_TYPES,
+} from "./vocabulary.js";
 
 function isOuladRow(value: unknown): value is OuladRow {
   return typeof value === "object" && value !== null && "table" in value && "reference" in value;
@@ -46,8 +52,8 @@ export const ouladFormat: Format = {
   description:
     "OULAD, the Open University Learning Analytics Dataset: a folder of its CSV tables (--in <dir>)",
   read: (input, config) => {
-    ouladSettings(config); // a bad configuration fails before the folder is read
-    return readOulad(input);
+    const settings = ouladSettings(config); // a bad configuration fails before the folder is read
+    return readOulad(input, { attributes: settings.attributes });
   },
   converter: ouladConverter,
 };

@@ -17,6 +17,7 @@ import {
   type OuladRow,
   type VleSite,
 } from "./convert.js";
+import { ATTRIBUTE_COLUMNS } from "./vocabulary.js";
 
 /** The columns the converter reads, by table (other columns, such as demographics, are ignored). */
 export const TABLE_COLUMNS = {
@@ -126,12 +127,41 @@ export async function loadReference(dir: string, tables: Set<Table>): Promise<Ou
   return reference;
 }
 
+/** studentInfo's demographics by `module/presentation/student` (the `attributes` setting only). */
+async function loadAttributes(dir: string): Promise<Map<string, Record<string, string>>> {
+  const file = join(dir, "studentInfo.csv");
+  if (!existsSync(file))
+    throw new Error(`${dir}: studentInfo.csv is missing (the attributes setting reads it)`);
+  const columns = ["code_module", "code_presentation", "id_student", ...ATTRIBUTE_COLUMNS];
+  const check = (header: string[]) => {
+    const absent = columns.filter((column) => !header.includes(column));
+    if (absent.length > 0)
+      throw new Error(
+        `${file}: no column ${absent.map((c) => `'${c}'`).join(", ")} in the header (attributes setting)`,
+      );
+  };
+  const out = new Map<string, Record<string, string>>();
+  for await (const row of readCsvRows(file, {}, check)) {
+    if (row.malformed) continue; // the event pass rejects it with its reason
+    const values: Record<string, string> = {};
+    for (const column of ATTRIBUTE_COLUMNS) values[column] = row.cells[column] ?? "";
+    out.set(
+      `${courseKey(row.cells.code_module!, row.cells.code_presentation!)}/${row.cells.id_student}`,
+      values,
+    );
+  }
+  return out;
+}
+
 /**
  * The event rows of an OULAD folder as source records. Event tables that are absent are passed over
  * (the public copy used in tests lacks studentVle); a present event table whose reference table is
  * absent, or a folder with no event table, is an error.
  */
-export async function* readOulad(dir: string): AsyncGenerator<SourceRecord> {
+export async function* readOulad(
+  dir: string,
+  options: { attributes?: boolean } = {},
+): AsyncGenerator<SourceRecord> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new Error(`${dir}: not a folder (the oulad format reads a folder of OULAD's CSV tables)`);
   }
@@ -146,6 +176,7 @@ export async function* readOulad(dir: string): AsyncGenerator<SourceRecord> {
       throw new Error(`${dir}: ${table}.csv is missing (needed to read ${events.join(", ")})`);
   }
   const reference = await loadReference(dir, needed);
+  if (options.attributes) reference.attributes = await loadAttributes(dir);
   for (const table of events) {
     const file = join(dir, `${table}.csv`);
     for await (const row of readCsvRows(file, {}, headerCheck(file, table))) {

@@ -16,6 +16,13 @@ export interface OuladSettings {
   namespace: string;
   /** Explicit start dates (YYYY-MM-DD) by code_presentation, over the B/J rule. */
   presentationStarts: Record<string, string>;
+  /**
+   * Off by default. When true, each registration statement carries the learner's studentInfo
+   * demographics (ATTRIBUTE_COLUMNS) as context extensions (ATTRIBUTE_EXTENSIONS), so that a dataset
+   * build can declare them under its `attributes:` key — and only there, as quasi-identifiers that the
+   * build's risk check measures. Without it the demographics are never read.
+   */
+  attributes: boolean;
 }
 
 export const DEFAULT_SETTINGS: OuladSettings = {
@@ -23,6 +30,7 @@ export const DEFAULT_SETTINGS: OuladSettings = {
   activityBase: "https://oulad.open.ac.uk",
   namespace: "e6128996-043a-4e44-9f79-a356fc0dbb2b",
   presentationStarts: {},
+  attributes: false,
 };
 
 /** A configuration that cannot be used; the message names the key. */
@@ -49,7 +57,7 @@ export function ouladSettings(config: unknown): OuladSettings {
     throw new OuladConfigError("(root)", "must be a JSON object");
   }
   const c = config as Record<string, unknown>;
-  const allowed = ["homePage", "activityBase", "namespace", "presentationStarts", "$comment"];
+  const allowed = ["homePage", "activityBase", "namespace", "presentationStarts", "attributes", "$comment"];
   for (const key of Object.keys(c)) {
     if (!allowed.includes(key))
       throw new OuladConfigError(key, `unknown key (allowed: ${allowed.join(", ")})`);
@@ -66,6 +74,10 @@ export function ouladSettings(config: unknown): OuladSettings {
       throw new OuladConfigError("namespace", "must be a UUID");
     }
     out.namespace = c.namespace.toLowerCase();
+  }
+  if (c.attributes !== undefined) {
+    if (typeof c.attributes !== "boolean") throw new OuladConfigError("attributes", "must be true or false");
+    out.attributes = c.attributes;
   }
   if (c.presentationStarts !== undefined) {
     const starts = c.presentationStarts;

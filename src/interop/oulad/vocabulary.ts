@@ -67,3 +67,22 @@ export const EXTENSIONS = {
   /** activity definition: OULAD's activity_type of a VLE site (resource, oucontent, forumng…). */
   vleActivityType: `${BASE}vle-activity-type`,
 } as const;
+
+/** studentInfo's demographic columns, carried only under the `attributes: true` setting. */
+export const ATTRIBUTE_COLUMNS = [
+  "gender",
+  "region",
+  "highest_education",
+  "imd_band",
+  "age_band",
+  "num_of_prev_attempts",
+  "studied_credits",
+  "disability",
+] as const;
+
+export type AttributeColumn = (typeof ATTRIBUTE_COLUMNS)[number];
+
+/** context of the registration statement: one extension per demographic column, its value as OULAD gives it. */
+export const ATTRIBUTE_EXTENSIONS = Object.fromEntries(
+  ATTRIBUTE_COLUMNS.map((column) => [column, `${BASE}attributes/${column.replaceAll("_", "-")}`]),
+) as Record<AttributeColumn, string>;
