@@ -39,7 +39,8 @@ export interface LogisticModel {
   readonly intercept: number;
   readonly params: { l2: number; l1: number; classWeights: ClassWeights | null };
   readonly fit: {
-    readonly method: "newton" | "fista";
+    /** "dp-gradient-descent": release/dp-logistic.ts (differentially private; no objective reported). */
+    readonly method: "newton" | "fista" | "dp-gradient-descent";
     readonly iterations: number;
     readonly converged: boolean;
     readonly objective: number;
