@@ -1528,6 +1528,139 @@ CREATE INDEX dataset_notifications_holder ON dataset_notifications (holder, crea
 `,
     },
   },
+  {
+    version: 14,
+    name: "training jobs (train registry)",
+    sql: {
+      sqlite: `
+-- A training job a consumer submitted on a dataset version: its spec, the admission decision's
+-- purpose, where it stands (queued → running → succeeded | failed, or refused at admission), its
+-- progress, the artefacts it wrote (paths, SHA-256, each released or withheld) and the release outcome.
+CREATE TABLE training_jobs (
+  id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  version_id TEXT NOT NULL REFERENCES dataset_versions(id),
+  consumer TEXT NOT NULL,
+  submitted_by TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  spec_digest TEXT NOT NULL,
+  purpose TEXT,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'refused')),
+  reason TEXT,
+  stage TEXT,
+  fraction REAL NOT NULL DEFAULT 0,
+  dir TEXT,
+  result TEXT,
+  artefacts TEXT,
+  release TEXT,
+  submitted_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT
+);
+CREATE INDEX training_jobs_consumer ON training_jobs (consumer, submitted_at);
+CREATE INDEX training_jobs_version ON training_jobs (version_id);
+CREATE INDEX training_jobs_state ON training_jobs (state, submitted_at);
+-- A finished or refused job is fixed.
+CREATE TRIGGER training_jobs_final BEFORE UPDATE ON training_jobs
+  WHEN OLD.state IN ('succeeded', 'failed', 'refused')
+  BEGIN SELECT RAISE(ABORT, 'a finished training job is fixed'); END;
+CREATE TRIGGER training_jobs_no_delete BEFORE DELETE ON training_jobs
+  BEGIN SELECT RAISE(ABORT, 'a training job is never deleted'); END;
+-- A job's history (append-only): submitted, admitted or refused, started, progress, succeeded or
+-- failed, released or withheld, and withdrawals after training.
+CREATE TABLE training_job_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL REFERENCES training_jobs(id),
+  kind TEXT NOT NULL CHECK (kind IN ('submitted', 'admitted', 'refused', 'started', 'progress', 'succeeded', 'failed', 'released', 'withheld', 'withdrawal-after-training')),
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE INDEX training_job_events_of ON training_job_events (job_id, seq);
+CREATE TRIGGER training_job_events_no_update BEFORE UPDATE ON training_job_events
+  BEGIN SELECT RAISE(ABORT, 'a training job''s history is append-only'); END;
+CREATE TRIGGER training_job_events_no_delete BEFORE DELETE ON training_job_events
+  BEGIN SELECT RAISE(ABORT, 'a training job''s history is append-only'); END;
+-- The consent withdrawals recorded against a job's model (its version held the learner): once each.
+CREATE TABLE training_job_withdrawals (
+  job_id TEXT NOT NULL REFERENCES training_jobs(id),
+  withdrawal_id TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  PRIMARY KEY (job_id, withdrawal_id)
+);
+CREATE TRIGGER training_job_withdrawals_no_update BEFORE UPDATE ON training_job_withdrawals
+  BEGIN SELECT RAISE(ABORT, 'a recorded withdrawal is never changed'); END;
+CREATE TRIGGER training_job_withdrawals_no_delete BEFORE DELETE ON training_job_withdrawals
+  BEGIN SELECT RAISE(ABORT, 'a recorded withdrawal is never changed'); END;
+`,
+      postgres: `
+-- A training job a consumer submitted on a dataset version: its spec, the admission decision's
+-- purpose, where it stands (queued → running → succeeded | failed, or refused at admission), its
+-- progress, the artefacts it wrote (paths, SHA-256, each released or withheld) and the release outcome.
+CREATE TABLE training_jobs (
+  id TEXT PRIMARY KEY,
+  agreement_id TEXT NOT NULL,
+  version_id TEXT NOT NULL REFERENCES dataset_versions(id),
+  consumer TEXT NOT NULL,
+  submitted_by TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  spec_digest TEXT NOT NULL,
+  purpose TEXT,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'refused')),
+  reason TEXT,
+  stage TEXT,
+  fraction DOUBLE PRECISION NOT NULL DEFAULT 0,
+  dir TEXT,
+  result TEXT,
+  artefacts TEXT,
+  release TEXT,
+  submitted_at TEXT NOT NULL,
+  started_at TEXT,
+  finished_at TEXT
+);
+CREATE INDEX training_jobs_consumer ON training_jobs (consumer, submitted_at);
+CREATE INDEX training_jobs_version ON training_jobs (version_id);
+CREATE INDEX training_jobs_state ON training_jobs (state, submitted_at);
+-- A finished or refused job is fixed.
+CREATE FUNCTION training_jobs_final() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'a training job is never deleted'; END IF;
+  IF OLD.state IN ('succeeded', 'failed', 'refused') THEN
+    RAISE EXCEPTION 'a finished training job is fixed';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER training_jobs_final BEFORE UPDATE OR DELETE ON training_jobs
+  FOR EACH ROW EXECUTE FUNCTION training_jobs_final();
+-- A job's history (append-only): submitted, admitted or refused, started, progress, succeeded or
+-- failed, released or withheld, and withdrawals after training.
+CREATE TABLE training_job_events (
+  seq BIGSERIAL PRIMARY KEY,
+  job_id TEXT NOT NULL REFERENCES training_jobs(id),
+  kind TEXT NOT NULL CHECK (kind IN ('submitted', 'admitted', 'refused', 'started', 'progress', 'succeeded', 'failed', 'released', 'withheld', 'withdrawal-after-training')),
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE INDEX training_job_events_of ON training_job_events (job_id, seq);
+CREATE FUNCTION training_job_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'a training job''s history is append-only'; END $$;
+CREATE TRIGGER training_job_events_append_only BEFORE UPDATE OR DELETE ON training_job_events
+  FOR EACH ROW EXECUTE FUNCTION training_job_events_append_only();
+-- The consent withdrawals recorded against a job's model (its version held the learner): once each.
+CREATE TABLE training_job_withdrawals (
+  job_id TEXT NOT NULL REFERENCES training_jobs(id),
+  withdrawal_id TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  PRIMARY KEY (job_id, withdrawal_id)
+);
+CREATE FUNCTION training_job_withdrawals_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'a recorded withdrawal is never changed'; END $$;
+CREATE TRIGGER training_job_withdrawals_fixed BEFORE UPDATE OR DELETE ON training_job_withdrawals
+  FOR EACH ROW EXECUTE FUNCTION training_job_withdrawals_fixed();
+`,
+    },
+  },
 ];
 
 /** Applies every migration not yet applied, each in its own transaction. Returns the versions applied. */

@@ -1,0 +1,213 @@
+/**
+ * One training job's work, as its worker thread runs it: read the version's view, make the learner
+ * table, train on `train` (GBDT stops early on the validation split), evaluate on `test` (headline
+ * metrics, curves, calibration, metrics per group), and write the model (our JSON and ONNX), the
+ * metrics and the pictures (SVG and PNG) into the job's folder with their SHA-256.
+ *
+ * What it returns holds no pseudonym: counts, metrics, and the held-in and held-out scores the release
+ * gate's membership-inference test needs, in row order only.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { TrainError } from "../errors.js";
+import { type GroupReport, groupMetrics } from "../evaluate/groups.js";
+import { calibration, prCurve, rocCurve, type Summary, summarize } from "../evaluate/metrics.js";
+import { learnerTable, readVersionView } from "../features.js";
+import { fitGbdt, type GbdtModel } from "../models/gbdt.js";
+import { type Model, modelToJson, predict } from "../models/json.js";
+import { fitLogistic } from "../models/logistic.js";
+import { toOnnx } from "../onnx/export.js";
+import { calibrationSvg, fairnessSvg, prSvg, rocSvg } from "../pictures/charts.js";
+import { svgToPng } from "../pictures/png.js";
+import { checkLabels, selectRows } from "../table.js";
+import type { JobSpec } from "./spec.js";
+
+export type ArtefactKind = "model" | "metrics" | "picture";
+
+/** A file the job wrote into its folder. */
+export interface Artefact {
+  name: string;
+  kind: ArtefactKind;
+  /** Relative to the job's folder. */
+  path: string;
+  sha256: string;
+  bytes: number;
+  mediaType: string;
+}
+
+export interface TrainingInput {
+  spec: JobSpec;
+  /** The version's folder (its lineage lists the view's shards and their splits). */
+  versionDir: string;
+  /** The job's folder (created). */
+  outDir: string;
+}
+
+export interface TrainingResult {
+  features: string[];
+  rows: Record<string, number>;
+  positives: Record<string, number>;
+  model: { kind: Model["kind"]; fit: Record<string, unknown> };
+  /** Headline metrics on the test split; null (with the reason) when it has one class only. */
+  metrics: Summary | null;
+  metricsReason: string | null;
+  groups: GroupReport[];
+  artefacts: Artefact[];
+  /** Scores and labels on held-in (train) and held-out (test) learners, for the membership-inference test. */
+  heldIn: { probabilities: number[]; labels: number[] };
+  heldOut: { probabilities: number[]; labels: number[] };
+}
+
+export type ProgressReport = (stage: string, fraction: number) => void;
+
+/** Where a group attribute with fewer learners than this is marked small in the metrics file. */
+const GROUP_MIN_SIZE = 5;
+
+function indicesOf(splits: readonly string[], name: string): number[] {
+  const out: number[] = [];
+  splits.forEach((s, i) => {
+    if (s === name) out.push(i);
+  });
+  return out;
+}
+
+const pick = (values: ArrayLike<number>, idx: readonly number[]) => Float64Array.from(idx, (i) => values[i]!);
+
+export async function runTraining(
+  input: TrainingInput,
+  progress: ProgressReport = () => {},
+): Promise<TrainingResult> {
+  const { spec } = input;
+  progress("reading", 0.05);
+  const rows = await readVersionView(input.versionDir, spec.view);
+  progress("table", 0.15);
+  const t = learnerTable(rows, {
+    label: spec.label,
+    periods: spec.periods,
+    ...(spec.features.include && { include: spec.features.include }),
+    ...(spec.features.exclude && { exclude: spec.features.exclude }),
+    ...(spec.features.categorical && { categorical: spec.features.categorical }),
+    groups: spec.groups,
+  });
+  if (!t.splits) throw new TrainError(`view ${spec.view}: its rows carry no split`);
+  const splits = t.splits;
+  const train = indicesOf(splits, "train");
+  const validation = indicesOf(splits, spec.validation);
+  const test = indicesOf(splits, "test");
+  if (train.length === 0) throw new TrainError("split train: no labelled learner");
+  if (test.length === 0) throw new TrainError("split test: no labelled learner");
+  const trainTable = selectRows(t.table, train);
+  const trainLabels = pick(t.labels, train);
+  checkLabels(trainLabels, train.length, "split train");
+  const testTable = selectRows(t.table, test);
+  const testLabels = pick(t.labels, test);
+  const count = (y: Float64Array) => y.reduce((a, b) => a + b, 0);
+
+  progress("training", 0.25);
+  let model: Model;
+  if (spec.model.kind === "logistic") {
+    model = fitLogistic(trainTable, trainLabels, spec.model.params);
+  } else {
+    const validLabels = pick(t.labels, validation);
+    const both = validation.length > 0 && count(validLabels) > 0 && count(validLabels) < validation.length;
+    model = fitGbdt(
+      trainTable,
+      trainLabels,
+      {
+        ...spec.model.params,
+        seed: spec.seed,
+        ...(both && { earlyStoppingRounds: spec.model.params.earlyStoppingRounds ?? 10 }),
+      },
+      both ? { table: selectRows(t.table, validation), labels: validLabels } : undefined,
+    );
+  }
+
+  progress("evaluating", 0.7);
+  const pTrain = predict(model, trainTable);
+  const pTest = predict(model, testTable);
+  const positives = count(testLabels);
+  const oneClass = positives === 0 || positives === test.length;
+  const metrics = oneClass ? null : summarize(pTest, testLabels);
+  const groups = oneClass
+    ? []
+    : spec.groups.map((g) =>
+        groupMetrics(
+          pTest,
+          testLabels,
+          test.map((i) => t.groups[g]![i]),
+          { attribute: g, minSize: GROUP_MIN_SIZE },
+        ),
+      );
+
+  progress("writing", 0.85);
+  mkdirSync(input.outDir, { recursive: true });
+  const artefacts: Artefact[] = [];
+  const write = (name: string, kind: ArtefactKind, mediaType: string, bytes: Uint8Array | string) => {
+    const data = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : Buffer.from(bytes);
+    writeFileSync(join(input.outDir, name), data);
+    artefacts.push({
+      name,
+      kind,
+      path: name,
+      sha256: createHash("sha256").update(data).digest("hex"),
+      bytes: data.byteLength,
+      mediaType,
+    });
+  };
+  write("model.json", "model", "application/json", `${JSON.stringify(modelToJson(model))}\n`);
+  write("model.onnx", "model", "application/octet-stream", toOnnx(model));
+  const curves = metrics
+    ? {
+        roc: rocCurve(pTest, testLabels),
+        pr: prCurve(pTest, testLabels),
+        calibration: calibration(pTest, testLabels),
+      }
+    : null;
+  write(
+    "metrics.json",
+    "metrics",
+    "application/json",
+    `${JSON.stringify({ split: "test", metrics, reason: oneClass ? "the test split has one class only" : null, curves, groups }, null, 2)}\n`,
+  );
+  const picture = (name: string, svg: string) => {
+    write(`${name}.svg`, "picture", "image/svg+xml", svg);
+    write(`${name}.png`, "picture", "image/png", svgToPng(svg));
+  };
+  if (metrics && curves) {
+    picture("roc", rocSvg([{ label: spec.model.kind, points: curves.roc, auc: metrics.auc }]));
+    picture(
+      "pr",
+      prSvg(
+        [{ label: spec.model.kind, points: curves.pr, averagePrecision: metrics.averagePrecision }],
+        positives / test.length,
+      ),
+    );
+    picture("calibration", calibrationSvg([{ label: spec.model.kind, calibration: curves.calibration }]));
+    for (const report of groups) picture(`fairness-${report.attribute}`, fairnessSvg(report));
+  }
+  progress("written", 0.95);
+
+  const splitCounts: Record<string, number> = {};
+  const splitPositives: Record<string, number> = {};
+  splits.forEach((s, i) => {
+    splitCounts[s] = (splitCounts[s] ?? 0) + 1;
+    splitPositives[s] = (splitPositives[s] ?? 0) + t.labels[i]!;
+  });
+  return {
+    features: [...t.table.names],
+    rows: splitCounts,
+    positives: splitPositives,
+    model: {
+      kind: model.kind,
+      fit:
+        model.kind === "gbdt" ? { ...(model as GbdtModel).fit, validationLoss: undefined } : { ...model.fit },
+    },
+    metrics,
+    metricsReason: oneClass ? "the test split has one class only" : null,
+    groups,
+    artefacts,
+    heldIn: { probabilities: [...pTrain], labels: [...trainLabels] },
+    heldOut: { probabilities: [...pTest], labels: [...testLabels] },
+  };
+}
