@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PolicyEnforcement } from "../../src/contract/index.js";
-import { Lrs, type Principal } from "../../src/lrs/index.js";
+import { Lrs } from "../../src/lrs/index.js";
 import {
   BuildDenied,
   buildDataset,
@@ -38,6 +38,7 @@ import {
 import type { Database } from "../../src/store/index.js";
 import { MASTER_KEY, type World, world } from "../consent/setup.js";
 import { backends } from "../helpers/databases.js";
+import { storeAt } from "./fixtures/stores.js";
 
 const FIXTURES = new URL("./fixtures/build/", import.meta.url).pathname;
 const VERB = "http://adlnet.gov/expapi/verbs/experienced";
@@ -154,11 +155,7 @@ for (const backend of await backends()) {
       return pseudonymText((await pseudonymizer.derive([id], "pseudonym")).get(identifierText(id)) as Buffer);
     };
 
-    const store = async (id: string, body: unknown[]) => {
-      await lrs.tenancy.ensureCredential({ storeId: id, key: `k-${id}`, secret: "secret", actor: "test" });
-      const principal = (await lrs.tenancy.authenticate(`k-${id}`, "secret")) as Principal;
-      await lrs.storeStatements({ principal, version: "2.0.0", body });
-    };
+    const store = (id: string, body: unknown[]) => storeAt(lrs, id, body);
 
     beforeEach(async () => {
       out = mkdtempSync(join(tmpdir(), "learnpool-select-test-"));

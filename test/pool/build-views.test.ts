@@ -6,7 +6,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { PolicyEnforcement } from "../../src/contract/index.js";
-import { Lrs, type Principal } from "../../src/lrs/index.js";
+import { Lrs } from "../../src/lrs/index.js";
 import { CohortBudgetRefused } from "../../src/pool/build/cohort-release.js";
 import { buildDataset, verifyVersion } from "../../src/pool/build/index.js";
 import { checkCroissant } from "../../src/pool/docs/index.js";
@@ -15,6 +15,7 @@ import { DomainKeys, dp } from "../../src/privacy/index.js";
 import type { Database } from "../../src/store/index.js";
 import { MASTER_KEY, pseudonym, type World, world } from "../consent/setup.js";
 import { backends } from "../helpers/databases.js";
+import { storeAt } from "./fixtures/stores.js";
 
 const ANSWERED = "http://adlnet.gov/expapi/verbs/answered";
 const EXPERIENCED = "http://adlnet.gov/expapi/verbs/experienced";
@@ -70,23 +71,14 @@ async function seed(lrs: Lrs, w: World): Promise<Learners> {
     actor: "test",
   });
   const L: Learners = { shared: pseudonym(), stays: pseudonym(), drops: pseudonym(), refused: pseudonym() };
-  const principal = async (store: string): Promise<Principal> => {
-    await lrs.tenancy.ensureCredential({
-      storeId: store,
-      key: `k-${store}`,
-      secret: "secret",
-      actor: "test",
-    });
-    return (await lrs.tenancy.authenticate(`k-${store}`, "secret")) as Principal;
-  };
   const univ = [
     ...statements(L.shared, [0, 1, 2, 3, 9]),
     ...statements(L.drops, [0, 2, 4, 5], "master"),
     ...statements(L.refused, [0, 1, 2, 6, 8]),
   ];
   const mooc = [...statements(L.shared, [4, 5, 6, 12]), ...statements(L.stays, [0, 1, 6, 10, 11])];
-  await lrs.storeStatements({ principal: await principal("univ"), version: "2.0.0", body: univ });
-  await lrs.storeStatements({ principal: await principal("mooc"), version: "2.0.0", body: mooc });
+  await storeAt(lrs, "univ", univ);
+  await storeAt(lrs, "mooc", mooc);
   for (const learner of [L.shared, L.stays, L.drops, L.refused]) {
     await w.request(learner);
     const link = await w.link({ sub: learner });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PolicyEnforcement } from "../../src/contract/index.js";
-import { Lrs, type Principal } from "../../src/lrs/index.js";
+import { Lrs } from "../../src/lrs/index.js";
 import { BuildDenied, buildDataset, verifyVersion } from "../../src/pool/build/index.js";
 import { checkCroissant } from "../../src/pool/docs/index.js";
 import { parseBuildSpec } from "../../src/pool/prepare/index.js";
@@ -13,6 +13,7 @@ import { DomainKeys } from "../../src/privacy/index.js";
 import { type Database, openDatabase } from "../../src/store/index.js";
 import { MASTER_KEY, pseudonym, type World, world } from "../consent/setup.js";
 import { backends, sqliteBackend } from "../helpers/databases.js";
+import { storeAt } from "./fixtures/stores.js";
 import { runDataset } from "./fixtures/versions/setup.js";
 
 const VERB = "http://adlnet.gov/expapi/verbs/experienced";
@@ -87,15 +88,6 @@ async function seed(lrs: Lrs, w: World): Promise<Learners> {
     withdrew: pseudonym(),
     neverAsked: pseudonym(),
   };
-  const principal = async (store: string): Promise<Principal> => {
-    await lrs.tenancy.ensureCredential({
-      storeId: store,
-      key: `k-${store}`,
-      secret: "secret",
-      actor: "test",
-    });
-    return (await lrs.tenancy.authenticate(`k-${store}`, "secret")) as Principal;
-  };
   const univ = [
     ...statements(L.shared, [0, 1, 2, 3, 9]),
     ...statements(L.drops, [0, 2, 4, 5]),
@@ -108,8 +100,8 @@ async function seed(lrs: Lrs, w: World): Promise<Learners> {
     ...statements(L.stays, [0, 1, 6, 10, 11]),
     ...statements(L.withdrew, [1, 2, 9]),
   ];
-  await lrs.storeStatements({ principal: await principal("univ"), version: "2.0.0", body: univ });
-  await lrs.storeStatements({ principal: await principal("mooc"), version: "2.0.0", body: mooc });
+  await storeAt(lrs, "univ", univ);
+  await storeAt(lrs, "mooc", mooc);
   for (const learner of [L.shared, L.stays, L.drops, L.refused, L.withdrew]) {
     await w.request(learner);
     const link = await w.link({ sub: learner });
