@@ -76,7 +76,9 @@ export function membershipInference(input: {
 
   let caughtIn = 0;
   let caughtOut = 0;
-  let best = { advantage: 0, threshold: Number.NEGATIVE_INFINITY, tpr: 0, fpr: 0 };
+  // TPR − FPR compared as the integer caughtIn·nOut − caughtOut·nIn: exact, so equal advantages tie
+  // and the first (fewest false positives) is kept.
+  let best = { score: 0, threshold: Number.NEGATIVE_INFINITY, caughtIn: 0, caughtOut: 0 };
   // Mann–Whitney: each held-in loss counts the held-out losses above it, a tie one half.
   let wins = 0;
   let k = 0;
@@ -92,15 +94,14 @@ export function membershipInference(input: {
     wins += tiedIn * (nOut - caughtOut - tiedOut) + 0.5 * tiedIn * tiedOut;
     caughtIn += tiedIn;
     caughtOut += tiedOut;
-    const tpr = caughtIn / nIn;
-    const fpr = caughtOut / nOut;
-    if (tpr - fpr > best.advantage) best = { advantage: tpr - fpr, threshold: value, tpr, fpr };
+    const score = caughtIn * nOut - caughtOut * nIn;
+    if (score > best.score) best = { score, threshold: value, caughtIn, caughtOut };
   }
   return {
-    advantage: best.advantage,
+    advantage: best.score / (nIn * nOut),
     threshold: best.threshold,
-    truePositiveRate: best.tpr,
-    falsePositiveRate: best.fpr,
+    truePositiveRate: best.caughtIn / nIn,
+    falsePositiveRate: best.caughtOut / nOut,
     auc: wins / (nIn * nOut),
     heldIn: nIn,
     heldOut: nOut,
