@@ -75,6 +75,26 @@ describe("membership inference (loss threshold)", () => {
     expect(m.advantage).toBeCloseTo(1 - 1 / 1.1, 2);
   });
 
+  it("the chance level: equal distributions exceed it about 5 % of the time", () => {
+    const m = membershipInference({
+      lossesIn: new Float64Array(1000).fill(1),
+      lossesOut: new Float64Array(1000).fill(1),
+    });
+    expect(m.chanceLevel).toBeCloseTo(Math.sqrt(Math.log(20) / 1000), 12);
+    const random = seededRandom(11);
+    let above = 0;
+    const trials = 400;
+    for (let t = 0; t < trials; t++) {
+      const lossesIn = Float64Array.from({ length: 150 }, () => random());
+      const lossesOut = Float64Array.from({ length: 250 }, () => random());
+      const r = membershipInference({ lossesIn, lossesOut });
+      if (r.advantage > r.chanceLevel) above++;
+    }
+    // Binomial(400, ≈0.05): mean 20, sd ≈ 4.4 (the asymptotic quantile is slightly conservative).
+    expect(above).toBeGreaterThan(4);
+    expect(above).toBeLessThan(36);
+  });
+
   it("per-example log loss matches the mean log loss, and bad input is named", () => {
     expect(perExampleLoss(0.8, 1)).toBeCloseTo(-Math.log(0.8), 15);
     expect(perExampleLoss(0.8, 0)).toBeCloseTo(-Math.log(0.2), 15);

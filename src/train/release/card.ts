@@ -209,7 +209,7 @@ export function modelCard(input: ModelCardInput): string {
   if (input.membership) {
     const m = input.membership;
     out.push(
-      `Membership inference (loss-threshold attack, Yeom et al. 2018) on ${m.heldIn} training against ${m.heldOut} held-out learners: advantage ${fmt(m.advantage)} (attack AUC ${fmt(m.auc)}); the release bound is ${fmt(thresholds.maxAdvantage)} (${thresholds.maxAdvantageSource}).`,
+      `Membership inference (loss-threshold attack, Yeom et al. 2018) on ${m.heldIn} training against ${m.heldOut} held-out learners: advantage ${fmt(m.advantage)} (attack AUC ${fmt(m.auc)}); the release bound is ${fmt(thresholds.maxAdvantage)} (${thresholds.maxAdvantageSource}). On samples of these sizes chance alone reaches about ${fmt(m.chanceLevel)} (5 % of the time).`,
     );
   } else out.push("No membership-inference test was run: the model cannot be released.");
   if (input.dp) {

@@ -23,6 +23,13 @@ export interface MembershipInference {
   readonly auc: number;
   readonly heldIn: number;
   readonly heldOut: number;
+  /**
+   * What chance alone reaches: the advantage that a model revealing nothing (losses in and out from one
+   * distribution) exceeds with probability about 5 % on samples of these sizes — the one-sided
+   * two-sample Kolmogorov–Smirnov statistic's asymptotic quantile, √(ln 20 · (m + n) / (2mn)) (Smirnov).
+   * An advantage below it is not evidence of leakage; a bound set below it withholds honest models.
+   */
+  readonly chanceLevel: number;
 }
 
 /** Log loss of one prediction, −[y ln p + (1 − y) ln(1 − p)], with p kept in [1e-15, 1 − 1e-15]. */
@@ -105,5 +112,6 @@ export function membershipInference(input: {
     auc: wins / (nIn * nOut),
     heldIn: nIn,
     heldOut: nOut,
+    chanceLevel: Math.sqrt((Math.log(20) * (nIn + nOut)) / (2 * nIn * nOut)),
   };
 }
