@@ -11,7 +11,7 @@ import { fitLogistic, type LogisticModel, originalScale } from "./models/logisti
  * - Performance Factors Analysis (Pavlik, Cen & Koedinger 2009): P(correct) = σ(β_k + γ_k·s + ρ_k·f), s and f
  *   the learner's earlier successes and failures at skill (or item) k; optionally a learner-ability term.
  * - Bayesian Knowledge Tracing (Corbett & Anderson 1995): a hidden mastered/not-mastered state per skill,
- *   four parameters per skill (initial mastery, learning, guess, slip) chosen by grid search on the likelihood.
+ *   four parameters per skill (initial mastery, learning, guess, slip) of highest likelihood (grid, then pattern search).
  *
  * "Earlier" means a smaller position in the learner's sequence and another statement: the rows of one
  * statement that is evidence of several skills share one outcome, so none of them feeds another.
@@ -367,41 +367,70 @@ export interface BktSkill {
 
 export interface BktModel {
   readonly kind: "bkt";
-  /** For a skill never seen in training: its parameters are the median of the others'. */
+  /** For a skill never seen in training: the median of the other skills' parameters. */
   readonly fallback: Omit<BktSkill, "skill" | "attempts">;
   readonly skills: readonly BktSkill[];
 }
 
-// Guess and slip stay below ½ so that "mastered" means "more likely correct" (no degenerate swap).
-const INIT_GRID = [0.05, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9];
-const LEARN_GRID = [0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.45];
-const GUESS_GRID = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4];
-const SLIP_GRID = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4];
+type BktParams = { init: number; learn: number; guess: number; slip: number };
 
-/** Fits BKT: per skill, the grid point of highest likelihood (7 × 8 × 7 × 7 points; no EM local optimum). */
+// Guess and slip stay below ½ so that "mastered" means "more likely correct" (no degenerate swap).
+const BKT_BOUNDS: Record<keyof BktParams, [number, number]> = {
+  init: [0.01, 0.99],
+  learn: [0.001, 0.6],
+  guess: [0.01, 0.45],
+  slip: [0.01, 0.45],
+};
+const BKT_GRID: Record<keyof BktParams, number[]> = {
+  init: [0.2, 0.5, 0.8],
+  learn: [0.03, 0.1, 0.25],
+  guess: [0.1, 0.25, 0.4],
+  slip: [0.05, 0.15, 0.3],
+};
+const BKT_KEYS = ["init", "learn", "guess", "slip"] as const;
+
+/**
+ * Fits BKT per skill by maximum likelihood: the best point of a coarse grid (81 points), then a pattern
+ * search (each parameter moved up and down, the step halved when no move helps) down to steps of 0.002.
+ * Deterministic, and free of EM's sensitivity to its starting point.
+ */
 export function fitBkt(attempts: readonly Attempt[]): BktModel {
   if (attempts.length === 0) throw new TrainError("bkt: no attempt to train on");
   const order = ordered(attempts, "training attempts");
-  const sequences = skillSequences(attempts, order);
   const skills: BktSkill[] = [];
-  for (const [skill, seqs] of sequences) {
-    let best = { init: 0.5, learn: 0.1, guess: 0.2, slip: 0.1 };
+  for (const [skill, seqs] of skillSequences(attempts, order)) {
+    const data = flatten(seqs, order.outcome);
+    let best: BktParams = { init: 0.5, learn: 0.1, guess: 0.2, slip: 0.1 };
     let bestLoglik = Number.NEGATIVE_INFINITY;
-    for (const init of INIT_GRID)
-      for (const learn of LEARN_GRID)
-        for (const guess of GUESS_GRID)
-          for (const slip of SLIP_GRID) {
-            const params = { init, learn, guess, slip };
-            let loglik = 0;
-            for (const seq of seqs) loglik += bktTrace(params, seq, null);
+    for (const init of BKT_GRID.init)
+      for (const learn of BKT_GRID.learn)
+        for (const guess of BKT_GRID.guess)
+          for (const slip of BKT_GRID.slip) {
+            const loglik = bktLoglik({ init, learn, guess, slip }, data);
             if (loglik > bestLoglik) {
               bestLoglik = loglik;
-              best = params;
+              best = { init, learn, guess, slip };
             }
           }
-    let n = 0;
-    for (const seq of seqs) n += seq.length;
-    skills.push({ skill, ...best, attempts: n });
+    for (let step = 0.05; step >= 0.002; ) {
+      let moved = false;
+      for (const key of BKT_KEYS) {
+        for (const sign of [1, -1]) {
+          const [lo, hi] = BKT_BOUNDS[key];
+          const value = Math.min(hi, Math.max(lo, best[key] + sign * step));
+          if (value === best[key]) continue;
+          const trial = { ...best, [key]: value };
+          const loglik = bktLoglik(trial, data);
+          if (loglik > bestLoglik + 1e-12) {
+            bestLoglik = loglik;
+            best = trial;
+            moved = true;
+          }
+        }
+      }
+      if (!moved) step /= 2;
+    }
+    skills.push({ skill, ...best, attempts: data.outcome.length });
   }
   const median = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
@@ -419,22 +448,29 @@ export function fitBkt(attempts: readonly Attempt[]): BktModel {
   };
 }
 
+/** P(correct) of each attempt, in the input's order, from the same learner's earlier attempts at its skill. */
 export function predictBkt(model: BktModel, attempts: readonly Attempt[]): Float64Array {
   const order = ordered(attempts, "attempts");
   const bySkill = new Map(model.skills.map((s) => [s.skill, s]));
   const out = new Float64Array(attempts.length);
   for (const [skill, seqs] of skillSequences(attempts, order)) {
-    const params = bySkill.get(skill) ?? model.fallback;
-    for (const seq of seqs) bktTrace(params, seq, out);
+    const p = bySkill.get(skill) ?? model.fallback;
+    for (const seq of seqs) {
+      let mastered = p.init;
+      for (const i of seq) {
+        out[i] = mastered * (1 - p.slip) + (1 - mastered) * p.guess;
+        mastered = bktStep(p, mastered, order.outcome[i]!);
+      }
+    }
   }
   return out;
 }
 
-/** Per skill, each learner's rows at that skill in order, as [row, outcome] pairs. */
-function skillSequences(attempts: readonly Attempt[], order: Ordered): Map<string, [number, number][][]> {
-  const out = new Map<string, [number, number][][]>();
+/** Per skill, each learner's rows at that skill, in sequence order. */
+function skillSequences(attempts: readonly Attempt[], order: Ordered): Map<string, number[][]> {
+  const out = new Map<string, number[][]>();
   let learner: string | undefined;
-  let current = new Map<string, [number, number][]>();
+  let current = new Map<string, number[]>();
   for (const run of order.runs) {
     const first = attempts[run[0]!]!;
     if (first.learner !== learner) {
@@ -451,28 +487,52 @@ function skillSequences(attempts: readonly Attempt[], order: Ordered): Map<strin
         all.push(seq);
         out.set(skill, all);
       }
-      seq.push([i, order.outcome[i]!]);
+      seq.push(i);
     }
   }
   return out;
 }
 
-/** Forward pass over one learner's attempts at one skill: the log-likelihood, and predictions into `out`. */
-function bktTrace(
-  p: { init: number; learn: number; guess: number; slip: number },
-  seq: readonly [number, number][],
-  out: Float64Array | null,
-): number {
-  let mastered = p.init;
+/** One skill's sequences end to end: outcomes, and a 1 where a learner's sequence starts. */
+function flatten(seqs: readonly number[][], outcome: Uint8Array): { outcome: Uint8Array; start: Uint8Array } {
+  let n = 0;
+  for (const seq of seqs) n += seq.length;
+  const flat = { outcome: new Uint8Array(n), start: new Uint8Array(n) };
+  let k = 0;
+  for (const seq of seqs) {
+    seq.forEach((i, j) => {
+      flat.outcome[k] = outcome[i]!;
+      flat.start[k++] = j === 0 ? 1 : 0;
+    });
+  }
+  return flat;
+}
+
+function bktLoglik(p: BktParams, data: { outcome: Uint8Array; start: Uint8Array }): number {
+  const { init, learn, guess, slip } = p;
+  let mastered = init;
   let loglik = 0;
-  for (const [i, y] of seq) {
-    const correct = mastered * (1 - p.slip) + (1 - mastered) * p.guess;
-    if (out) out[i] = correct;
-    loglik += Math.log(y === 1 ? correct : 1 - correct);
-    const posterior = y === 1 ? (mastered * (1 - p.slip)) / correct : (mastered * p.slip) / (1 - correct);
-    mastered = posterior + (1 - posterior) * p.learn;
+  for (let k = 0; k < data.outcome.length; k++) {
+    if (data.start[k] === 1) mastered = init;
+    const correct = mastered * (1 - slip) + (1 - mastered) * guess;
+    let posterior: number;
+    if (data.outcome[k] === 1) {
+      loglik += Math.log(correct);
+      posterior = (mastered * (1 - slip)) / correct;
+    } else {
+      loglik += Math.log(1 - correct);
+      posterior = (mastered * slip) / (1 - correct);
+    }
+    mastered = posterior + (1 - posterior) * learn;
   }
   return loglik;
+}
+
+/** The posterior of mastery after an outcome, then the chance to learn. */
+function bktStep(p: BktParams, mastered: number, y: number): number {
+  const correct = mastered * (1 - p.slip) + (1 - mastered) * p.guess;
+  const posterior = y === 1 ? (mastered * (1 - p.slip)) / correct : (mastered * p.slip) / (1 - correct);
+  return posterior + (1 - posterior) * p.learn;
 }
 
 // ---------------------------------------------------------------------------------------------------
