@@ -57,6 +57,42 @@ describe("DP logistic regression: accounting and mechanism", () => {
     );
   });
 
+  it("the noise added is the σC the accounting claims, and each row's gradient is clipped to C", () => {
+    // All features 0: every row's gradient on a coefficient is 0, so after one step a coefficient is
+    // −(σC·Z)/ñ: its spread over seeds and coefficients, times ñ ≈ n, is σC.
+    const n = 2000;
+    const p = 50;
+    const zeros = {
+      names: Array.from({ length: p }, (_, j) => `z${j}`),
+      columns: Array.from({ length: p }, () => new Float64Array(n)),
+      rows: n,
+    };
+    const labels = Uint8Array.from({ length: n }, (_, i) => i % 2);
+    const params = { epsilon: 1, delta: 1e-6, epochs: 1, clip: 2, l2: 0 };
+    const { noiseMultiplier } = dpLogisticAccounting(params);
+    const draws: number[] = [];
+    for (let seed = 0; seed < 40; seed++) {
+      const { model } = trainDpLogistic(zeros, labels, params, new SeededRandom(seed));
+      for (const c of model.coefficients) draws.push(-c * n);
+    }
+    const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+    const sd = Math.sqrt(draws.reduce((a, v) => a + (v - mean) ** 2, 0) / (draws.length - 1));
+    expect(sd / (noiseMultiplier * 2)).toBeGreaterThan(0.93);
+    expect(sd / (noiseMultiplier * 2)).toBeLessThan(1.07);
+    expect(Math.abs(mean)).toBeLessThan(0.1 * noiseMultiplier * 2);
+    // A huge feature: the gradient (0.5 − 1)·(1000, 1) has norm ≈ 500, clipped to C = 1; with ε so large
+    // that the noise vanishes, one step of rate 1 moves the coefficient by about 1, not 500.
+    const big = { names: ["x"], columns: [new Float64Array(n).fill(1000)], rows: n };
+    const { model } = trainDpLogistic(
+      big,
+      new Uint8Array(n).fill(1),
+      { epsilon: 1e6, delta: 1e-6, epochs: 1, l2: 0 },
+      new SeededRandom(1),
+    );
+    expect(model.coefficients[0]).toBeCloseTo(1000 / Math.hypot(1000, 1), 2);
+    expect(model.intercept).toBeCloseTo(1 / Math.hypot(1000, 1), 4);
+  });
+
   it("a tighter ε gives noisier weights (spread over seeds about ε-proportionally)", () => {
     const spread = (epsilon: number) => {
       const runs = Array.from(

@@ -217,12 +217,11 @@ describe("release gate on trained models", () => {
   });
 });
 
+const craftedTable = syntheticTable({ rows: 200, features: 16, seed: 1 });
+const craftedModel = fitLogistic(craftedTable.table, craftedTable.labels);
+
 /** A crafted evaluation: figures chosen by hand, no model behind the metrics. */
 function crafted(overrides: Partial<ReleaseGateInput> = {}): ReleaseGateInput {
-  const model = fitLogistic(
-    syntheticTable({ rows: 200, features: 16, seed: 1 }).table,
-    syntheticTable({ rows: 200, features: 16, seed: 1 }).labels,
-  );
   const region: GroupReport = {
     attribute: "region",
     minSize: 1,
@@ -266,7 +265,7 @@ function crafted(overrides: Partial<ReleaseGateInput> = {}): ReleaseGateInput {
   };
   return {
     title: "crafted",
-    model,
+    model: craftedModel,
     data: { dataset: "d-v1", view: "v", label: "y", splits: { train: 200, validation: 6, test: 95 } },
     agreement: { id: "agr-1", purposes: [], nextPolicies: [] },
     evaluation: {

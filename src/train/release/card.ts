@@ -228,7 +228,7 @@ export function modelCard(input: ModelCardInput): string {
     "A fairness gap is measured only for the attributes present in the data; it says nothing of others.",
     ...(input.dp
       ? [
-          "The DP noise is the floating-point Gaussian (not the exact discrete sampler of the statistics); its tails are cut beyond about 8σ.",
+          "The DP guarantee is per learner with one row per learner in the training table; the noise is the floating-point Gaussian (not the exact discrete sampler of the statistics), its tails cut beyond about 8σ.",
         ]
       : [
           "Without differential privacy the model may still carry traces of individual learners; the membership test bounds one attack, not all.",

@@ -13,6 +13,8 @@ import { checkLabels, checkTable, type FeatureTable } from "../table.js";
  * Without subsampling every step is a plain Gaussian mechanism and zCDP composes exactly:
  *
  * - Neighbours: one learner's row added or removed (the ledger's relation, privacy/dp/mechanisms.ts).
+ *   The table must hold one row per learner (the pool's per-learner views): a learner with k rows
+ *   would move the sum by kC, and the guarantee would hold for k-fold ε only.
  * - Each row's gradient of the log loss in (β, b), (σ(η) − y)·(x̃, 1), is clipped to L2 norm C, so the
  *   sum S_t over rows changes by at most C in L2 when one row comes or goes.
  * - Step t releases S_t + N(0, σ²C²·I): the Gaussian mechanism with Δ₂ = C and noise sd σC is
