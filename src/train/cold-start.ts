@@ -291,3 +291,30 @@ function hash(text: string): number {
   }
   return h >>> 0;
 }
+
+/** The study as a Markdown table (for a README or a job's report), then the skipped providers and why. */
+export function coldStartMarkdown(study: ColdStartStudy): string {
+  const f = (v: number) => v.toFixed(3);
+  const signed = (v: number) => (v >= 0 ? "+" : "") + v.toFixed(3);
+  const level = Math.round(study.bootstrap.level * 100);
+  const lines = [
+    `| provider | train (own) | train (pool) | test | AUC own | AUC pool | gain | ${level} % interval |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...study.rows.map((r) => {
+      const interval =
+        r.gain_low === null || r.gain_high === null ? "—" : `${signed(r.gain_low)} to ${signed(r.gain_high)}`;
+      const cells = [
+        r.provider,
+        r.n_train_own,
+        r.n_train_pool,
+        r.n_test,
+        f(r.auc_own),
+        f(r.auc_pool),
+        signed(r.gain),
+      ];
+      return `| ${cells.join(" | ")} | ${interval} |`;
+    }),
+  ];
+  for (const s of study.skipped) lines.push("", `Skipped ${s.provider}: ${s.reason}.`);
+  return lines.join("\n");
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ColdStartInput, coldStartStudy } from "../../src/train/cold-start.js";
+import { type ColdStartInput, coldStartMarkdown, coldStartStudy } from "../../src/train/cold-start.js";
 import { TrainError } from "../../src/train/errors.js";
 import { gaussian, seededRandom } from "../../src/train/random.js";
 
@@ -57,6 +57,9 @@ describe("cold-start study", () => {
     expect(small.gain).toBeGreaterThan(0.02);
     expect(small.gain_low!).toBeGreaterThan(0);
     expect(small.gain_high!).toBeGreaterThan(small.gain);
+    expect(coldStartMarkdown(study)).toContain(
+      `| ${(small.gain_low! >= 0 ? "+" : "") + small.gain_low!.toFixed(3)} to +${small.gain_high!.toFixed(3)} |`,
+    );
     const big = study.rows.find((r) => r.provider === "big")!;
     expect(Math.abs(big.gain)).toBeLessThan(0.01);
     expect(big.gain_low!).toBeLessThan(big.gain);
@@ -77,6 +80,14 @@ describe("cold-start study", () => {
       },
     ]);
     expect(study.rows[0]!.gain_low).toBeNull();
+    const markdown = coldStartMarkdown(study).split("\n");
+    expect(markdown[0]).toBe(
+      "| provider | train (own) | train (pool) | test | AUC own | AUC pool | gain | 95 % interval |",
+    );
+    expect(markdown[3]).toMatch(
+      /^\| small \| 24 \| 3129 \| 400 \| 0\.\d{3} \| 0\.\d{3} \| \+0\.\d{3} \| — \|$/,
+    );
+    expect(markdown.at(-1)).toBe("Skipped all-pass: own train learners have one class only (100 positives).");
     const oneClassTest = providersTable(
       [
         { provider: "big", train: 400, test: 100 },
