@@ -429,6 +429,22 @@ describe("release gate rules on crafted inputs", () => {
     expect(ok.decisions.dp).toEqual({ epsilon: 1, delta: 1e-6, rho: 0.2, charged: true });
   });
 
+  it("pictures as PNG too when asked, each beside its SVG", () => {
+    const d = releaseGate(crafted({ png: true }));
+    const pictures = d.released.filter((r) => r.kind === "picture");
+    expect(pictures.map((r) => r.name)).toEqual([
+      "fairness-region.svg",
+      "fairness-region.png",
+      "early-detection.svg",
+      "early-detection.png",
+    ]);
+    const png = pictures.find((r) => r.mediaType === "image/png")!.content as Uint8Array;
+    expect(Array.from(png.subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    const card = text(d.released.find((r) => r.kind === "card")!.content);
+    expect(card).toContain("![early-detection.svg](early-detection.svg)");
+    expect(card).not.toContain(".png");
+  });
+
   it("modelCard alone: no nextPolicy duty is said so; pipes in names do not break the tables", () => {
     const card = modelCard({
       title: "t",

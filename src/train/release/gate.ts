@@ -5,6 +5,7 @@ import type { Calibration, PrPoint, RocPoint } from "../evaluate/metrics.js";
 import { type Model, modelToJson } from "../models/json.js";
 import { toOnnx } from "../onnx/export.js";
 import { calibrationSvg, earlyDetectionSvg, prSvg, rocSvg } from "../pictures/charts.js";
+import { svgToPng } from "../pictures/png.js";
 import { barChart } from "../pictures/svg.js";
 import {
   type ModelCardInput,
@@ -76,6 +77,8 @@ export interface ReleaseGateInput {
   readonly membership?: { readonly lossesIn: ArrayLike<number>; readonly lossesOut: ArrayLike<number> };
   readonly dp?: DpReport;
   readonly limits?: readonly string[];
+  /** Also release each picture as PNG (resvg, loaded on first use); SVG only by default. */
+  readonly png?: boolean;
 }
 
 export interface ReleaseFigures {
@@ -282,8 +285,17 @@ export function releaseGate(input: ReleaseGateInput): ReleaseDecision {
 
   // Pictures, from released slices only.
   const pictures: ReleasedItem[] = [];
-  const picture = (name: string, svg: string, reason: string) =>
+  const picture = (name: string, svg: string, reason: string) => {
     pictures.push({ name, kind: "picture", reason, mediaType: "image/svg+xml", content: svg });
+    if (input.png)
+      pictures.push({
+        name: name.replace(/\.svg$/, ".png"),
+        kind: "picture",
+        reason,
+        mediaType: "image/png",
+        content: svgToPng(svg),
+      });
+  };
   const curves = input.evaluation.curves;
   const metricsOverall: Record<string, number> = {};
   if (overallPasses) {
@@ -399,7 +411,7 @@ export function releaseGate(input: ReleaseGateInput): ReleaseDecision {
     thresholds,
     withheld,
     ...(input.limits && { limits: input.limits }),
-    pictures: pictures.map((p) => p.name),
+    pictures: pictures.filter((p) => p.mediaType === "image/svg+xml").map((p) => p.name),
   });
   released.push({
     name: "README.md",
