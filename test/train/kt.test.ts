@@ -1,4 +1,6 @@
+import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
+import { sequencesSql } from "../../src/pool/views/sequences.js";
 import { TrainError } from "../../src/train/errors.js";
 import {
   type Attempt,
@@ -11,6 +13,7 @@ import {
   predictBkt,
   predictPfa,
   predictSkillRate,
+  type SequenceRow,
 } from "../../src/train/kt.js";
 import { seededRandom } from "../../src/train/random.js";
 
@@ -217,6 +220,27 @@ describe("inputs", () => {
       { learner: "a", position: 3, skill: "q1", correct: 0, statement: "s3" },
     ]);
     expect(attemptsFromSequences(rows, "skill")).toEqual([]);
+  });
+
+  it("reads what the sequences view returns: a statement of two skills gives two attempts of one statement", async () => {
+    const instance = await DuckDBInstance.create(":memory:");
+    const c = await instance.connect();
+    await c.run(`CREATE TABLE statements AS SELECT * FROM (VALUES
+      ('a', 'p1', 's1', TIMESTAMP '2024-01-01 10:00', 'q1', 0.9, NULL::BOOLEAN, ['k1', 'k2']),
+      ('a', 'p1', 's2', TIMESTAMP '2024-01-02 10:00', 'q2', NULL, false, ['k1']),
+      ('b', 'p1', 's3', TIMESTAMP '2024-01-01 10:00', 'q1', 0.2, NULL, ['k2'])
+    ) t(learner, provider, id, timestamp, object_id, score_scaled, success, skills)`);
+    const rows = async (unit: "skill" | "item") =>
+      (await c.runAndReadAll(sequencesSql({ unit }))).getRowObjectsJS() as unknown as SequenceRow[];
+    expect(attemptsFromSequences(await rows("skill"), "skill")).toEqual([
+      { learner: "a", position: 1, skill: "k1", correct: 1, statement: "s1" },
+      { learner: "a", position: 2, skill: "k2", correct: 1, statement: "s1" },
+      { learner: "a", position: 3, skill: "k1", correct: 0, statement: "s2" },
+      { learner: "b", position: 1, skill: "k2", correct: 0, statement: "s3" },
+    ]);
+    expect(attemptsFromSequences(await rows("item"), "item").map((a) => a.skill)).toEqual(["q1", "q2", "q1"]);
+    c.closeSync();
+    instance.closeSync();
   });
 
   it("names the row, never the learner, in errors", () => {
