@@ -1,32 +1,357 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GATE_NOT_WIRED, parseJobSpec } from "../../src/train/jobs/index.js";
+import {
+  GATE_NOT_WIRED,
+  JobError,
+  JobSpecError,
+  parseJobSpec,
+  type ReleaseGate,
+  type TrainingJobs,
+  WORKING_COPY,
+  withholdAll,
+} from "../../src/train/jobs/index.js";
 import { backends } from "../helpers/databases.js";
+import { downloadablePolicy } from "../pool/fixtures/versions/setup.js";
 import { jobsOf, jobYaml } from "./fixtures/jobs/jobs.js";
 import { type TrainWorld, trainWorld } from "./fixtures/jobs/setup.js";
+
+const refused = (status: number, message: RegExp) => (err: unknown) => {
+  expect(err).toBeInstanceOf(JobError);
+  expect((err as JobError).message).toMatch(message);
+  expect((err as JobError).status).toBe(status);
+  return true;
+};
+const VERSION = "urn:uuid:00000000-0000-4000-8000-000000000001";
+
+describe("training job spec", () => {
+  it("applies the defaults and reads snake_case params into the model's", () => {
+    const spec = parseJobSpec(
+      `version: ${VERSION}\nlabel: dropout\nmodel: {kind: gbdt, params: {trees: 20, learning_rate: 0.2, early_stopping_rounds: 3, class_weights: balanced}}`,
+    );
+    expect(spec).toEqual({
+      version: VERSION,
+      view: "learner_periods",
+      label: "dropout",
+      features: {},
+      periods: "sum",
+      model: {
+        kind: "gbdt",
+        params: { trees: 20, learningRate: 0.2, earlyStoppingRounds: 3, classWeights: "balanced" },
+      },
+      groups: [],
+      validation: "validation",
+      seed: 0,
+      limits: { memoryMb: 1024, seconds: 3600 },
+      release: {},
+    });
+  });
+
+  it("refuses unknown keys and reports every problem with its key path", () => {
+    let error: JobSpecError | undefined;
+    try {
+      parseJobSpec(
+        `version: v1\nlabel: dropout\nperiods: monthly\nmodel: {kind: gbdt, params: {trees: 0, depth: 3}}\nlimits: {memory_mb: 0, secs: 5}\nfeatures: {include: [a], exclude: [a]}\nrelease: {dp: {epsilon: 1}}\ncolour: blue`,
+        { source: "job.yaml" },
+      );
+    } catch (err) {
+      error = err as JobSpecError;
+    }
+    expect(error).toBeInstanceOf(JobSpecError);
+    expect(error!.message).toMatch(/^job\.yaml: invalid training job spec/);
+    expect(error!.issues.map((i) => i.path).sort()).toEqual(
+      [
+        "colour",
+        "features",
+        "limits.memory_mb",
+        "limits.secs",
+        "model.params.depth",
+        "model.params.trees",
+        "periods",
+        "release.dp",
+        "version",
+      ].sort(),
+    );
+    expect(error!.issues.find((i) => i.path === "release.dp")!.message).toMatch(/logistic models only/);
+    expect(error!.issues.find((i) => i.path === "colour")!.message).toMatch(/unknown key/);
+  });
+
+  it("requires the version and the label", () => {
+    expect(() => parseJobSpec("view: learner_periods")).toThrow(
+      /version: is required[\s\S]*label: is required/,
+    );
+    expect(() => parseJobSpec("- a list")).toThrow(/\(document\): must be a mapping/);
+  });
+});
+
+/** A gate that lets every working file out: what only a model-release permit may then release. */
+const releaseEverything: ReleaseGate = async (input) => ({
+  released: input.result.artefacts.map((a) => a.name),
+  withheld: [],
+});
 
 for (const backend of await backends()) {
   describe(`training jobs (${backend.name})`, () => {
     let t: TrainWorld;
     let version: string;
+    let jobs: TrainingJobs;
     beforeAll(async () => {
       t = await trainWorld(await backend.open());
       version = (await t.buildTrainable()).id;
-    }, 120_000);
+      jobs = jobsOf(t);
+    }, 180_000);
     afterAll(async () => {
       await t?.close();
     });
 
-    it("admits a job, trains it on a worker and reports its metrics; without a gate nothing leaves", async () => {
-      const jobs = jobsOf(t);
+    const audited = async (job: string) =>
+      (await t.w.audit.list({ limit: 100_000 })).filter((e) => e.details.job === job).map((e) => e.action);
+
+    it("admits a job, trains it on a worker, reports its metrics, and releases only what the gate and a permit let out", async () => {
       const job = await jobs.submit(parseJobSpec(jobYaml(version)), { consumer: "lab", actor: "lab" });
-      expect(job.state).toBe("queued");
+      expect(job).toMatchObject({ state: "queued", consumer: "lab", version, agreement: t.downloadable });
       const stages: string[] = [];
       const done = await jobs.run(job.id, "lab", (p) => stages.push(p.stage));
       expect(done.state, String(done.reason)).toBe("succeeded");
-      console.log(JSON.stringify(done, null, 1).slice(0, 4000));
-      expect(stages).toEqual(expect.arrayContaining(["reading", "training", "evaluating", "writing"]));
-      expect(done.result!.metrics!.auc).toBeGreaterThan(0.5);
+      expect(stages).toEqual(["reading", "table", "training", "evaluating", "writing", "written"]);
+      expect(done.progress).toEqual({ stage: "done", fraction: 1 });
+      const result = done.result!;
+      expect(result.rows).toEqual({ train: 22, validation: 8, test: 13 });
+      expect(result.metrics!.n).toBe(13);
+      expect(result.metrics!.auc).toBeGreaterThan(0.6);
+      expect(result.groups.map((g) => g.attribute)).toEqual(["gender"]);
+      expect(result.features).toContain("statements");
+
+      // The working files stay; the gate's copies (the card at least) leave under a model-release permit.
+      const work = done.artefacts.filter((a) => a.name.startsWith("work/"));
+      expect(work.map((a) => a.name)).toEqual(
+        expect.arrayContaining([
+          "work/model.json",
+          "work/model.onnx",
+          "work/metrics.json",
+          "work/roc.svg",
+          "work/roc.png",
+        ]),
+      );
+      expect(work.every((a) => !a.released && a.reason === WORKING_COPY)).toBe(true);
+      const released = done.artefacts.filter((a) => a.released).map((a) => a.name);
+      expect(released).toContain("README.md");
+      expect(released).toContain("roc.png");
+      expect(done.release!.decision!.decision).toBe("Permit");
+      const model = (done.release!.gate as { model: { released: boolean; reason: string } }).model;
+      expect(released.includes("model.onnx")).toBe(model.released);
+      if (!model.released) {
+        const onnx = done.release!.withheld.find((w) => w.name === "model.onnx");
+        expect(onnx!.reason).toContain(model.reason);
+      }
+      expect(done.release!.outcome).toBe("partial");
+      for (const a of done.artefacts) {
+        const bytes = readFileSync(join(done.dir!, a.path));
+        expect(bytes.byteLength).toBe(a.bytes);
+      }
+      const card = readFileSync(join(done.dir!, "README.md"), "utf8");
+      for (const learner of t.cohort) expect(card).not.toContain(learner);
+
+      expect(done.events.map((e) => e.kind)).toEqual([
+        "submitted",
+        "admitted",
+        "started",
+        "progress",
+        "progress",
+        "progress",
+        "progress",
+        "progress",
+        "progress",
+        "succeeded",
+        "released",
+      ]);
+      expect(await audited(job.id)).toEqual([
+        "train.job.submitted",
+        "train.job.started",
+        "train.job.succeeded",
+        "train.job.released",
+      ]);
+      const steps = (await t.w.audit.list({ limit: 100_000 }))
+        .filter((e) => e.action === "contract.decision" && e.subject === t.downloadable)
+        .map((e) => e.details.step);
+      expect(steps).toEqual(expect.arrayContaining(["training-admission", "model-release"]));
+
+      // The consumer fetches a released artefact; a withheld one is refused with its reason.
+      const card2 = await jobs.artefact(job.id, "README.md", { consumer: "lab" });
+      expect(card2.sha256).toMatch(/^[0-9a-f]{64}$/);
+      await expect(jobs.artefact(job.id, "work/model.json", { consumer: "lab" })).rejects.toSatisfy(
+        refused(403, /withheld: a working file/),
+      );
+    }, 120_000);
+
+    it("withholds every artefact without a gate's release, and asks no release decision", async () => {
+      const unwired = jobsOf(t, { gate: withholdAll });
+      const job = await unwired.submit(parseJobSpec(jobYaml(version)), { consumer: "lab", actor: "lab" });
+      const done = await unwired.run(job.id, "lab");
+      expect(done.state).toBe("succeeded");
+      expect(done.artefacts.length).toBeGreaterThan(0);
       expect(done.artefacts.every((a) => !a.released && a.reason === GATE_NOT_WIRED)).toBe(true);
+      expect(done.release).toMatchObject({ outcome: "withheld", decision: null });
+      expect(done.events.at(-1)!.kind).toBe("withheld");
+      expect(await audited(job.id)).toContain("train.job.withheld");
+      await expect(unwired.artefact(job.id, "work/model.onnx", { consumer: "lab" })).rejects.toSatisfy(
+        refused(403, /the release gate is not wired/),
+      );
+    }, 120_000);
+
+    it("withholds what the gate would release when the agreement does not permit the model's release", async () => {
+      // An agreement that permits training (derive) but not distribution.
+      const deriveOnly = await t.agreeWithCohort({
+        policy: { ...downloadablePolicy(), permission: [downloadablePolicy().permission![0]!] } as never,
+      });
+      const v = await t.buildTrainable({ agreement: deriveOnly, name: "derive-only" });
+      const open = jobsOf(t, { gate: releaseEverything });
+      const job = await open.submit(parseJobSpec(jobYaml(v.id)), { consumer: "lab", actor: "lab" });
+      expect(job.state).toBe("queued");
+      const done = await open.run(job.id, "lab");
+      // No permission covers distribution: the engine answers NotApplicable, which is no permit.
+      expect(done.release!.decision!.decision).toBe("NotApplicable");
+      expect(done.artefacts.every((a) => !a.released && /^model release denied: /.test(a.reason!))).toBe(
+        true,
+      );
+      expect(done.release!.outcome).toBe("withheld");
+    }, 180_000);
+
+    it("records a job refused at admission, with the reason: purpose not permitted, runs exhausted", async () => {
+      const marketing = await jobs.submit(parseJobSpec(jobYaml(version, "purpose: dpv:Marketing")), {
+        consumer: "lab",
+        actor: "lab",
+      });
+      expect(marketing.state).toBe("refused");
+      expect(marketing.reason).toMatch(/^training admission denied: /);
+      const shown = await jobs.show(marketing.id);
+      expect(shown.events.map((e) => e.kind)).toEqual(["submitted", "refused"]);
+      expect(shown.finishedAt).not.toBeNull();
+      expect(await audited(marketing.id)).toEqual(["train.job.refused"]);
+      await expect(jobs.run(marketing.id)).rejects.toSatisfy(refused(409, /is refused, not queued/));
+
+      // Two runs of derive: the build takes one, one job the other; the next is refused.
+      const policy = downloadablePolicy();
+      const [derive, distribute] = policy.permission as Record<string, unknown>[];
+      const counted = await t.agreeWithCohort({
+        policy: {
+          ...policy,
+          permission: [
+            {
+              ...derive,
+              constraint: [
+                ...(derive!.constraint as unknown[]),
+                { leftOperand: "count", operator: "lteq", rightOperand: 2 },
+              ],
+            },
+            distribute,
+          ],
+        } as never,
+      });
+      const v = await t.buildTrainable({ agreement: counted, name: "counted" });
+      const first = await jobs.submit(parseJobSpec(jobYaml(v.id)), { consumer: "lab", actor: "lab" });
+      expect(first.state).toBe("queued");
+      const second = await jobs.submit(parseJobSpec(jobYaml(v.id)), { consumer: "lab", actor: "lab" });
+      expect(second.state).toBe("refused");
+      expect(second.reason).toMatch(/^training admission denied: .*count/);
+    }, 180_000);
+
+    it("stops a job at its time limit and at its memory limit: failed, with the reason", async () => {
+      const slow = await jobs.submit(
+        parseJobSpec(
+          jobYaml(version, "").replace("limits: {memory_mb: 256, seconds: 60}", "limits: {seconds: 0.05}"),
+        ),
+        { consumer: "lab", actor: "lab" },
+      );
+      const timedOut = await jobs.run(slow.id, "lab");
+      expect(timedOut.state).toBe("failed");
+      expect(timedOut.reason).toMatch(/^time limit: the job ran past its 0.05 s/);
+      expect(timedOut.artefacts).toEqual([]);
+      expect(await audited(slow.id)).toEqual([
+        "train.job.submitted",
+        "train.job.started",
+        "train.job.failed",
+      ]);
+
+      const big = await jobs.submit(
+        parseJobSpec(
+          jobYaml(version, "periods: wide").replace(
+            "limits: {memory_mb: 256, seconds: 60}",
+            "limits: {memory_mb: 4}",
+          ),
+        ),
+        { consumer: "lab", actor: "lab" },
+      );
+      const oom = await jobs.run(big.id, "lab");
+      expect(oom.state).toBe("failed");
+      expect(oom.reason).toMatch(/^memory limit: the job needed more than its 4 MB heap/);
+    }, 120_000);
+
+    it("shows a running job's stage and fraction while it runs", async () => {
+      const job = await jobs.submit(parseJobSpec(jobYaml(version)), { consumer: "lab", actor: "lab" });
+      jobs.start(job.id, "lab");
+      const seen: { state: string; stage: string | null; fraction: number }[] = [];
+      for (;;) {
+        const now = (await jobs.get(job.id))!;
+        seen.push({ state: now.state, ...now.progress });
+        if (now.state === "succeeded" || now.state === "failed") break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const running = seen.filter((s) => s.state === "running");
+      expect(running.length).toBeGreaterThan(0);
+      expect(running.some((s) => s.stage !== "starting" && s.fraction > 0 && s.fraction < 1)).toBe(true);
+      expect(seen.at(-1)).toEqual({ state: "succeeded", stage: "done", fraction: 1 });
+    }, 120_000);
+
+    it("keeps another consumer from submitting on, listing or fetching a job", async () => {
+      await expect(
+        jobs.submit(parseJobSpec(jobYaml(version)), { consumer: "univ", actor: "univ" }),
+      ).rejects.toSatisfy(refused(404, /no dataset version/));
+      const [latest] = await jobs.list({ consumer: "lab", state: "succeeded" });
+      expect(latest).toBeDefined();
+      expect(await jobs.list({ consumer: "univ" })).toEqual([]);
+      await expect(jobs.artefact(latest!.id, "README.md", { consumer: "univ" })).rejects.toSatisfy(
+        refused(404, /no training job/),
+      );
+      expect((await t.w.audit.list({ limit: 100_000 })).map((e) => e.action)).toContain(
+        "train.job.submission-refused",
+      );
+    });
+
+    it("records a withdrawal after training against the jobs whose version held the learner, never the pseudonym", async () => {
+      const trained = await jobs.list({ version, state: "succeeded" });
+      expect(trained.length).toBeGreaterThan(0);
+      const [first, second] = t.cohort;
+      t.w.clock.now = new Date(t.w.clock.now.getTime() + 60_000);
+      await t.withdraw(first!);
+      // By sweep: each trained job gets it once.
+      const swept = await jobs.recordWithdrawals();
+      expect(swept.map((s) => s.job).sort()).toEqual(trained.map((j) => j.id).sort());
+      expect(await jobs.recordWithdrawals()).toEqual([]);
+      // In the withdrawal's own transaction, once the listener is registered.
+      t.w.consent.onChange(jobs.listener());
+      t.w.clock.now = new Date(t.w.clock.now.getTime() + 60_000);
+      await t.withdraw(second!);
+      const shown = await jobs.show(trained[0]!.id);
+      expect(shown.withdrawalsAfterTraining).toHaveLength(2);
+      const events = shown.events.filter((e) => e.kind === "withdrawal-after-training");
+      expect(events.map((e) => e.details.withdrawal)).toEqual(
+        shown.withdrawalsAfterTraining.map((w) => w.withdrawal),
+      );
+      expect(await jobs.recordWithdrawals()).toEqual([]);
+      const trail = JSON.stringify(
+        (await t.w.audit.list({ limit: 100_000 })).filter((e) => e.action.startsWith("train.job")),
+      );
+      const history = JSON.stringify(shown);
+      for (const learner of [first!, second!]) {
+        expect(history).not.toContain(learner);
+        expect(trail).not.toContain(learner);
+      }
+      // The version now holds learners who left: a new job on it is refused.
+      const late = await jobs.submit(parseJobSpec(jobYaml(version)), { consumer: "lab", actor: "lab" });
+      expect(late.state).toBe("refused");
+      expect(late.reason).toMatch(/2 learner\(s\) of dataset version .* withdrew after its build/);
+      expect(existsSync(shown.dir!)).toBe(true);
     }, 120_000);
   });
 }

@@ -4,9 +4,16 @@
  * membership-inference test, DP training charged to the ledger, the model card) lives in
  * `train/release`; a registry built without one withholds everything — nothing leaves ungated.
  */
-
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Policy } from "../../contract/index.js";
+import type { PrivacyLedger } from "../../privacy/dp/ledger.js";
+import { modelFromJson } from "../models/json.js";
+import { svgToPng } from "../pictures/png.js";
+import { agreementForRelease, type DpReport, perExampleLosses, releaseGate } from "../release/index.js";
 import type { JobSpec } from "./spec.js";
-import type { Artefact, TrainingResult } from "./training.js";
+import type { Artefact, ArtefactKind, TrainingResult } from "./training.js";
 
 export interface GateInput {
   job: string;
@@ -39,3 +46,114 @@ export const withholdAll: ReleaseGate = async (input) => ({
   released: [],
   withheld: input.result.artefacts.map((a) => ({ name: a.name, reason: GATE_NOT_WIRED })),
 });
+
+/** What the gate needs of the agreements registry and of the DP ledger. */
+export interface GateServices {
+  agreements: { policyOf(id: string): Promise<Policy> };
+  /** The dataset's name for a version (the ledger's dataset), e.g. DatasetVersions' `get`. */
+  versions: { get(id: string): Promise<{ name: string } | undefined> };
+  /** The privacy-budget ledger: a DP job's ε is charged to it before its model may leave. */
+  ledger?: Pick<PrivacyLedger, "spend">;
+}
+
+/** Where the gate's released copies go inside the job's folder (the working files stay under `work/`). */
+export const WORKING_COPY =
+  "a working file of the job: it stays in the environment (what leaves is the release gate's copy)";
+
+/**
+ * The release gate (`train/release`) around a job: the agreement's terms (lp:minK, lp:maxEpsilon,
+ * purposes, nextPolicy), the job's own bounds, the evaluation, the membership-inference losses on
+ * held-in (train) and held-out (test) learners, and for a DP job its charge to the ledger (made here,
+ * before the gate judges). What the gate releases is written into the job's folder — SVG pictures also
+ * as PNG — and is all that may leave; the working files and every withheld item stay, with reasons.
+ */
+export function releaseGateOf(services: GateServices): ReleaseGate {
+  return async (input) => {
+    const { result, spec } = input;
+    const policy = await services.agreements.policyOf(input.agreement);
+    const version = await services.versions.get(input.version);
+    const dp = result.dp ? await charge(services, input, version?.name ?? input.version) : undefined;
+    const overall = result.metrics
+      ? { ...result.metrics }
+      : { n: result.rows.test ?? 0, positives: result.positives.test ?? 0 };
+    const decision = releaseGate({
+      title: `${spec.label} (${spec.model.kind}, view ${spec.view})`,
+      model: modelFromJson(result.modelJson),
+      data: {
+        dataset: version?.name ?? input.version,
+        view: spec.view,
+        label: spec.label,
+        splits: result.rows,
+      },
+      agreement: agreementForRelease(input.agreement, policy),
+      job: {
+        ...(spec.release.minCohort !== undefined && { minCohort: spec.release.minCohort }),
+        ...(spec.release.maxAdvantage !== undefined && { maxAdvantage: spec.release.maxAdvantage }),
+      },
+      evaluation: {
+        overall,
+        groups: result.groups,
+        ...(result.curves && { curves: result.curves }),
+      },
+      membership: {
+        lossesIn: perExampleLosses(result.heldIn.probabilities, result.heldIn.labels),
+        lossesOut: perExampleLosses(result.heldOut.probabilities, result.heldOut.labels),
+      },
+      ...(dp && { dp }),
+    });
+    const added: Artefact[] = [];
+    const write = (name: string, kind: ArtefactKind, mediaType: string, content: string | Uint8Array) => {
+      const data = typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content);
+      writeFileSync(join(input.dir, name), data);
+      added.push({
+        name,
+        kind,
+        path: name,
+        sha256: createHash("sha256").update(data).digest("hex"),
+        bytes: data.byteLength,
+        mediaType,
+      });
+    };
+    for (const item of decision.released) {
+      const kind: ArtefactKind = item.kind === "card" ? "card" : item.kind;
+      write(item.name, kind, item.mediaType, item.content);
+      if (item.kind === "picture" && item.name.endsWith(".svg"))
+        write(item.name.replace(/\.svg$/, ".png"), "picture", "image/png", svgToPng(String(item.content)));
+    }
+    return {
+      released: added.map((a) => a.name),
+      withheld: [
+        ...result.artefacts.map((a) => ({ name: a.name, reason: WORKING_COPY })),
+        ...decision.withheld.map((w) => ({ name: w.name, reason: w.reason })),
+      ],
+      added,
+      details: { ...decision.decisions },
+    };
+  };
+}
+
+/** A DP job's charge to the ledger; without a ledger or budget, the report says uncharged (the gate then withholds the model). */
+async function charge(services: GateServices, input: GateInput, dataset: string): Promise<DpReport> {
+  const accounting = input.result.dp!;
+  const report: DpReport = { ...accounting, seeded: false };
+  if (!services.ledger) return report;
+  try {
+    const { charge: record } = await services.ledger.spend(
+      {
+        dataset,
+        consumer: input.consumer,
+        epsilon: accounting.epsilon,
+        delta: accounting.delta,
+        rho: accounting.rho,
+        statistic: `logistic model of training job ${input.job} (${input.result.features.length} features, ${accounting.epochs} steps)`,
+        mechanism: accounting.mechanism,
+        actor: input.consumer,
+      },
+      () => true,
+    );
+    return { ...report, charge: record };
+  } catch {
+    // No budget, or not enough left: the model stays uncharged and the gate withholds it.
+    return report;
+  }
+}

@@ -5,7 +5,16 @@
  * time limits (`runner.ts`, `worker.ts`) running the training and evaluation (`training.ts`), and what
  * a job asks of the release gate (`gate.ts`).
  */
-export { GATE_NOT_WIRED, type GateInput, type GateVerdict, type ReleaseGate, withholdAll } from "./gate.js";
+export {
+  GATE_NOT_WIRED,
+  type GateInput,
+  type GateServices,
+  type GateVerdict,
+  type ReleaseGate,
+  releaseGateOf,
+  WORKING_COPY,
+  withholdAll,
+} from "./gate.js";
 export {
   JOB_STATES,
   type JobAgreements,

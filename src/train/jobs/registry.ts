@@ -24,7 +24,7 @@ import {
 // Types only: the pool's build (and DuckDB with it) is not loaded by the registry.
 import type { DatasetVersion, DatasetVersionDetail } from "../../pool/index.js";
 import type { Database, Queryable } from "../../store/index.js";
-import { type GateVerdict, type ReleaseGate, withholdAll } from "./gate.js";
+import { type GateServices, type GateVerdict, type ReleaseGate, releaseGateOf } from "./gate.js";
 import { runInWorker, type WorkerOptions } from "./runner.js";
 import type { JobSpec } from "./spec.js";
 import type { Artefact, TrainingResult } from "./training.js";
@@ -94,8 +94,10 @@ export interface TrainingJobsOptions {
   /** Where each job's folder is made: `<jobsDir>/<job uuid>`. */
   jobsDir: string;
   now?: () => Date;
-  /** The release gate; without one every artefact is withheld ("the release gate is not wired"). */
+  /** The release gate (default: `train/release`'s gate over the agreement's terms, `releaseGateOf`). */
   gate?: ReleaseGate;
+  /** The privacy-budget ledger a DP job's ε is charged to; without it a DP model never leaves. */
+  ledger?: GateServices["ledger"];
   /** Consent's withdrawals: refuses versions a learner left, and records withdrawals after training. */
   withdrawals?: JobWithdrawals;
   /** How the worker thread starts (a TypeScript loader when running from the sources). */
@@ -114,6 +116,8 @@ export interface JobRelease {
   decision: { decision: string; reason: string } | null;
   /** What the gate measured. */
   gate: Record<string, unknown>;
+  /** What the gate withheld besides files (metric slices, split sizes…), with the reasons. */
+  withheld: { name: string; reason: string }[];
 }
 
 /** A job as listed. */
@@ -145,7 +149,7 @@ export interface TrainingJobDetail extends TrainingJob {
   spec: JobSpec;
   specDigest: string;
   dir: string | null;
-  result: Omit<TrainingResult, "heldIn" | "heldOut" | "artefacts"> | null;
+  result: Omit<TrainingResult, "heldIn" | "heldOut" | "artefacts" | "modelJson" | "curves"> | null;
   artefacts: JobArtefact[];
   release: JobRelease | null;
   /** Consent withdrawals recorded after training (ids only). */
@@ -211,7 +215,9 @@ export class TrainingJobs {
     private readonly options: TrainingJobsOptions,
   ) {
     this.now = options.now ?? (() => new Date());
-    this.gate = options.gate ?? withholdAll;
+    this.gate =
+      options.gate ??
+      releaseGateOf({ agreements, versions, ...(options.ledger && { ledger: options.ledger }) });
   }
 
   // ------------------------------------------------------------------ submission and admission
@@ -483,8 +489,10 @@ export class TrainingJobs {
       outcome: released.size === 0 ? "withheld" : released.size === all.length ? "released" : "partial",
       decision,
       gate: verdict.details ?? {},
+      withheld: verdict.withheld.filter((w) => !all.some((a) => a.name === w.name)),
     };
-    const { heldIn: _in, heldOut: _out, artefacts: _a, ...kept } = result;
+    // Kept with the job: counts, metrics, groups; not the scores, the model or the curves (files hold those).
+    const { heldIn: _in, heldOut: _out, artefacts: _a, modelJson: _m, curves: _c, ...kept } = result;
     const finished = this.now().toISOString();
     await this.db.transaction(
       async (tx) => {

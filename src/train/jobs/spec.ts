@@ -20,9 +20,11 @@
  *   validation     the split used for early stopping (default validation); training uses `train` and
  *                  the evaluation `test`
  *   seed           integer in [0, 2^32) (default 0)
- *   limits         {memory_mb: [32, 65536] (default 1024), seconds: [1, 86400] (default 3600)}
- *   release        {dp: {epsilon > 0, delta in [0, 1)}}: differentially private training (logistic only),
- *                  its ε charged to the agreement's budget by the release gate
+ *   limits         {memory_mb: [1, 65536] (default 1024), seconds: [1, 86400] (default 3600)}
+ *   release        dp: {epsilon > 0, delta in [0, 1)}: differentially private training (logistic only),
+ *                  its ε charged to the budget ledger before anything leaves;
+ *                  min_cohort (integer ≥ 1), max_advantage ([0, 1]): the job's own release bounds, which
+ *                  may only tighten the agreement's
  */
 import { parse as parseYaml } from "yaml";
 import type { ClassWeights } from "../table.js";
@@ -71,7 +73,7 @@ export interface JobSpec {
   validation: string;
   seed: number;
   limits: { memoryMb: number; seconds: number };
-  release: { dp?: { epsilon: number; delta: number } };
+  release: { dp?: { epsilon: number; delta: number }; minCohort?: number; maxAdvantage?: number };
 }
 
 export const JOB_DEFAULTS = {
@@ -307,7 +309,7 @@ export function checkJobSpec(doc: unknown, source?: string): JobSpec {
     const memoryMb =
       l?.memory_mb === undefined
         ? JOB_DEFAULTS.memoryMb
-        : c.integer(l.memory_mb, "limits.memory_mb", 32, 65_536);
+        : c.integer(l.memory_mb, "limits.memory_mb", 1, 65_536);
     const seconds =
       l?.seconds === undefined
         ? JOB_DEFAULTS.seconds
@@ -316,14 +318,23 @@ export function checkJobSpec(doc: unknown, source?: string): JobSpec {
   }
   let release: JobSpec["release"] | undefined = {};
   if (o.release !== undefined) {
-    const r = c.object(o.release, "release", ["dp"]);
+    const r = c.object(o.release, "release", ["dp", "min_cohort", "max_advantage"]);
+    const minCohort =
+      r?.min_cohort === undefined ? undefined : c.integer(r.min_cohort, "release.min_cohort", 1, 1_000_000);
+    const maxAdvantage =
+      r?.max_advantage === undefined ? undefined : c.number(r.max_advantage, "release.max_advantage", 0, 1);
+    release = {
+      ...(minCohort !== undefined && { minCohort }),
+      ...(maxAdvantage !== undefined && { maxAdvantage }),
+    };
     if (r?.dp !== undefined) {
       const dp = c.object(r.dp, "release.dp", ["epsilon", "delta"]);
       const epsilon = dp && c.number(dp.epsilon, "release.dp.epsilon", 0, 100, true);
       const delta = dp && (dp.delta === undefined ? 0 : c.number(dp.delta, "release.dp.delta", 0, 0.999999));
       if (model?.kind === "gbdt")
         c.fail("release.dp", "differentially private training is for logistic models only");
-      release = epsilon !== undefined && delta !== undefined ? { dp: { epsilon, delta } } : undefined;
+      release =
+        epsilon !== undefined && delta !== undefined ? { ...release, dp: { epsilon, delta } } : undefined;
     }
   }
   if (c.issues.length > 0) throw new JobSpecError(c.issues, source);

@@ -10,20 +10,31 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { secureRandom } from "../../privacy/dp/random.js";
 import { TrainError } from "../errors.js";
 import { type GroupReport, groupMetrics } from "../evaluate/groups.js";
-import { calibration, prCurve, rocCurve, type Summary, summarize } from "../evaluate/metrics.js";
+import {
+  type Calibration,
+  calibration,
+  type PrPoint,
+  prCurve,
+  type RocPoint,
+  rocCurve,
+  type Summary,
+  summarize,
+} from "../evaluate/metrics.js";
 import { learnerTable, readVersionView } from "../features.js";
 import { fitGbdt, type GbdtModel } from "../models/gbdt.js";
-import { type Model, modelToJson, predict } from "../models/json.js";
+import { type Model, type ModelJson, modelToJson, predict } from "../models/json.js";
 import { fitLogistic } from "../models/logistic.js";
 import { toOnnx } from "../onnx/export.js";
 import { calibrationSvg, fairnessSvg, prSvg, rocSvg } from "../pictures/charts.js";
 import { svgToPng } from "../pictures/png.js";
+import { DP_MECHANISM, type DpAccounting, trainDpLogistic } from "../release/dp-logistic.js";
 import { checkLabels, selectRows } from "../table.js";
 import type { JobSpec } from "./spec.js";
 
-export type ArtefactKind = "model" | "metrics" | "picture";
+export type ArtefactKind = "model" | "metrics" | "picture" | "card";
 
 /** A file the job wrote into its folder. */
 export interface Artefact {
@@ -40,8 +51,15 @@ export interface TrainingInput {
   spec: JobSpec;
   /** The version's folder (its lineage lists the view's shards and their splits). */
   versionDir: string;
-  /** The job's folder (created). */
+  /** The job's folder (created); the training writes its working files under `work/`. */
   outDir: string;
+}
+
+/** The evaluation's curves on the test split (aggregates: one point per distinct score or bin). */
+export interface TrainingCurves {
+  roc: RocPoint[];
+  pr: PrPoint[];
+  calibration: Calibration;
 }
 
 export interface TrainingResult {
@@ -53,6 +71,11 @@ export interface TrainingResult {
   metrics: Summary | null;
   metricsReason: string | null;
   groups: GroupReport[];
+  curves: TrainingCurves | null;
+  /** How a DP training was accounted (not yet charged: the parent charges the ledger). */
+  dp: (DpAccounting & { mechanism: string }) | null;
+  /** The model in our JSON form (what the release gate judges and may let out). */
+  modelJson: ModelJson;
   artefacts: Artefact[];
   /** Scores and labels on held-in (train) and held-out (test) learners, for the membership-inference test. */
   heldIn: { probabilities: number[]; labels: number[] };
@@ -106,7 +129,18 @@ export async function runTraining(
 
   progress("training", 0.25);
   let model: Model;
-  if (spec.model.kind === "logistic") {
+  let dp: TrainingResult["dp"] = null;
+  if (spec.model.kind === "logistic" && spec.release.dp) {
+    // Noise from the CSPRNG: the model is charged to the ledger (by the parent) before anything leaves.
+    const trained = trainDpLogistic(
+      trainTable,
+      trainLabels,
+      { ...spec.release.dp, ...(spec.model.params.l2 !== undefined && { l2: spec.model.params.l2 }) },
+      secureRandom(),
+    );
+    model = trained.model;
+    dp = { ...trained.accounting, mechanism: DP_MECHANISM };
+  } else if (spec.model.kind === "logistic") {
     model = fitLogistic(trainTable, trainLabels, spec.model.params);
   } else {
     const validLabels = pick(t.labels, validation);
@@ -141,15 +175,16 @@ export async function runTraining(
       );
 
   progress("writing", 0.85);
-  mkdirSync(input.outDir, { recursive: true });
+  const work = join(input.outDir, "work");
+  mkdirSync(work, { recursive: true });
   const artefacts: Artefact[] = [];
   const write = (name: string, kind: ArtefactKind, mediaType: string, bytes: Uint8Array | string) => {
     const data = typeof bytes === "string" ? Buffer.from(bytes, "utf8") : Buffer.from(bytes);
-    writeFileSync(join(input.outDir, name), data);
+    writeFileSync(join(work, name), data);
     artefacts.push({
-      name,
+      name: `work/${name}`,
       kind,
-      path: name,
+      path: `work/${name}`,
       sha256: createHash("sha256").update(data).digest("hex"),
       bytes: data.byteLength,
       mediaType,
@@ -206,6 +241,9 @@ export async function runTraining(
     metrics,
     metricsReason: oneClass ? "the test split has one class only" : null,
     groups,
+    curves,
+    dp,
+    modelJson: modelToJson(model),
     artefacts,
     heldIn: { probabilities: [...pTrain], labels: [...trainLabels] },
     heldOut: { probabilities: [...pTest], labels: [...testLabels] },
