@@ -335,13 +335,18 @@ export function releaseGate(input: ReleaseGateInput): ReleaseDecision {
   } else if (curves && (curves.roc || curves.pr || curves.calibration)) {
     withheld.push({ name: "roc.svg, pr.svg, calibration.svg", reason: `the test set has ${below}` });
   }
+  const used = new Set<string>();
   for (const report of fairness) {
+    // "Age band" and "age-band" would share a file name: number the second.
+    let name = `fairness-${slug(report.attribute)}`;
+    for (let k = 2; used.has(name); k++) name = `fairness-${slug(report.attribute)}-${k}`;
+    used.add(name);
     const bars = report.groups
       .filter((g) => g.auc !== null)
       .map((g) => ({ label: g.n === null ? g.group : `${g.group} (n=${g.n})`, value: g.auc! }));
     if (bars.length === 0) continue;
     picture(
-      `fairness-${slug(report.attribute)}.svg`,
+      `${name}.svg`,
       barChart({
         title: `ROC-AUC by ${report.attribute}${report.largestGap ? ` (largest gap ${three(report.largestGap.value)})` : ""}`,
         valueLabel: "ROC-AUC",
