@@ -202,7 +202,10 @@ for (const backend of await backends()) {
     it("withholds what the gate would release when the agreement does not permit the model's release", async () => {
       // An agreement that permits training (derive) but not distribution.
       const deriveOnly = await t.agreeWithCohort({
-        policy: { ...downloadablePolicy(), permission: [downloadablePolicy().permission![0]!] } as never,
+        policy: {
+          ...downloadablePolicy(),
+          permission: [(downloadablePolicy().permission as unknown[])[0]],
+        } as never,
       });
       const v = await t.buildTrainable({ agreement: deriveOnly, name: "derive-only" });
       const open = jobsOf(t, { gate: releaseEverything });
