@@ -15,6 +15,12 @@ import { fitLogistic, type LogisticModel, originalScale } from "./models/logisti
  *
  * "Earlier" means a smaller position in the learner's sequence and another statement: the rows of one
  * statement that is evidence of several skills share one outcome, so none of them feeds another.
+ *
+ * No recurrent model (DKT, Piech et al. 2015): the one npm library that trains an LSTM on CPU without a
+ * native download, @tensorflow/tfjs 4.22 on its pure-JS backend, is 294 MB installed (its split packages
+ * do not load as ES modules), and took 12 s for three epochs of 200 sequences × 50 steps (LSTM of 32
+ * units) here: hours per epoch on a real pool's sequences. Its fast backend (tfjs-node) downloads a
+ * native library at install, which this project's machines cannot do.
  */
 export interface Attempt {
   readonly learner: string;

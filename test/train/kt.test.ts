@@ -131,6 +131,28 @@ describe("performance factors analysis", () => {
     expect(abilityAuc).toBeGreaterThan(plainAuc);
   });
 
+  it("with log counts, the history enters as log(1 + count) instead of the count", () => {
+    const raw = fitPfa(train);
+    const logged = fitPfa(train, { counts: "log" });
+    expect(logged.params.counts).toBe("log");
+    const history = (n: number): Attempt[] =>
+      Array.from({ length: n + 1 }, (_, t) => ({
+        learner: "h",
+        position: t,
+        skill: "fractions",
+        correct: 1,
+      }));
+    const k = raw.skills.find((s) => s.skill === "fractions")!;
+    const kLog = logged.skills.find((s) => s.skill === "fractions")!;
+    // After n successes: β + γ·n against β + γ·log(1 + n).
+    expect(predictPfa(raw, history(20))[20]).toBeCloseTo(1 / (1 + Math.exp(-(k.beta + 20 * k.gamma))), 12);
+    expect(predictPfa(logged, history(20))[20]).toBeCloseTo(
+      1 / (1 + Math.exp(-(kLog.beta + Math.log1p(20) * kLog.gamma))),
+      12,
+    );
+    expect(() => fitPfa(train, { minAttempts: 1 })).toThrow("pfa.minAttempts: must be an integer ≥ 2");
+  });
+
   it("keeps the smoothed rate for a skill with few attempts or one outcome, and the overall rate for an unseen one", () => {
     const rows: Attempt[] = [
       ...train,
