@@ -47,11 +47,12 @@ export {
   type PeriodAggregation,
   parseJobSpec,
 } from "./spec.js";
-export {
-  type Artefact,
-  type ArtefactKind,
-  type ProgressReport,
-  runTraining,
-  type TrainingInput,
-  type TrainingResult,
+// Types only: the training itself (and DuckDB with it) loads in the job's worker thread, not here.
+export type {
+  Artefact,
+  ArtefactKind,
+  ProgressReport,
+  TrainingCurves,
+  TrainingInput,
+  TrainingResult,
 } from "./training.js";

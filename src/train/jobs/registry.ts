@@ -500,9 +500,8 @@ export class TrainingJobs {
           "UPDATE training_jobs SET state = 'succeeded', stage = 'done', fraction = 1, result = ?, artefacts = ?, release = ?, finished_at = ? WHERE id = ? AND state = 'running'",
           [canonicalJson(kept), canonicalJson(artefacts), canonicalJson(release), finished, id],
         );
+        // Counts and metrics stay in the job's result (the operator's): the gate decides what a consumer sees.
         await this.event(tx, id, "succeeded", finished, actor, {
-          metrics: result.metrics,
-          rows: result.rows,
           artefacts: artefacts.map((a) => ({ name: a.name, sha256: a.sha256 })),
         });
         const releasedNames = artefacts.filter((a) => a.released).map((a) => a.name);
@@ -520,7 +519,7 @@ export class TrainingJobs {
             actor,
             action: "train.job.succeeded",
             subject: row.agreement_id,
-            details: { job: id, version: row.version_id, auc: result.metrics?.auc ?? null },
+            details: { job: id, version: row.version_id, artefacts: artefacts.length },
           },
           tx,
         );
