@@ -4,7 +4,7 @@
  * (the thread is terminated when `limits.seconds` pass). Progress comes back by messages.
  *
  * The compiled build runs `worker.js`; from the TypeScript sources (tests) a module-hooks file that
- * loads `.ts` must be given (`loader`), or the run fails saying so.
+ * loads `.ts` must be given (`loader`, or env LEARNPOOL_WORKER_LOADER), or the run fails saying so.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -22,12 +22,13 @@ function workerScript(options: WorkerOptions): { script: URL; eval?: string } {
   const compiled = new URL("./worker.js", import.meta.url);
   if (existsSync(fileURLToPath(compiled))) return { script: compiled };
   const source = new URL("./worker.ts", import.meta.url);
-  if (!options.loader)
+  const loader = options.loader ?? process.env.LEARNPOOL_WORKER_LOADER;
+  if (!loader)
     throw new Error(
       "the training worker runs from the compiled build (npm run build) or with a TypeScript loader",
     );
   // An eval'd bootstrap registers the hooks on the worker's own thread before importing the entry.
-  const code = `require("node:module").register(${JSON.stringify(options.loader)});
+  const code = `require("node:module").register(${JSON.stringify(loader)});
 import(${JSON.stringify(source.href)}).catch((err) => { throw err; });`;
   return { script: source, eval: code };
 }
