@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrivacyLedger } from "../../src/privacy/dp/ledger.js";
 import {
   GATE_NOT_WIRED,
   JobError,
@@ -320,6 +321,49 @@ for (const backend of await backends()) {
         "train.job.submission-refused",
       );
     });
+
+    it("trains a DP logistic model: its ε charged to the ledger before the gate, else the model stays", async () => {
+      const ledger = new PrivacyLedger(t.db, t.w.audit);
+      const dpJobs = jobsOf(t, { ledger });
+      const dp = jobYaml(version, "release: {dp: {epsilon: 1, delta: 0.00001}}");
+      const unfunded = await dpJobs.run(
+        (await dpJobs.submit(parseJobSpec(dp), { consumer: "lab", actor: "lab" })).id,
+      );
+      expect(unfunded.state).toBe("succeeded");
+      expect(unfunded.release!.gate.dp).toMatchObject({ epsilon: 1, charged: false });
+      expect(unfunded.artefacts.find((a) => a.name === "model.onnx")).toBeUndefined();
+      expect(unfunded.release!.withheld.find((w) => w.name === "model.onnx")!.reason).toMatch(/not charged/);
+
+      await ledger.setBudget("dropout-train", "lab", { epsilon: 3, delta: 0.001 }, "op");
+      const funded = await dpJobs.run(
+        (await dpJobs.submit(parseJobSpec(dp), { consumer: "lab", actor: "lab" })).id,
+      );
+      expect(funded.release!.gate.dp).toMatchObject({ epsilon: 1, charged: true });
+      const charges = await ledger.charges("dropout-train", "lab");
+      expect(charges).toHaveLength(1);
+      expect(charges[0]!.statistic).toContain(funded.id);
+    }, 120_000);
+
+    it("a released model carries the agreement's next policy: its duty is fulfilled by the release", async () => {
+      const NEXT = "urn:learnpool:policies:model-terms";
+      const policy = downloadablePolicy();
+      const [derive, distribute] = policy.permission as Record<string, unknown>[];
+      const carried = await t.agreeWithCohort({
+        policy: {
+          ...policy,
+          permission: [derive, { ...distribute, duty: [{ action: "nextPolicy", target: NEXT }] }],
+        } as never,
+      });
+      const v = await t.buildTrainable({ agreement: carried, name: "carried" });
+      const done = await jobs.run(
+        (await jobs.submit(parseJobSpec(jobYaml(v.id)), { consumer: "lab", actor: "lab" })).id,
+      );
+      expect(done.release!.decision!.decision).toBe("Permit");
+      expect(done.release!.nextPolicies).toEqual([{ policy: NEXT, fulfilled: true }]);
+      const duties = await t.enforcement.nextPolicyFor(carried);
+      expect(duties.map((d) => [d.policy, d.state])).toEqual([[NEXT, "fulfilled"]]);
+      expect(readFileSync(join(done.dir!, "README.md"), "utf8")).toContain(NEXT);
+    }, 180_000);
 
     it("records a withdrawal after training against the jobs whose version held the learner, never the pseudonym", async () => {
       const trained = await jobs.list({ version, state: "succeeded" });

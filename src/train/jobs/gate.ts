@@ -2,7 +2,8 @@
  * What a job asks of the release gate, and what it answers: which of the job's artefacts may leave,
  * and why each other one is withheld. The gate itself (metric slices at least the minimum cohort, the
  * membership-inference test, DP training charged to the ledger, the model card) lives in
- * `train/release`; a registry built without one withholds everything — nothing leaves ungated.
+ * `train/release`; `releaseGateOf` puts it around a job (the registry's default), `withholdAll`
+ * withholds everything. Nothing leaves ungated, and then only under a model-release permit.
  */
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";

@@ -73,6 +73,15 @@ export interface JobEnforcement {
     request: AccessRequest;
     at?: Date;
   }): Promise<{ decision: string; reason: string }>;
+  /** The agreement's nextPolicy duties (model release carries them: the card names them). */
+  nextPolicyFor?(
+    agreementId: string,
+  ): Promise<readonly { policy: string; dutyId: string | null; state: string }[]>;
+  /** Records a release with the next policy it carries, fulfilling the open nextPolicy duty. */
+  recordRelease?(
+    agreementId: string,
+    input: { release: string; policy: string; by: string; actor?: string; at?: Date | string },
+  ): Promise<readonly unknown[]>;
 }
 
 /** What the registry needs of the versions registry (DatasetVersions satisfies it). */
@@ -118,6 +127,8 @@ export interface JobRelease {
   gate: Record<string, unknown>;
   /** What the gate withheld besides files (metric slices, split sizes…), with the reasons. */
   withheld: { name: string; reason: string }[];
+  /** The agreement's next policies the release carries, and whether their duty was fulfilled by it. */
+  nextPolicies: { policy: string; fulfilled: boolean; reason?: string }[];
 }
 
 /** A job as listed. */
@@ -195,6 +206,12 @@ const jobOf = (r: JobRow): TrainingJob => ({
   startedAt: r.started_at,
   finishedAt: r.finished_at,
 });
+
+/** JSON for a stored document: a non-finite number (a DP fit's objective is NaN) is stored as null. */
+const stored = (value: unknown) =>
+  canonicalJson(
+    JSON.parse(JSON.stringify(value, (_key, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v))),
+  );
 
 /** Consent states a learner leaves the valid set for (as consent's notifier counts them). */
 const LEFT = new Set(["withdrawn", "expired", "invalidated"]);
@@ -480,6 +497,7 @@ export class TrainingJobs {
         released = new Set();
       }
     }
+    const nextPolicies = released.size > 0 ? await this.carryNextPolicies(id, row, actor) : [];
     const artefacts: JobArtefact[] = all.map((a) => ({
       ...a,
       released: released.has(a.name),
@@ -490,6 +508,7 @@ export class TrainingJobs {
       decision,
       gate: verdict.details ?? {},
       withheld: verdict.withheld.filter((w) => !all.some((a) => a.name === w.name)),
+      nextPolicies,
     };
     // Kept with the job: counts, metrics, groups; not the scores, the model or the curves (files hold those).
     const { heldIn: _in, heldOut: _out, artefacts: _a, modelJson: _m, curves: _c, ...kept } = result;
@@ -498,7 +517,7 @@ export class TrainingJobs {
       async (tx) => {
         await tx.run(
           "UPDATE training_jobs SET state = 'succeeded', stage = 'done', fraction = 1, result = ?, artefacts = ?, release = ?, finished_at = ? WHERE id = ? AND state = 'running'",
-          [canonicalJson(kept), canonicalJson(artefacts), canonicalJson(release), finished, id],
+          [stored(kept), stored(artefacts), stored(release), finished, id],
         );
         // Counts and metrics stay in the job's result (the operator's): the gate decides what a consumer sees.
         await this.event(tx, id, "succeeded", finished, actor, {
@@ -542,6 +561,40 @@ export class TrainingJobs {
       { lock: `learnpool:train:job:${id}` },
     );
     return this.show(id);
+  }
+
+  /**
+   * The released model carries the agreement's next policies (its card names them): each open
+   * nextPolicy duty is fulfilled by recording this release, on behalf of the consumer it falls to.
+   */
+  private async carryNextPolicies(
+    id: string,
+    row: JobRow,
+    actor: string,
+  ): Promise<JobRelease["nextPolicies"]> {
+    const { nextPolicyFor, recordRelease } = this.enforcement;
+    if (!nextPolicyFor || !recordRelease) return [];
+    const out: JobRelease["nextPolicies"] = [];
+    for (const n of await nextPolicyFor.call(this.enforcement, row.agreement_id)) {
+      if (out.some((o) => o.policy === n.policy)) continue;
+      if (n.state !== "open") {
+        out.push({ policy: n.policy, fulfilled: n.state === "fulfilled", reason: `its duty is ${n.state}` });
+        continue;
+      }
+      try {
+        const done = await recordRelease.call(this.enforcement, row.agreement_id, {
+          release: `training job ${id}`,
+          policy: n.policy,
+          by: row.consumer,
+          actor,
+          at: this.now(),
+        });
+        out.push({ policy: n.policy, fulfilled: done.length > 0 });
+      } catch (err) {
+        out.push({ policy: n.policy, fulfilled: false, reason: (err as Error).message });
+      }
+    }
+    return out;
   }
 
   private async finishFailed(id: string, agreement: string, reason: string, actor: string) {
