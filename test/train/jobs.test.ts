@@ -322,6 +322,24 @@ for (const backend of await backends()) {
       );
     });
 
+    it("trains gradient-boosted trees with early stopping on the validation split", async () => {
+      const spec = parseJobSpec(
+        jobYaml(version, "periods: last").replace(
+          "model: {kind: logistic, params: {l2: 0.01}}",
+          "model: {kind: gbdt, params: {trees: 200, max_depth: 2, early_stopping_rounds: 3}}",
+        ),
+      );
+      const done = await jobs.run((await jobs.submit(spec, { consumer: "lab", actor: "lab" })).id);
+      expect(done.state, String(done.reason)).toBe("succeeded");
+      const fit = done.result!.model.fit as { grown: number; kept: number; stoppedEarly: boolean };
+      expect(done.result!.model.kind).toBe("gbdt");
+      expect(fit.stoppedEarly).toBe(true);
+      expect(fit.grown).toBeLessThan(200);
+      expect(fit.kept).toBeLessThanOrEqual(fit.grown);
+      const model = JSON.parse(readFileSync(join(done.dir!, "work/model.json"), "utf8"));
+      expect(model.trees).toHaveLength(fit.kept);
+    }, 120_000);
+
     it("trains a DP logistic model: its ε charged to the ledger before the gate, else the model stays", async () => {
       const ledger = new PrivacyLedger(t.db, t.w.audit);
       const dpJobs = jobsOf(t, { ledger });
