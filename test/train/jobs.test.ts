@@ -322,6 +322,35 @@ for (const backend of await backends()) {
       );
     });
 
+    it("keeps a job's history append-only and a finished job fixed; fails jobs left running past their limit", async () => {
+      const done = await jobs.submit(parseJobSpec(jobYaml(version, "purpose: dpv:Marketing")), {
+        consumer: "lab",
+        actor: "lab",
+      });
+      await expect(
+        t.db.run("UPDATE training_job_events SET actor = 'x' WHERE job_id = ?", [done.id]),
+      ).rejects.toThrow(/append-only/);
+      await expect(t.db.run("DELETE FROM training_job_events WHERE job_id = ?", [done.id])).rejects.toThrow(
+        /append-only/,
+      );
+      await expect(
+        t.db.run("UPDATE training_jobs SET state = 'failed' WHERE id = ?", [done.id]),
+      ).rejects.toThrow(/a finished training job is fixed/);
+      // A job its process left running (as after a crash): failed once its time limit and grace have passed.
+      const stuck = await jobs.submit(parseJobSpec(jobYaml(version)), { consumer: "lab", actor: "lab" });
+      await t.db.run("UPDATE training_jobs SET state = 'running', started_at = ? WHERE id = ?", [
+        t.w.clock.now.toISOString(),
+        stuck.id,
+      ]);
+      const soon = new Date(t.w.clock.now.getTime() + 60_000);
+      expect(await jobs.failInterrupted(soon)).toEqual([]);
+      const late = new Date(t.w.clock.now.getTime() + 3 * 60_000);
+      expect(await jobs.failInterrupted(late)).toEqual([stuck.id]);
+      const shown = await jobs.show(stuck.id);
+      expect(shown).toMatchObject({ state: "failed", finishedAt: late.toISOString() });
+      expect(shown.reason).toMatch(/^interrupted: /);
+    });
+
     it("trains gradient-boosted trees with early stopping on the validation split", async () => {
       const spec = parseJobSpec(
         jobYaml(version, "periods: last").replace(

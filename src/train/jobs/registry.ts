@@ -597,8 +597,39 @@ export class TrainingJobs {
     return out;
   }
 
-  private async finishFailed(id: string, agreement: string, reason: string, actor: string) {
-    const at = this.now().toISOString();
+  /**
+   * Jobs left running past their time limit (and a minute's grace) cannot be running any more — the
+   * worker would have been stopped — so the process that ran them stopped first: each is failed with
+   * that reason. Safe with several processes on one database, since a live job is never that late.
+   */
+  async failInterrupted(at: Date = this.now(), actor = "system"): Promise<string[]> {
+    const failed: string[] = [];
+    for (const row of await this.db.all<JobRow>(
+      `SELECT ${COLUMNS} FROM training_jobs WHERE state = 'running'`,
+    )) {
+      const { seconds } = (JSON.parse(row.spec) as JobSpec).limits;
+      const deadline = Date.parse(row.started_at ?? row.submitted_at) + (seconds + 60) * 1000;
+      if (at.getTime() <= deadline) continue;
+      await this.finishFailed(
+        row.id,
+        row.agreement_id,
+        "interrupted: the process running the job stopped before it finished",
+        actor,
+        at,
+      );
+      failed.push(row.id);
+    }
+    return failed;
+  }
+
+  private async finishFailed(
+    id: string,
+    agreement: string,
+    reason: string,
+    actor: string,
+    when = this.now(),
+  ) {
+    const at = when.toISOString();
     await this.db.transaction(async (tx) => {
       await tx.run(
         "UPDATE training_jobs SET state = 'failed', reason = ?, finished_at = ? WHERE id = ? AND state = 'running'",
