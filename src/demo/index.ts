@@ -1,0 +1,10 @@
+/**
+ * Demo: the demonstration data space `learnpool demo` builds. This module owns the generated data —
+ * a seeded population of learners (minors with guardians among them), their enrolments at several
+ * providers with overlaps, engagement that fades before dropout, assessments and skills — and each
+ * provider's native files in its own format (xAPI, Open edX tracking log, Moodle log rows, CSV exports
+ * with mapping files), with rosters, skills frameworks and the ground truth for evaluating linkage.
+ * Generation is pure; `writeDataSpace` writes the files to a folder.
+ */
+
+export * from "./generate/index.js";
