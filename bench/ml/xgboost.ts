@@ -5,6 +5,8 @@
  * matrix over 5 MiB — 26,000 × 50 — overruns the stack and fails with "RuntimeError: memory access out
  * of bounds" (100,000 × 50: "RangeError: offset is out of bounds"). Here the matrix and labels are
  * copied with `_malloc` onto the heap, which grows on demand, and `_create_model` gets the pointers.
+ * Its matrix is built without `missing = NaN`: a NaN aborts the module ("There are NAN in the matrix,
+ * however, you did not set missing=NAN"), so a table with missing values is refused here first.
  */
 import { createRequire } from "node:module";
 import type { FeatureTable } from "../../src/train/index.js";
@@ -86,6 +88,13 @@ export async function fitXgboost(
 ): Promise<XgbModel> {
   const m = await loadXgboost();
   const p = table.columns.length;
+  table.columns.forEach((column, j) => {
+    if (column.some(Number.isNaN)) {
+      throw new Error(
+        `ml-xgboost: feature "${table.names[j]}" has missing values, which its matrix cannot take`,
+      );
+    }
+  });
   const data = toHeap(m, rowMajor(table));
   const y = toHeap(m, Float32Array.from(labels));
   const model = m._create_model(data, y, table.rows, p);
