@@ -305,6 +305,15 @@ for (const backend of await backends()) {
       expect(running.length).toBeGreaterThan(0);
       expect(running.some((s) => s.stage !== "starting" && s.fraction > 0 && s.fraction < 1)).toBe(true);
       expect(seen.at(-1)).toEqual({ state: "succeeded", stage: "done", fraction: 1 });
+
+      // Jobs left queued (submitted without running them) are started in submission order.
+      const a = await jobs.submit(parseJobSpec(jobYaml(version)), { consumer: "lab", actor: "lab" });
+      const b = await jobs.submit(parseJobSpec(jobYaml(version)), { consumer: "lab", actor: "lab" });
+      expect(await jobs.startQueued()).toEqual([a.id, b.id]);
+      await jobs.idle();
+      const [ra, rb] = [(await jobs.get(a.id))!, (await jobs.get(b.id))!];
+      expect([ra.state, rb.state]).toEqual(["succeeded", "succeeded"]);
+      expect(ra.finishedAt! <= rb.startedAt!).toBe(true);
     }, 120_000);
 
     it("keeps another consumer from submitting on, listing or fetching a job", async () => {

@@ -387,6 +387,23 @@ export class TrainingJobs {
     this.queue = this.queue.then(() => this.run(id, actor)).catch(() => undefined);
   }
 
+  /** Starts, in the background and in order, every job still queued (submitted from the CLI without --wait). */
+  async startQueued(actor = "system"): Promise<string[]> {
+    // Submission order is the order of their `submitted` events (instants may tie).
+    const queued = (
+      await this.db.all<{ id: string }>(
+        "SELECT j.id FROM training_jobs j JOIN training_job_events e ON e.job_id = j.id AND e.kind = 'submitted' WHERE j.state = 'queued' ORDER BY e.seq",
+      )
+    ).map((r) => r.id);
+    for (const id of queued) this.start(id, actor);
+    return queued;
+  }
+
+  /** Resolves when every job started so far has ended. */
+  idle(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
   /**
    * Runs a queued job to its end: running (audited), the training on a worker thread under the spec's
    * limits with its progress recorded, then — when it trained — the release gate and, for what the
