@@ -89,6 +89,7 @@ describe("demo data: one generation converted by the real converters", () => {
     const verbs = (p: string) =>
       new Set(converted.get(p)!.statements.map((s) => (s.verb as { id: string }).id));
     expect(space.providers.map((p) => [p.provider, p.format])).toEqual([
+      ["school", "csv"],
       ["reading", "xapi"],
       ["mooc", "edx"],
       ["university", "moodle"],
@@ -124,6 +125,7 @@ describe("demo data: one generation converted by the real converters", () => {
       "https://xapi.edlm/profiles/edlm-lms/concepts/verbs/unenrolled",
     ])
       expect(verbs("university"), verb).toContain(verb);
+    expect(verbs("school")).toEqual(new Set(["http://adlnet.gov/expapi/verbs/scored"]));
     expect(verbs("training")).toContain("https://w3id.org/xapi/adl/verbs/abandoned");
     expect(verbs("employment")).toContain("https://www.emploi-public.example/xapi/verbs/employed");
   });
@@ -148,16 +150,21 @@ describe("demo data: one generation converted by the real converters", () => {
         links.get(entry.learner)!.set(provider.provider, id);
       }
     }
-    // Learners at two e-mail providers carry one normalized e-mail; some were typed differently.
-    let shared = 0;
+    // A learner at two providers naming learners by the same kind carries one normalized identifier
+    // there (e-mail, or INE at the school and the reading app); some were written differently.
+    const kindOf = new Map<string, string>(space.providers.map((p) => [p.provider, p.identifier.kind]));
+    const shared = { email: 0, ine: 0 };
     for (const perProvider of links.values()) {
-      const emails = [...perProvider].filter(([p]) => p !== "reading").map(([, id]) => id);
-      if (emails.length > 1) {
-        shared++;
-        expect(new Set(emails).size).toBe(1);
+      for (const kind of ["email", "ine"] as const) {
+        const ids = [...perProvider].filter(([p]) => kindOf.get(p) === kind).map(([, id]) => id);
+        if (ids.length > 1) {
+          shared[kind]++;
+          expect(new Set(ids).size).toBe(1);
+        }
       }
     }
-    expect(shared).toBeGreaterThan(40);
+    expect(shared.email).toBeGreaterThan(40);
+    expect(shared.ine).toBeGreaterThan(30);
     expect(differentlyWritten).toBeGreaterThan(20);
     // Local ids differ from identifiers: the roster keeps both.
     const mooc = space.providers.find((p) => p.provider === "mooc")!;
@@ -259,6 +266,8 @@ describe("demo data: the population", () => {
     const bySegment = (segment: string) => population.learners.filter((l) => l.segment === segment);
     const [pupils, students, adults] = [bySegment("pupil"), bySegment("student"), bySegment("adult")];
     expect(share(pupils.length, population.learners.length)).toBeCloseTo(OVERLAPS.segments.pupil, 1);
+    const school = new Set(population.learners.filter((l) => l.school).map((l) => l.key));
+    expect(pupils.every((l) => school.has(l.key))).toBe(true);
     const [reading, mooc, university, training] = [
       at("reading"),
       at("mooc"),

@@ -11,6 +11,7 @@ import { DEFAULT_LEARNERS, DEFAULT_SEED, generatePopulation, type Population } f
 import { employmentService } from "./providers/employment.js";
 import { moocPlatform } from "./providers/mooc.js";
 import { readingApp } from "./providers/reading.js";
+import { school } from "./providers/school.js";
 import { trainingCentre } from "./providers/training.js";
 import { university } from "./providers/university.js";
 import { Rng } from "./random.js";
@@ -47,6 +48,7 @@ export function generateDataSpace(options: DataSpaceOptions = {}): GeneratedData
   // Each provider draws from its own stream: one provider's change leaves the others' bytes alone.
   const rng = new Rng(seed ^ 0x5eed);
   const providers: ProviderData[] = [
+    school(population, rng.fork("school")),
     readingApp(population, rng.fork("reading")),
     moocPlatform(population, rng.fork("mooc")),
     university(population, rng.fork("university")),

@@ -13,8 +13,9 @@ import { ascii, FAMILY_NAMES, GIVEN_NAMES, REGION_WEIGHTS, REGIONS, SCHOOLS } fr
 import { Rng, sigmoid } from "./random.js";
 import { FRAMEWORKS, type SkilledProvider } from "./skills.js";
 
-export type ProviderId = "reading" | "mooc" | "university" | "training" | "employment";
+export type ProviderId = "school" | "reading" | "mooc" | "university" | "training" | "employment";
 export const PROVIDER_IDS: readonly ProviderId[] = [
+  "school",
   "reading",
   "mooc",
   "university",
@@ -22,7 +23,7 @@ export const PROVIDER_IDS: readonly ProviderId[] = [
   "employment",
 ];
 
-/** Course-giving providers (the employment service records outcomes, not courses). */
+/** Course-giving providers with trajectories (the school reports terms; the employment service, outcomes). */
 export type CourseProvider = SkilledProvider;
 
 export type Segment = "pupil" | "student" | "adult";
