@@ -9,7 +9,7 @@
  *   floors; the early-detection curve from day 0 to 140; the cold-start study at day 28.
  * Pictures (SVG and PNG) and results.json go to --out (default bench-results/ml). Without ../shared the
  * OULAD part is skipped, said plainly, and the run still exits 0.
- * Options: --out DIR, --days 0,7,…,140, --rows 100000 (synthetic), --skip-oulad, --skip-xgboost,
+ * Options: --out DIR, --oulad DIR (default ../shared/data/oulad), --days 0,7,…,140, --rows 100000 (synthetic), --skip-oulad, --skip-xgboost,
  * --share 1 (share of OULAD's students, for a quick run).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -44,6 +44,7 @@ import { fitXgboost } from "./ml/xgboost.js";
 const { values } = parseArgs({
   options: {
     out: { type: "string", default: "bench-results/ml" },
+    oulad: { type: "string" },
     days: { type: "string" },
     rows: { type: "string", default: "100000" },
     share: { type: "string", default: "1" },
@@ -129,7 +130,7 @@ const FLOORS: Record<OuladLabel, { gbdt: number; logistic: number }> = {
 };
 
 async function oulad(): Promise<void> {
-  const dir = join(root, "../shared/data/oulad");
+  const dir = resolve(values.oulad ?? join(root, "../shared/data/oulad"));
   if (!existsSync(join(dir, "studentRegistration.csv"))) {
     line(`OULAD: skipped — ${dir} is absent (it comes with ../shared; see the README's benchmarks).`);
     results.oulad = { skipped: "../shared/data/oulad absent" };
