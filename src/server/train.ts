@@ -43,6 +43,8 @@ export interface TrainServices {
   jobs: TrainingJobs;
   agreements: AgreementRegistry;
   audit: AuditLog;
+  /** When the server is ready: fail the jobs a stopped process left running, start those left queued. */
+  resume?: boolean;
 }
 
 /**
@@ -65,7 +67,10 @@ export function trainServices(
   return { jobs, agreements: contract.agreements, audit: lrs.audit };
 }
 
-/** From the environment: LEARNPOOL_JOBS_DIR, where each job's folder is made (default ./jobs). */
+/**
+ * From the environment: LEARNPOOL_JOBS_DIR, where each job's folder is made (default ./jobs). Jobs a
+ * stopped server left running are failed, and queued ones started, when the server is ready.
+ */
 export function trainServicesFromEnvironment(
   lrs: Lrs,
   contract: Pick<ContractEnvironment, "agreements" | "enforcement">,
@@ -74,10 +79,13 @@ export function trainServicesFromEnvironment(
   options: { ledger?: PrivacyLedger } = {},
   env: NodeJS.ProcessEnv = process.env,
 ): TrainServices {
-  return trainServices(lrs, contract, versions, consent, {
-    ...(env.LEARNPOOL_JOBS_DIR && { jobsDir: env.LEARNPOOL_JOBS_DIR }),
-    ...options,
-  });
+  return {
+    ...trainServices(lrs, contract, versions, consent, {
+      ...(env.LEARNPOOL_JOBS_DIR && { jobsDir: env.LEARNPOOL_JOBS_DIR }),
+      ...options,
+    }),
+    resume: true,
+  };
 }
 
 class HttpError extends Error {
@@ -99,6 +107,12 @@ function shownToParty(detail: TrainingJobDetail, role: string) {
 
 export function registerTrainRoutes(app: FastifyInstance, lrs: Lrs, services: TrainServices): void {
   const { jobs, agreements, audit } = services;
+
+  if (services.resume)
+    app.addHook("onReady", async () => {
+      await jobs.failInterrupted();
+      await jobs.startQueued();
+    });
 
   /** Who calls: a credential whose store is a registered participant; `change` needs scope `all`. */
   async function caller(request: FastifyRequest, change = false): Promise<Participant> {

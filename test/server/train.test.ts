@@ -5,6 +5,7 @@ import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrainRoutes, trainServices } from "../../src/server/train.js";
+import { parseJobSpec } from "../../src/train/jobs/index.js";
 import { backends } from "../helpers/databases.js";
 import { basic } from "../helpers/server.js";
 import { TS_LOADER } from "../train/fixtures/jobs/jobs.js";
@@ -22,14 +23,8 @@ for (const backend of await backends()) {
     let app: FastifyInstance;
     let version: string;
     const as: Record<string, string> = {};
-
-    beforeAll(async () => {
-      t = await trainWorld(await backend.open());
-      version = (await t.buildTrainable()).id;
-      app = Fastify();
-      app.removeAllContentTypeParsers();
-      app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
-      const services = trainServices(
+    const services = () =>
+      trainServices(
         t.lrs,
         { agreements: t.w.agreements, enforcement: t.enforcement },
         t.versions,
@@ -40,7 +35,14 @@ for (const backend of await backends()) {
           worker: { loader: TS_LOADER },
         },
       );
-      registerTrainRoutes(app, t.lrs, services);
+
+    beforeAll(async () => {
+      t = await trainWorld(await backend.open());
+      version = (await t.buildTrainable()).id;
+      app = Fastify();
+      app.removeAllContentTypeParsers();
+      app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+      registerTrainRoutes(app, t.lrs, services());
       for (const who of ["op", "lab", "univ", "other"]) {
         const made = await t.lrs.tenancy.addCredential({ storeId: who, scopes: ["all"], actor: "test" });
         as[who] = basic(made.key, made.secret);
@@ -155,5 +157,19 @@ for (const backend of await backends()) {
       );
       expect(unknown.statusCode).toBe(404);
     });
+
+    it("when ready, a resuming server starts the jobs left queued", async () => {
+      const resuming = { ...services(), resume: true };
+      const queued = await resuming.jobs.submit(parseJobSpec(job(version)), {
+        consumer: "lab",
+        actor: "lab",
+      });
+      const other = Fastify();
+      registerTrainRoutes(other, t.lrs, resuming);
+      await other.ready();
+      await resuming.jobs.idle();
+      expect((await resuming.jobs.get(queued.id))!.state).toBe("succeeded");
+      await other.close();
+    }, 120_000);
   });
 }
