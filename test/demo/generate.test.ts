@@ -394,10 +394,12 @@ describe("demo data: reproducible, scalable, fast", () => {
 
   it("generates the default size in under 3 seconds", () => {
     generateDataSpace({ learners: 50, seed: 1 }); // compiled and warm, as in a running demo
-    const started = performance.now();
+    // The process's CPU time, not the wall clock: on a machine shared with other test runs the wall
+    // clock measures the neighbours (on an idle machine the two are within a few percent).
+    const before = process.cpuUsage();
     const space = generateDataSpace();
-    const elapsed = performance.now() - started;
+    const used = process.cpuUsage(before);
     expect(space.population.learners).toHaveLength(DEFAULT_LEARNERS);
-    expect(elapsed).toBeLessThan(3000);
+    expect((used.user + used.system) / 1000).toBeLessThan(3000);
   });
 });

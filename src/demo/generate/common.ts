@@ -77,6 +77,24 @@ export const jsonLines = (values: readonly unknown[]): string =>
   values.map((v) => `${JSON.stringify(v)}\n`).join("");
 
 const DAY = 86_400_000;
+/** Weekdays more than weekends. */
+const WEEKDAYS: readonly (readonly [number, number])[] = [
+  [0, 1.2],
+  [1, 1.2],
+  [2, 1.3],
+  [3, 1.2],
+  [4, 1],
+  [5, 0.6],
+  [6, 0.6],
+];
+const HOURS: readonly (readonly [number, number])[] = [
+  [7, 1],
+  [8, 2],
+  [12, 2],
+  [15, 2],
+  [17, 3],
+  [19, 3],
+];
 
 /**
  * The instants of one week's sessions, sorted and distinct: weekdays more than weekends, daytime and
@@ -86,24 +104,9 @@ export function sessionTimes(rng: Rng, start: string, week: number, sessions: nu
   const base = Date.parse(`${start}T00:00:00Z`) + week * 7 * DAY;
   const times = new Set<number>();
   while (times.size < sessions) {
-    const day = rng.weighted([
-      [0, 1.2],
-      [1, 1.2],
-      [2, 1.3],
-      [3, 1.2],
-      [4, 1],
-      [5, 0.6],
-      [6, 0.6],
-    ] as const);
+    const day = rng.weighted(WEEKDAYS);
     // Local evenings and days, in UTC (Paris is one or two hours ahead).
-    const hour = rng.weighted([
-      [7, 1],
-      [8, 2],
-      [12, 2],
-      [15, 2],
-      [17, 3],
-      [19, 3],
-    ] as const);
+    const hour = rng.weighted(HOURS);
     times.add(base + day * DAY + (hour + rng.float() * 2) * 3_600_000 + rng.int(0, 999));
   }
   return [...times].sort((a, b) => a - b);

@@ -78,6 +78,7 @@ export function readingApp(population: Population, rng: Rng): ProviderData {
       name: `${learner.givenName} ${learner.familyName}`,
       account: { homePage: INE_HOMEPAGE, name: typed },
     };
+    const actorJson = JSON.stringify(actor);
     const bookId = `${READING_HOME}/livres/${enrolment.course}`;
     const book = {
       objectType: "Activity",
@@ -99,13 +100,9 @@ export function readingApp(population: Population, rng: Rng): ProviderData {
     let lastTime = 0;
     const emit = (time: number, statement: Record<string, unknown>) => {
       lastTime = time;
+      const id = uuid5(`${typed}|${statements.length}|${time}`, NAMESPACE);
       statements.push(
-        JSON.stringify({
-          id: uuid5(`${typed}|${statements.length}|${time}`, NAMESPACE),
-          actor,
-          ...statement,
-          timestamp: new Date(time).toISOString(),
-        }),
+        `{"id":"${id}","actor":${actorJson},${JSON.stringify(statement).slice(1, -1)},"timestamp":"${new Date(time).toISOString()}"}`,
       );
     };
     // Pages read so far: a motivated reader gets through the book in the course's weeks.

@@ -137,7 +137,19 @@ export function university(population: Population, rng: Rng): ProviderData {
     idnumber: "L1-MIASHS-STAT1",
     lang: "fr",
   };
-  const courses = [SITE, course];
+  const coursesJson = JSON.stringify([SITE, course]);
+  // Each record carries only the rows its event refers to, as the database reader would fetch them.
+  const moduleRowsOf = new Map(
+    structure.courseModules.map((cm) => [
+      cm.id as number,
+      {
+        modules: MODULES.filter((m) => m.id === cm.module),
+        course_modules: [cm],
+        course_sections: structure.sections.filter((sec) => sec.id === cm.section),
+      },
+    ]),
+  );
+  const moduleRows = (cmid: number) => moduleRowsOf.get(cmid)!;
   // Serialized as made (the id, known once sorted, is spliced in front): fewer live objects, less GC.
   const events: { time: number; event: string; data: string }[] = [];
   const roster: RosterEntry[] = [];
@@ -184,20 +196,16 @@ export function university(population: Population, rng: Rng): ProviderData {
       realuserid: null,
       ...fields,
     });
-    const push = (time: number, fields: Row, data: Record<string, Row[]> = {}) =>
+    // The rows every record of this student repeats are serialized once.
+    const userJson = JSON.stringify([user]);
+    const push = (time: number, fields: Row, data: Record<string, Row[]> = {}) => {
+      const { user: users, ...tables } = data;
+      const rest = JSON.stringify(tables).slice(1, -1);
       events.push({
         time,
         event: JSON.stringify(base(time, fields)),
-        data: JSON.stringify({ course: courses, user: [user], ...data }),
+        data: `{"course":${coursesJson},"user":${users ? JSON.stringify(users) : userJson}${rest && `,${rest}`}}`,
       });
-    // Each record carries only the rows its event refers to, as the database reader would fetch them.
-    const moduleRows = (cmid: number) => {
-      const cm = structure.courseModules.find((c) => c.id === cmid)!;
-      return {
-        modules: MODULES.filter((m) => m.id === cm.module),
-        course_modules: [cm],
-        course_sections: structure.sections.filter((sec) => sec.id === cm.section),
-      };
     };
 
     const ue = ++nextUserEnrolment;
