@@ -23,6 +23,7 @@ import { odrlCommands } from "./odrl.js";
 import { privacyCommands } from "./privacy.js";
 import { riskCommands } from "./risk.js";
 import { registerSkillsCommands } from "./skills.js";
+import { trainCommands } from "./train.js";
 
 const env = process.env;
 
@@ -165,6 +166,7 @@ export function program(): Command {
               `  agreements        : ${url}/contract/agreements`,
               `  consent           : ${url}/consent   (registry keys: ${url}/consent/jwks.json)`,
               `  datasets          : ${url}/datasets/versions   (builds: POST ${url}/datasets/builds; CLI: learnpool dataset build spec.yaml)`,
+              `  training jobs     : ${url}/train/jobs   (CLI: learnpool train job.yaml)`,
               `  database          : ${options.db}`,
               "",
               "Try it:",
@@ -304,6 +306,7 @@ export function program(): Command {
   for (const command of dspCommands()) root.addCommand(command);
   for (const command of consentCommands()) root.addCommand(command);
   for (const command of datasetCommands()) root.addCommand(command);
+  for (const command of trainCommands()) root.addCommand(command);
   registerSkillsCommands(root);
   root.addCommand(
     new Command("migrate")

@@ -7,6 +7,7 @@ import {
   contractSettingsFromEnvironment,
 } from "../contract/index.js";
 import type { Lrs } from "../lrs/index.js";
+import { PrivacyLedger } from "../privacy/dp/ledger.js";
 import type { OprfService } from "../privacy/index.js";
 import { registerAgreementRoutes } from "./agreements.js";
 import { registerCatalogRoutes } from "./catalog.js";
@@ -16,6 +17,7 @@ import { registerDspRoutes } from "./dsp.js";
 import { registerEnforcementRoutes } from "./enforcement.js";
 import { openApiDocument } from "./openapi.js";
 import { privacyServiceFromEnvironment, registerPrivacyRoutes } from "./privacy.js";
+import { registerTrainRoutes, trainServicesFromEnvironment } from "./train.js";
 import { xapiResources } from "./xapi/resources.js";
 import { type RawRequest, XapiRouter } from "./xapi/router.js";
 
@@ -95,6 +97,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // withdrawal's own transaction, naming it.
   consent.registry.onChange(datasets.versions.listener());
   registerDatasetRoutes(app, options.lrs, datasets);
+  const train = trainServicesFromEnvironment(options.lrs, contract, datasets.versions, consent, {
+    ledger: new PrivacyLedger(options.lrs.db, options.lrs.audit),
+  });
+  // Withdrawals after training are recorded against the jobs whose data held the learner.
+  consent.registry.onChange(train.jobs.listener());
+  registerTrainRoutes(app, options.lrs, train);
 
   const router = new XapiRouter(options.lrs, xapiResources(options.lrs));
   const handler = async (

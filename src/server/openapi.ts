@@ -7,6 +7,7 @@ import { contractPaths, contractSchemas } from "./contract.openapi.js";
 import { datasetPaths, datasetTag } from "./datasets.openapi.js";
 import { dspPaths, dspSchemas } from "./dsp.openapi.js";
 import { privacyPaths } from "./privacy.openapi.js";
+import { trainPaths, trainTag } from "./train.openapi.js";
 import { documentsPaths } from "./xapi/documents.openapi.js";
 import { statementsPaths } from "./xapi/statements.openapi.js";
 
@@ -83,6 +84,7 @@ export function openApiDocument(): Record<string, unknown> {
         description: "Eclipse Dataspace Protocol 2025-1: catalog, contract negotiation and transfer process",
       },
       datasetTag,
+      trainTag,
     ],
     paths: {
       "/xapi/about": {
@@ -99,6 +101,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...dspPaths,
       ...consentPaths,
       ...datasetPaths,
+      ...trainPaths,
     },
   };
 }
