@@ -211,6 +211,35 @@ describe("demo data: one generation converted by the real converters", () => {
     }
   });
 
+  it("tags the MOOC's problems and the university's quizzes and assignments with their skills, by activities the statements carry", () => {
+    for (const provider of ["mooc", "university"] as const) {
+      const framework = frameworkFromFile(
+        JSON.parse(readFileSync(join(folder, `${provider}/skills/framework.json`), "utf8")),
+      );
+      const tags = JSON.parse(readFileSync(join(folder, `${provider}/skills/activities.json`), "utf8")) as {
+        activity: string;
+        competency: string;
+      }[];
+      const activities = new Set<string>();
+      for (const s of converted.get(provider)!.statements) {
+        activities.add((s.object as { id: string }).id);
+        const parents =
+          (s.context as { contextActivities?: { parent?: { id: string }[] } })?.contextActivities?.parent ??
+          [];
+        for (const p of parents) activities.add(p.id);
+      }
+      expect(tags.length, provider).toBeGreaterThanOrEqual(4);
+      for (const tag of tags) {
+        expect(framework.concepts.has(tag.competency), tag.competency).toBe(true);
+      }
+      // Every tagged activity is one the statements carry.
+      expect(
+        tags.filter((t) => !activities.has(t.activity)).map((t) => t.activity),
+        provider,
+      ).toEqual([]);
+    }
+  });
+
   it("shows dropouts' activity fading on the MOOC's log before they stop, and nothing but an unenrolment after", () => {
     const mooc = space.providers.find((p) => p.provider === "mooc")!;
     const log = readFileSync(join(folder, mooc.input), "utf8")

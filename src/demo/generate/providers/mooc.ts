@@ -18,8 +18,9 @@ import {
   typedEmail,
 } from "../common.js";
 import { ascii } from "../names.js";
-import type { Population } from "../population.js";
+import { type Population, PROVIDER_PROFILES } from "../population.js";
 import type { Rng } from "../random.js";
+import { conceptIri, FRAMEWORKS } from "../skills.js";
 
 export const MOOC_URL = "https://mooc.savoirs-ouverts.example";
 const HOST = "mooc.savoirs-ouverts.example";
@@ -279,6 +280,22 @@ export function moocPlatform(population: Population, rng: Rng): ProviderData {
       { path: "mooc/tracking.log", content: events.map((e) => `${e.line}\n`).join("") },
       { path: "mooc/edx.json", content: json(config) },
       rosterFile("mooc/roster.csv", roster, "email"),
+      { path: "mooc/skills/activities.json", content: json(skillTags()) },
     ],
   };
+}
+
+/**
+ * The course team's tagging of each graded problem with a skill of the platform's framework (Open edX
+ * events carry none): the k-th problem assesses the k-th skill, as the population drew it.
+ */
+function skillTags(): { activity: string; competency: string }[] {
+  const { runs, assessmentWeeks } = PROVIDER_PROFILES.mooc;
+  const concepts = FRAMEWORKS.mooc.concepts;
+  return runs.flatMap(({ course }) =>
+    assessmentWeeks.map((week, k) => ({
+      activity: `${MOOC_URL}/xblock/${blockKey(course, "problem", `quiz-w${week + 1}`)}`,
+      competency: conceptIri("mooc", concepts[k % concepts.length]!.code),
+    })),
+  );
 }
