@@ -17,7 +17,7 @@ import {
 } from "../../src/demo/index.js";
 import { formatNamed, readJsonRecords, type XapiStatement } from "../../src/interop/index.js";
 import { alignmentSetFromFile, frameworkFromFile } from "../../src/interop/skills/index.js";
-import { normalizeIdentifier } from "../../src/privacy/index.js";
+import { normalizeIdentifier, parseRoster } from "../../src/privacy/index.js";
 import { validateStatement } from "../../src/xapi/index.js";
 
 interface Converted {
@@ -174,7 +174,12 @@ describe("demo data: one generation converted by the real converters", () => {
   it("writes rosters with names and identifiers, and no ground-truth key in them", () => {
     for (const provider of space.providers) {
       const roster = readFileSync(join(folder, `${provider.provider}/roster.csv`), "utf8");
-      expect(roster.split("\n")[0]).toBe("local_id,given_name,family_name,identifier_kind,identifier");
+      const minors = provider.provider === "school" || provider.provider === "reading";
+      expect(roster.split("\n")[0]).toBe(
+        `local_id,given_name,family_name,identifier_kind,identifier${minors ? ",guardian_given_name,guardian_family_name,guardian_email" : ""}`,
+      );
+      expect(parseRoster(roster).length).toBe(provider.roster.length);
+      if (minors) expect(provider.roster.every((r) => r.guardian?.email)).toBe(true);
       expect(roster.split("\n").length - 2).toBe(provider.roster.length);
       expect(roster).not.toMatch(/\bL\d{4}\b/);
     }
@@ -341,6 +346,7 @@ describe("demo data: the population", () => {
       expect(l.guardian?.familyName).toBeTruthy();
       expect(normalizeIdentifier("email", l.guardian!.email).value).toBe(l.guardian!.email);
       expect(normalizeIdentifier("ine", l.ine!).value).toBe(l.ine);
+      expect(l.school!.name).toMatch(l.age <= 14 ? /^Collège / : /^Lycée /);
     }
     expect(population.learners.filter((l) => !l.minor).every((l) => l.guardian === undefined)).toBe(true);
     // The reading app's users are all minors.

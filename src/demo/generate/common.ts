@@ -27,6 +27,8 @@ export interface RosterEntry {
   identifier: string;
   /** Ground truth, for evaluation only: the learner's key. Not in the provider's roster file. */
   learner: string;
+  /** A minor's legal guardian, as the school's register (and the app, from it) holds them. */
+  guardian?: { givenName: string; familyName: string; email: string };
 }
 
 export interface ProviderData {
@@ -62,19 +64,26 @@ export function csvText(
   return `${[header, ...rows].map((r) => csvLine(r, delimiter)).join("\n")}\n`;
 }
 
+/** The roster as a CSV `learnpool deidentify --roster` reads; guardians' columns where minors are. */
 export function rosterFile(path: string, roster: readonly RosterEntry[], kind: string): GeneratedFile {
+  const guardians = roster.some((r) => r.guardian);
+  const header = ["local_id", "given_name", "family_name", "identifier_kind", "identifier"];
+  if (guardians) header.push("guardian_given_name", "guardian_family_name", "guardian_email");
   return {
     path,
     content: csvText(
-      ["local_id", "given_name", "family_name", "identifier_kind", "identifier"],
-      roster.map((r) => [r.localId, r.givenName, r.familyName, kind, r.identifier]),
+      header,
+      roster.map((r) => {
+        const row = [r.localId, r.givenName, r.familyName, kind, r.identifier];
+        if (guardians)
+          row.push(r.guardian?.givenName ?? "", r.guardian?.familyName ?? "", r.guardian?.email ?? "");
+        return row;
+      }),
     ),
   };
 }
 
 export const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
-export const jsonLines = (values: readonly unknown[]): string =>
-  values.map((v) => `${JSON.stringify(v)}\n`).join("");
 
 const DAY = 86_400_000;
 /** Weekdays more than weekends. */

@@ -109,13 +109,11 @@ export const REGIONS = [
 /** Where people live is not uniform: Île-de-France weighs most (rough INSEE shares). */
 export const REGION_WEIGHTS: readonly number[] = [12, 4, 5, 4, 8, 9, 18, 5, 9, 9, 6, 8];
 
-export const SCHOOLS = [
-  "Collège Jean Moulin",
-  "Collège Victor Hugo",
-  "Lycée Marie Curie",
-  "Lycée Jules Ferry",
-  "Collège Simone Veil",
-] as const;
+/** Collèges (ages 11–14) and lycées (15–17). */
+export const SCHOOLS = {
+  college: ["Collège Jean Moulin", "Collège Victor Hugo", "Collège Simone Veil"],
+  lycee: ["Lycée Marie Curie", "Lycée Jules Ferry"],
+} as const;
 
 /** Letters without accents and spaces, as e-mail local parts and usernames are written. */
 export function ascii(text: string): string {

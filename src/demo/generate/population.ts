@@ -291,7 +291,7 @@ export function generatePopulation(options: PopulationOptions): Population {
     if (segment === "pupil") {
       learner.ine = newIne();
       learner.school = {
-        name: people.pick(SCHOOLS),
+        name: people.pick(age <= 14 ? SCHOOLS.college : SCHOOLS.lycee),
         grade: age <= 14 ? `${6 - Math.min(3, age - 11)}e` : ["2de", "1re", "Tle"][Math.min(2, age - 15)]!,
       };
       const relation = people.weighted<Guardian["relation"]>([

@@ -65,17 +65,6 @@ export class Rng {
     }
     return choices[choices.length - 1]![0];
   }
-
-  /** `count` distinct items, in the order drawn. */
-  sample<T>(items: readonly T[], count: number): T[] {
-    const copy = [...items];
-    const n = Math.min(count, copy.length);
-    for (let i = 0; i < n; i++) {
-      const j = i + Math.floor(this.next() * (copy.length - i));
-      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-    }
-    return copy.slice(0, n);
-  }
 }
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));

@@ -129,7 +129,8 @@ export function moocPlatform(population: Population, rng: Rng): ProviderData {
         line: `${head(time, name, "browser")},"path":"/event","page":${pageJson},"session":"${session}"},"event":${JSON.stringify(JSON.stringify(data))},"page":${pageJson}}`,
       });
     };
-    const start = Date.parse(`${enrolment.start}T09:00:00Z`) - rng.int(1, 10) * 86_400_000;
+    const start =
+      Date.parse(`${enrolment.start}T06:00:00Z`) - rng.int(1, 10) * 86_400_000 + rng.int(0, 14 * 3_600_000);
     const mode = rng.chance(0.2) ? "verified" : "audit";
     server(
       start,

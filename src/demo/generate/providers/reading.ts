@@ -72,6 +72,13 @@ export function readingApp(population: Population, rng: Rng): ProviderData {
       familyName: learner.familyName,
       identifier: typed,
       learner: learner.key,
+      ...(learner.guardian && {
+        guardian: {
+          givenName: learner.guardian.givenName,
+          familyName: learner.guardian.familyName,
+          email: learner.guardian.email,
+        },
+      }),
     });
     const actor = {
       objectType: "Agent",

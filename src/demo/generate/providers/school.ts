@@ -61,6 +61,13 @@ export function school(population: Population, rng: Rng): ProviderData {
         familyName: learner.familyName,
         identifier: learner.ine!,
         learner: learner.key,
+        ...(learner.guardian && {
+          guardian: {
+            givenName: learner.guardian.givenName,
+            familyName: learner.guardian.familyName,
+            email: learner.guardian.email,
+          },
+        }),
       });
       const { name, grade } = learner.school!;
       const classe = `${grade}${rng.pick(["A", "B", "C", "D"])}`;
