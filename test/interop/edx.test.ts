@@ -230,7 +230,9 @@ describe("edx: bad input is rejected with the property at fault", () => {
   it("refuses a learner no configured source of anonymous ids covers", () => {
     const error = rejection({ ...video(), context: { ...video().context, username: "mallory", user_id: 9 } });
     expect(error.path).toBe("context.username");
-    expect(error.message).toMatch(/mallory/);
+    // Where, never who: the username is an identifier.
+    expect(error.message).toMatch(/no anonymous id for this event's learner/);
+    expect(error.message).not.toMatch(/mallory/);
     const anonymous = { ...video(), context: { course_id: "course-v1:Learnpool+VID101+2024" } };
     expect(rejection(anonymous).message).toMatch(/anonymous user/);
   });

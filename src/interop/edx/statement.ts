@@ -247,7 +247,8 @@ export class EventScope {
       throw new ConversionError(
         key === undefined
           ? "no username or user_id: an anonymous user's event has no learner to attribute (configure anonymousId to attribute it to one id)"
-          : `no anonymous id for learner ${JSON.stringify(key)} (add it to anonymousIds or configure anonymousIdSecret)`,
+          : // The learner's username is an identifier: the error names where, never who.
+            "no anonymous id for this event's learner (add the username to anonymousIds or configure anonymousIdSecret)",
         "context.username",
       );
     }
