@@ -183,6 +183,8 @@ describe("moodle: own fixtures", () => {
     expect(parseOther('{"q":"abc"}')).toEqual({ q: "abc" });
     expect(parseOther("N;")).toEqual({});
     expect(parseOther(null)).toEqual({});
+    // A Moodle logging JSON writes the text null for an event without `other`.
+    expect(parseOther("null")).toEqual({});
   });
 
   it("refuses a misspelt setting", () => {

@@ -33,7 +33,8 @@ export const moodleEventNames: readonly string[] = Object.keys(eventFunctionMap)
 
 /** `other` as logstore_standard_log stores it: PHP-serialized (or JSON in newer Moodles), or absent. */
 export function parseOther(other: unknown): Record<string, unknown> {
-  if (other === undefined || other === null || other === "" || other === "N;") return {};
+  // Moodles that log `other` as JSON write the text `null` for an event without it (PHP: `N;`).
+  if (other === undefined || other === null || other === "" || other === "N;" || other === "null") return {};
   if (isObject(other)) return other;
   if (typeof other !== "string") throw new ConversionError("expected a serialized string", "event.other");
   const text = other.trim();
