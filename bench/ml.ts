@@ -25,6 +25,7 @@ import {
   fitGbdt,
   predictGbdt,
   rocAuc,
+  selectRows,
   sparkline,
   svgToPng,
   syntheticTable,
@@ -230,7 +231,32 @@ async function oulad(): Promise<void> {
               `    ${r.provider.padEnd(6)} ${String(r.n_train_own).padStart(9)} ${String(r.n_train_pool).padStart(11)} ${String(r.n_test).padStart(5)}   ${f3(r.auc_own)}    ${f3(r.auc_pool)}   ${r.gain >= 0 ? "+" : ""}${f3(r.gain)} [${r.gain_low === null ? "–" : f3(r.gain_low)}, ${r.gain_high === null ? "–" : f3(r.gain_high)}]`,
             );
           }
-          for (const s of study.skipped) line(`    ${s.provider.padEnd(6)} not studied: ${s.reason}`);
+          // A module with no 2013 learners of its own is the pure cold start: the pool's model is its only one.
+          let pooled: ((t: FeatureTable) => Float64Array) | undefined;
+          const coldOnly: Record<string, number> = {};
+          for (const s of study.skipped) {
+            const test = all.modules.flatMap((m, i) =>
+              m === s.provider && all.splits[i] === "test" ? [i] : [],
+            );
+            const labels = Uint8Array.from(test, (i) => all.labels[i]!);
+            const positives = labels.reduce((a, b) => a + b, 0);
+            if (s.n_train_own === 0 && positives > 0 && positives < labels.length) {
+              if (!pooled) {
+                const train = all.splits.flatMap((split, i) => (split === "train" ? [i] : []));
+                const model = fitGbdt(
+                  selectRows(all.table, train),
+                  Uint8Array.from(train, (i) => all.labels[i]!),
+                  OULAD_GBDT,
+                );
+                pooled = (t) => predictGbdt(model, t);
+              }
+              coldOnly[s.provider] = rocAuc(pooled(selectRows(all.table, test)), labels);
+              line(
+                `    ${s.provider.padEnd(6)} ${"0".padStart(9)} ${String(all.splits.filter((x) => x === "train").length).padStart(11)} ${String(test.length).padStart(5)}   (none)   ${f3(coldOnly[s.provider]!)}   no model without the pool`,
+              );
+            } else line(`    ${s.provider.padEnd(6)} not studied: ${s.reason}`);
+          }
+          cold[`${label}_pool_only`] = coldOnly;
           if (study.svg) picture(`cold-start-${label}`, study.svg);
         }
         results.coldStart = cold;
