@@ -34,6 +34,8 @@ export {
   rocCurve,
   summarize,
 } from "./evaluate/metrics.js";
+export type { LearnerTable, LearnerTableOptions, PeriodMode } from "./features.js";
+export { alignFeatures, learnerTable, readVersionView, versionViewFiles } from "./features.js";
 export type {
   Attempt,
   BktModel,
