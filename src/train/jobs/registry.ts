@@ -440,6 +440,21 @@ export class TrainingJobs {
       },
       { lock: `learnpool:train:job:${id}` },
     );
+    try {
+      return await this.trainAndRelease(id, row as JobRow & { dir: string }, actor, onProgress);
+    } catch (err) {
+      // Whatever breaks after the start, the job ends failed rather than running for ever.
+      const reason = `the job's run failed: ${err instanceof Error ? err.message : String(err)}`;
+      return this.finishFailed(id, row.agreement_id, reason, actor);
+    }
+  }
+
+  private async trainAndRelease(
+    id: string,
+    row: JobRow & { dir: string },
+    actor: string,
+    onProgress?: (progress: { stage: string; fraction: number }) => void,
+  ): Promise<TrainingJobDetail> {
     const spec = JSON.parse(row.spec) as JobSpec;
     const v = await this.versions.get(row.version_id);
     if (!v) throw new JobError(404, `no dataset version ${row.version_id}`);

@@ -23,10 +23,11 @@
  *   limits         {memory_mb: [1, 65536] (default 1024), seconds: [1, 86400] (default 3600)}
  *   release        dp: {epsilon > 0, delta in [0, 1)}: differentially private training (logistic only),
  *                  its ε charged to the budget ledger before anything leaves;
- *                  min_cohort (integer ≥ 1), max_advantage ([0, 1]): the job's own release bounds, which
- *                  may only tighten the agreement's
+ *                  min_cohort (integer ≥ 10), max_advantage ([0, 0.1]): the job's own release bounds,
+ *                  which may only tighten the gate's defaults and the agreement's
  */
 import { parse as parseYaml } from "yaml";
+import { DEFAULT_MAX_ADVANTAGE, DEFAULT_MIN_COHORT } from "../release/gate.js";
 import type { ClassWeights } from "../table.js";
 
 export type PeriodAggregation = "sum" | "wide" | "last";
@@ -319,10 +320,16 @@ export function checkJobSpec(doc: unknown, source?: string): JobSpec {
   let release: JobSpec["release"] | undefined = {};
   if (o.release !== undefined) {
     const r = c.object(o.release, "release", ["dp", "min_cohort", "max_advantage"]);
+    // The gate takes a job's bound over its default when the agreement states none: a job may only
+    // tighten, so its bounds stay within the defaults.
     const minCohort =
-      r?.min_cohort === undefined ? undefined : c.integer(r.min_cohort, "release.min_cohort", 1, 1_000_000);
+      r?.min_cohort === undefined
+        ? undefined
+        : c.integer(r.min_cohort, "release.min_cohort", DEFAULT_MIN_COHORT, 1_000_000);
     const maxAdvantage =
-      r?.max_advantage === undefined ? undefined : c.number(r.max_advantage, "release.max_advantage", 0, 1);
+      r?.max_advantage === undefined
+        ? undefined
+        : c.number(r.max_advantage, "release.max_advantage", 0, DEFAULT_MAX_ADVANTAGE);
     release = {
       ...(minCohort !== undefined && { minCohort }),
       ...(maxAdvantage !== undefined && { maxAdvantage }),
