@@ -11,7 +11,6 @@ import { join } from "node:path";
 import type { Policy } from "../../contract/index.js";
 import type { PrivacyLedger } from "../../privacy/dp/ledger.js";
 import { modelFromJson } from "../models/json.js";
-import { svgToPng } from "../pictures/png.js";
 import { agreementForRelease, type DpReport, perExampleLosses, releaseGate } from "../release/index.js";
 import type { JobSpec } from "./spec.js";
 import type { Artefact, ArtefactKind, TrainingResult } from "./training.js";
@@ -65,8 +64,8 @@ export const WORKING_COPY =
  * The release gate (`train/release`) around a job: the agreement's terms (lp:minK, lp:maxEpsilon,
  * purposes, nextPolicy), the job's own bounds, the evaluation, the membership-inference losses on
  * held-in (train) and held-out (test) learners, and for a DP job its charge to the ledger (made here,
- * before the gate judges). What the gate releases is written into the job's folder — SVG pictures also
- * as PNG — and is all that may leave; the working files and every withheld item stay, with reasons.
+ * before the gate judges). What the gate releases is written into the job's folder — pictures as SVG
+ * and PNG — and is all that may leave; the working files and every withheld item stay, with reasons.
  */
 export function releaseGateOf(services: GateServices): ReleaseGate {
   return async (input) => {
@@ -101,6 +100,8 @@ export function releaseGateOf(services: GateServices): ReleaseGate {
         lossesOut: perExampleLosses(result.heldOut.probabilities, result.heldOut.labels),
       },
       ...(dp && { dp }),
+      // Pictures leave as SVG and PNG.
+      png: true,
     });
     const added: Artefact[] = [];
     const write = (name: string, kind: ArtefactKind, mediaType: string, content: string | Uint8Array) => {
@@ -115,12 +116,7 @@ export function releaseGateOf(services: GateServices): ReleaseGate {
         mediaType,
       });
     };
-    for (const item of decision.released) {
-      const kind: ArtefactKind = item.kind === "card" ? "card" : item.kind;
-      write(item.name, kind, item.mediaType, item.content);
-      if (item.kind === "picture" && item.name.endsWith(".svg"))
-        write(item.name.replace(/\.svg$/, ".png"), "picture", "image/png", svgToPng(String(item.content)));
-    }
+    for (const item of decision.released) write(item.name, item.kind, item.mediaType, item.content);
     return {
       released: added.map((a) => a.name),
       withheld: [
