@@ -337,10 +337,12 @@ describe("release gate rules on crafted inputs", () => {
     const loose = releaseGate(
       crafted({ agreement: agreementWith(30), job: { minCohort: 5, maxAdvantage: 0.3 } }),
     );
+    // The agreement is silent on the advantage: the default stands in for it, and the job's 0.3 is
+    // looser, so it does not apply.
     expect(loose.decisions.thresholds).toMatchObject({
       minCohort: 30,
-      maxAdvantage: 0.3,
-      maxAdvantageSource: "the job",
+      maxAdvantage: 0.1,
+      maxAdvantageSource: "the default of 0.1",
     });
     // 30 learners: south passes (30 ≥ 30), east (25) does not; the others' counts then hide.
     expect(names(loose.withheld)).toContain("slice: region = east");

@@ -112,18 +112,17 @@ function thresholdsOf(input: ReleaseGateInput): ReleaseThresholds {
   const jK = check(input.job?.minCohort, "job.minCohort", isCohort, "an integer ≥ 1");
   const aA = check(input.agreement.maxAdvantage, "agreement.maxAdvantage", isAdvantage, "a number in [0, 1]");
   const jA = check(input.job?.maxAdvantage, "job.maxAdvantage", isAdvantage, "a number in [0, 1]");
-  const minCohort =
-    aK === undefined && jK === undefined
+  // The agreement's terms, or the defaults where it is silent, are the floor a job may only tighten.
+  const baseK =
+    aK === undefined
       ? { value: DEFAULT_MIN_COHORT, source: `the default of ${DEFAULT_MIN_COHORT}` }
-      : (jK ?? 0) > (aK ?? 0)
-        ? { value: jK!, source: "the job" }
-        : { value: aK!, source: `agreement ${input.agreement.id} (lp:minK)` };
-  const maxAdvantage =
-    aA === undefined && jA === undefined
+      : { value: aK, source: `agreement ${input.agreement.id} (lp:minK)` };
+  const minCohort = jK !== undefined && jK > baseK.value ? { value: jK, source: "the job" } : baseK;
+  const baseA =
+    aA === undefined
       ? { value: DEFAULT_MAX_ADVANTAGE, source: `the default of ${DEFAULT_MAX_ADVANTAGE}` }
-      : (jA ?? 1) < (aA ?? 1)
-        ? { value: jA!, source: "the job" }
-        : { value: aA!, source: `agreement ${input.agreement.id}` };
+      : { value: aA, source: `agreement ${input.agreement.id}` };
+  const maxAdvantage = jA !== undefined && jA < baseA.value ? { value: jA, source: "the job" } : baseA;
   return {
     minCohort: minCohort.value,
     minCohortSource: minCohort.source,
