@@ -36,6 +36,7 @@ export {
 } from "./evaluate/metrics.js";
 export type { LearnerTable, LearnerTableOptions, PeriodMode } from "./features.js";
 export { alignFeatures, learnerTable, readVersionView, versionViewFiles } from "./features.js";
+export * from "./jobs/index.js";
 export type {
   Attempt,
   BktModel,
