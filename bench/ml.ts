@@ -10,7 +10,10 @@
  * Pictures (SVG and PNG) and results.json go to --out (default bench-results/ml). Without ../shared the
  * OULAD part is skipped, said plainly, and the run still exits 0.
  * Options: --out DIR, --oulad DIR (default ../shared/data/oulad), --days 0,7,…,140, --rows 100000 (synthetic), --skip-oulad, --skip-xgboost,
- * --share 1 (share of OULAD's students, for a quick run).
+ * --share 1 (share of OULAD's students, for a quick run), --select.
+ * The models' parameters are the recorded result of a selection that never sees 2014 (train 2013B,
+ * validate 2013J, day 28; OULAD_GBDT and OULAD_LOGISTIC); --select reruns it (about 2–3 minutes),
+ * prints its grid and uses what it chooses for the rest of the run.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +26,7 @@ import {
   earlyDetectionSvg,
   type FeatureTable,
   fitGbdt,
+  type GbdtParams,
   predictGbdt,
   rocAuc,
   selectRows,
@@ -33,12 +37,17 @@ import {
 import {
   OULAD_GBDT,
   OULAD_LABELS,
+  OULAD_LOGISTIC,
+  OULAD_SELECTION_SPLIT,
   type OuladDayAuc,
   type OuladLabel,
+  type OuladLogistic,
   ouladDayAuc,
   ouladRowsAt,
   ouladTables,
   poolOulad,
+  selectOuladGbdt,
+  selectOuladLogistic,
 } from "../src/train/oulad.js";
 import { fitXgboost } from "./ml/xgboost.js";
 
@@ -51,6 +60,7 @@ const { values } = parseArgs({
     share: { type: "string", default: "1" },
     "skip-oulad": { type: "boolean", default: false },
     "skip-xgboost": { type: "boolean", default: false },
+    select: { type: "boolean", default: false },
   },
 });
 const root = new URL("../..", import.meta.url).pathname;
@@ -130,6 +140,82 @@ const FLOORS: Record<OuladLabel, { gbdt: number; logistic: number }> = {
   withdrawn: { gbdt: 0.68, logistic: 0.67 },
 };
 
+type Models = Record<OuladLabel, { gbdt: GbdtParams; logistic: OuladLogistic }>;
+
+const gbdtText = (p: GbdtParams) =>
+  `${p.trees} trees, lr ${p.learningRate}, depth ${p.maxDepth}, min child weight ${p.minChildWeight}, subsample ${p.subsample}, colsample ${p.colsample}`;
+const logisticText = (p: OuladLogistic) =>
+  `l2 ${p.params.l2 ?? "default"}, counts ${p.log1pCounts ? "as log1p" : "raw"}`;
+
+function sameParams(a: object, b: object): boolean {
+  const entries = (o: object) => JSON.stringify(Object.entries(o).sort(([x], [y]) => x.localeCompare(y)));
+  return entries(a) === entries(b);
+}
+
+/** The recorded selection (the constants), printed. */
+function recorded(): Models {
+  line("OULAD models: the recorded selection (train 2013B, validate 2013J, day 28; --select reruns it)");
+  const models = {} as Models;
+  for (const label of OULAD_LABELS) {
+    models[label] = { gbdt: OULAD_GBDT[label], logistic: OULAD_LOGISTIC[label] };
+    line(
+      `  ${label.padEnd(10)} GBDT ${gbdtText(OULAD_GBDT[label])}; logistic ${logisticText(OULAD_LOGISTIC[label])}`,
+    );
+  }
+  results.ouladModels = { source: "recorded", models };
+  return models;
+}
+
+/** Reruns the selection on 2013 (never 2014) at day 28 and prints its grid compactly. */
+async function selection(rows: Record<string, unknown>[]): Promise<Models> {
+  const t = performance.now();
+  const { train, test } = OULAD_SELECTION_SPLIT;
+  line(`OULAD model selection at day 28: train ${train.join("+")}, validate ${test.join("+")} (2014 unseen)`);
+  const models = {} as Models;
+  const gbdt = OULAD_LABELS.map((label) =>
+    selectOuladGbdt(rows, label, {
+      onTrial: (_, i, n) => progress(`OULAD: selection, ${label}: GBDT ${i + 1}/${n}…`),
+    }),
+  );
+  const logistic = OULAD_LABELS.map((label) => selectOuladLogistic(rows, label));
+  line(
+    `  ${gbdt[0]!.nTrain} training and ${gbdt[0]!.nValidation} validation learners; validation AUC (trees kept by AUC):`,
+  );
+  line(`  depth  lr    mcw  sub   ${OULAD_LABELS.map((l) => l.padEnd(16)).join(" ")}`);
+  gbdt[0]!.trials.forEach((trial, i) => {
+    const cells = gbdt.map((s) => {
+      const x = s.trials[i]!;
+      return `${f3(x.validationAuc)} (${String(x.trees).padStart(4)})${x === s.best ? "*" : " "}  `;
+    });
+    line(
+      `  ${String(trial.maxDepth).padEnd(5)}  ${String(trial.learningRate).padEnd(4)}  ${String(trial.minChildWeight).padEnd(3)}  ${String(trial.subsample).padEnd(3)}   ${cells.join(" ")}`,
+    );
+  });
+  line(`  logistic l2  counts  ${OULAD_LABELS.map((l) => l.padEnd(9)).join(" ")}`);
+  logistic[0]!.trials.forEach((trial, i) => {
+    const cells = logistic.map(
+      (s) => `${f3(s.trials[i]!.validationAuc)}${s.trials[i] === s.best ? "*" : " "}    `,
+    );
+    line(
+      `  ${String(trial.l2).padEnd(11)}  ${(trial.log1pCounts ? "log1p" : "raw").padEnd(6)}  ${cells.join(" ")}`,
+    );
+  });
+  OULAD_LABELS.forEach((label, k) => {
+    models[label] = { gbdt: gbdt[k]!.chosen, logistic: logistic[k]!.chosen };
+    const same =
+      sameParams(gbdt[k]!.chosen, OULAD_GBDT[label]) &&
+      sameParams(logistic[k]!.chosen.params, OULAD_LOGISTIC[label].params) &&
+      logistic[k]!.chosen.log1pCounts === OULAD_LOGISTIC[label].log1pCounts;
+    line(
+      `  chosen ${label.padEnd(10)} GBDT ${gbdtText(gbdt[k]!.chosen)}; logistic ${logisticText(logistic[k]!.chosen)} — ${same ? "as recorded" : "DIFFERS from the recorded constants"}`,
+    );
+  });
+  line(`  selection in ${seconds(performance.now() - t)}`);
+  results.ouladModels = { source: "selected", models, gbdt, logistic };
+  line();
+  return models;
+}
+
 async function oulad(): Promise<void> {
   const dir = resolve(values.oulad ?? join(root, "../shared/data/oulad"));
   if (!existsSync(join(dir, "studentRegistration.csv"))) {
@@ -151,16 +237,18 @@ async function oulad(): Promise<void> {
       `OULAD: ${pool.records.read.toLocaleString("en")} records → ${statements.toLocaleString("en")} statements from ${Object.keys(pool.statements).length} providers (${Object.keys(pool.statements).join(", ")}) in ${seconds(performance.now() - t)}`,
     );
     try {
-      const byDay: OuladDayAuc[] = [];
       let rows28: Record<string, unknown>[] | undefined;
+      if (values.select) rows28 = await ouladRowsAt(pool, 28);
+      const models = rows28 ? await selection(rows28) : recorded();
+      const byDay: OuladDayAuc[] = [];
       t = performance.now();
       for (const day of [...days].sort((a, b) => a - b)) {
         progress(`OULAD: day ${day}: features…`);
-        const rows = await ouladRowsAt(pool, day);
+        const rows = day === 28 && rows28 ? rows28 : await ouladRowsAt(pool, day);
         if (day === 28) rows28 = rows;
         for (const label of OULAD_LABELS) {
           progress(`OULAD: day ${day}: ${label}: training…`);
-          byDay.push(ouladDayAuc(rows, day, label));
+          byDay.push(ouladDayAuc(rows, day, label, models[label]));
         }
       }
       line(`OULAD: ${days.length} cut-off days × 2 labels × 2 models in ${seconds(performance.now() - t)}`);
@@ -222,7 +310,7 @@ async function oulad(): Promise<void> {
           const { all } = ouladTables(rows28, label);
           const study = coldStartStudy(
             { table: all.table, labels: all.labels, providers: all.modules, splits: all.splits },
-            { model: { kind: "gbdt", params: OULAD_GBDT }, resamples: 200, seed: 1 },
+            { model: { kind: "gbdt", params: models[label].gbdt }, resamples: 200, seed: 1 },
           );
           cold[label] = study;
           line(`  ${label}: module  own-train  pool-train  test   AUC own  AUC pool   gain [95 % CI]`);
@@ -246,7 +334,7 @@ async function oulad(): Promise<void> {
                 const model = fitGbdt(
                   selectRows(all.table, train),
                   Uint8Array.from(train, (i) => all.labels[i]!),
-                  OULAD_GBDT,
+                  models[label].gbdt,
                 );
                 pooled = (t) => predictGbdt(model, t);
               }

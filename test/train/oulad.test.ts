@@ -2,14 +2,22 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fitGbdt, predictGbdt, rocAuc, syntheticTable } from "../../src/train/index.js";
 import {
   cutoffDate,
+  log1pCounts,
+  OULAD_GBDT,
+  OULAD_LOGISTIC,
   type OuladPool,
+  ouladCountFeatures,
   ouladDayAuc,
   ouladRowsAt,
   ouladTables,
   poolOulad,
   refreshOuladTables,
+  selectOuladGbdt,
+  selectOuladLogistic,
+  stagedAuc,
 } from "../../src/train/oulad.js";
 
 const SHARED = "../shared/data/oulad";
@@ -21,6 +29,41 @@ function subset(file: string, keep: (cells: string[]) => boolean): string {
   const [header, ...lines] = readFileSync(file, "utf8").split(/\r?\n/);
   return `${[header, ...lines.filter((l) => l !== "" && keep(l.split(",").map((c) => c.replace(/^"|"$/g, ""))))].join("\n")}\n`;
 }
+
+describe("model selection helpers", () => {
+  it("stagedAuc reads the AUC of the first k trees and keeps the best count", () => {
+    const train = syntheticTable({ rows: 3000, features: 16, seed: 3 });
+    const valid = syntheticTable({ rows: 2000, features: 16, seed: 4 });
+    const model = fitGbdt(train.table, train.labels, { trees: 40, maxDepth: 3, learningRate: 0.3, seed: 1 });
+    const staged = stagedAuc(model, valid.table, valid.labels, 10);
+    expect(staged.curve).toHaveLength(4);
+    const truncated = (k: number) =>
+      rocAuc(predictGbdt({ ...model, trees: model.trees.slice(0, k) }, valid.table), valid.labels);
+    // Same ranking as the model cut at 10, 20, 30, 40 trees (margins summed chunk by chunk).
+    for (const [i, auc] of staged.curve.entries()) expect(auc).toBeCloseTo(truncated((i + 1) * 10), 10);
+    expect(staged.auc).toBe(Math.max(...staged.curve));
+    expect(staged.auc).toBeCloseTo(truncated(staged.trees), 10);
+    expect(() => stagedAuc(model, valid.table, valid.labels, 0)).toThrow(/step 0/);
+  });
+
+  it("log1pCounts transforms the count columns only and keeps missing values missing", () => {
+    const names = [
+      "statements",
+      "verb_submit",
+      "prior_fails",
+      "score_min",
+      "lateness_mean",
+      "registration_day",
+    ];
+    expect(ouladCountFeatures(names)).toEqual(["statements", "verb_submit", "prior_fails"]);
+    const column = Float64Array.from([0, 9, Number.NaN]);
+    const table = { names, rows: 3, columns: names.map(() => column) };
+    const out = log1pCounts(table);
+    expect([...out.columns[0]!]).toEqual([0, Math.log(10), Number.NaN]);
+    expect([...out.columns[3]!]).toEqual([...column]);
+    expect(table.columns[0]![1]).toBe(9); // the input is left as it was
+  });
+});
 
 const temps: string[] = [];
 afterAll(() => {
@@ -159,5 +202,56 @@ describe.skipIf(!existsSync(SHARED))(
       expect(auc.gbdt).toBeGreaterThan(0.6);
       expect(auc.logistic).toBeGreaterThan(0.55);
     });
+
+    it("uses the recorded per-label models by default", () => {
+      const byDefault = ouladDayAuc(rows, DAY, "withdrawn");
+      const explicit = ouladDayAuc(rows, DAY, "withdrawn", {
+        gbdt: OULAD_GBDT.withdrawn,
+        logistic: OULAD_LOGISTIC.withdrawn,
+      });
+      expect(byDefault).toEqual(explicit);
+      const raw = ouladDayAuc(rows, DAY, "withdrawn", {
+        gbdt: OULAD_GBDT.withdrawn,
+        logistic: { params: OULAD_LOGISTIC.withdrawn.params, log1pCounts: false },
+      });
+      expect(raw.logistic).not.toBe(byDefault.logistic); // the log1p setting reaches the model
+    });
+
+    it("selects on 2013 only: its result does not move when 2014 is dropped, and 2014 is refused", () => {
+      // AAA and GGG have no 2013B: half of 2013J's registrations (by a stable hash) stand in for it.
+      const half = (learner: string) =>
+        [...learner].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7) % 2;
+      const staged = rows.map((r) =>
+        r.presentation === "2013J" && half(String(r.learner)) === 0 ? { ...r, presentation: "2013B" } : r,
+      );
+      const without2014 = staged.filter((r) => String(r.presentation).startsWith("2013"));
+      const grid = { maxDepth: [2, 3], learningRate: [0.2], minChildWeight: [1], subsample: [1] };
+      const options = { grid, budget: 6 };
+      const withAll = selectOuladGbdt(staged, "at_risk", options);
+      expect(withAll.trials).toHaveLength(2);
+      expect(withAll.nValidation).toBeGreaterThan(200);
+      expect(selectOuladGbdt(without2014, "at_risk", options)).toEqual(withAll);
+      expect(withAll.best.validationAuc).toBe(Math.max(...withAll.trials.map((t) => t.validationAuc)));
+      expect(withAll.chosen.trees).toBe(withAll.best.trees);
+      expect(withAll.best.trees).toBeLessThanOrEqual(30);
+      const logistic = selectOuladLogistic(staged, "at_risk", { l2: [1e-4, 1e-1] });
+      expect(logistic.trials.map((t) => [t.l2, t.log1pCounts])).toEqual([
+        [1e-4, false],
+        [1e-1, false],
+        [1e-4, true],
+        [1e-1, true],
+      ]);
+      expect(selectOuladLogistic(without2014, "at_risk", { l2: [1e-4, 1e-1] })).toEqual(logistic);
+      expect(logistic.chosen).toEqual({
+        params: { l2: logistic.best.l2 },
+        log1pCounts: logistic.best.log1pCounts,
+      });
+      expect(() =>
+        selectOuladGbdt(staged, "at_risk", { ...options, split: { train: ["2013J"], test: ["2014J"] } }),
+      ).toThrow(/2014J.*not for selection/);
+      expect(() =>
+        selectOuladLogistic(without2014, "at_risk", { split: { train: ["2013X"], test: ["2013J"] } }),
+      ).toThrow(/no row of the training presentations 2013X/);
+    }, 60_000);
   },
 );
