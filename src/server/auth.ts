@@ -4,6 +4,7 @@
  * A refusal names what is missing; credentials never reach the logs.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Participant } from "../contract/index.js";
 import type { Lrs, Principal } from "../lrs/index.js";
 
 export async function principalOf(lrs: Lrs, request: FastifyRequest): Promise<Principal | undefined> {
@@ -66,4 +67,38 @@ export function statusRefusal(
     return { status: e.status, message: e.message };
   }
   return undefined;
+}
+
+/** An error meant for the caller, with its HTTP status (answered through `statusRefusal`). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+/**
+ * The participant calling: a credential whose store is a registered participant of the data space.
+ * `change`, when given, says why the call changes state: it then needs a credential with scope `all`.
+ */
+export async function participantOf(
+  lrs: Lrs,
+  participants: { get(id: string): Promise<Participant | undefined> },
+  request: FastifyRequest,
+  change?: string,
+): Promise<Participant> {
+  const principal = await principalOf(lrs, request);
+  if (!principal) throw new HttpError(401, "an LRS credential (HTTP Basic) is needed");
+  const participant = await participants.get(principal.storeId);
+  if (!participant)
+    throw new HttpError(
+      403,
+      `store '${principal.storeId}' is not a registered participant of the data space`,
+    );
+  if (change !== undefined && !principal.scopes.has("all"))
+    throw new HttpError(403, `${change}: it needs a credential with scope 'all'`);
+  return participant;
 }

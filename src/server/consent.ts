@@ -55,7 +55,7 @@ import {
   withdrawalGraceMs,
 } from "../contract/index.js";
 import type { Lrs } from "../lrs/index.js";
-import { guarded, principalOf, statusRefusal } from "./auth.js";
+import { guarded, HttpError, participantOf, statusRefusal } from "./auth.js";
 
 export const CONSENT_BASE = "/consent";
 
@@ -178,15 +178,6 @@ export function consentServicesFromEnvironment(
   });
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function jsonBody(request: FastifyRequest, optional = false): Record<string, unknown> {
   const raw = Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "";
   if (optional && raw.trim() === "") return {};
@@ -258,16 +249,8 @@ export function registerConsentRoutes(app: FastifyInstance, lrs: Lrs, services: 
     app.addHook("onClose", async () => delivery.stop());
   }
 
-  async function caller(request: FastifyRequest): Promise<Participant> {
-    const principal = await principalOf(lrs, request);
-    if (!principal) throw new HttpError(401, "an LRS credential (HTTP Basic) is needed");
-    const participant = await agreements.participants.get(principal.storeId);
-    if (!participant)
-      throw new HttpError(
-        403,
-        `store '${principal.storeId}' is not a registered participant of the data space`,
-      );
-    return participant;
+  function caller(request: FastifyRequest): Promise<Participant> {
+    return participantOf(lrs, agreements.participants, request);
   }
   async function as(request: FastifyRequest, ...roles: Participant["role"][]): Promise<Participant> {
     const who = await caller(request);

@@ -39,7 +39,7 @@ import {
   VersionError,
   type VersionState,
 } from "../pool/versions/index.js";
-import { guarded, principalOf, statusRefusal } from "./auth.js";
+import { guarded, HttpError, participantOf, statusRefusal } from "./auth.js";
 
 export const DATASETS_BASE = "/datasets";
 
@@ -103,15 +103,6 @@ export function datasetServices(
 /** A dataset's name as a folder: letters, digits, `.`, `_`, `-`, not starting with a dot. */
 const FOLDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * From the environment: LEARNPOOL_DATASETS_DIR (where `POST /datasets/builds` writes versions, default
  * ./datasets) and LEARNPOOL_SIGNING_KEYS (the operator's key, when hosted here, signs the evidence that
@@ -148,21 +139,13 @@ export function registerDatasetRoutes(app: FastifyInstance, lrs: Lrs, services: 
   }
 
   /** Who calls: a credential whose store is a registered participant; `change` needs scope `all`. */
-  async function caller(request: FastifyRequest, change = false): Promise<Participant> {
-    const principal = await principalOf(lrs, request);
-    if (!principal) throw new HttpError(401, "an LRS credential (HTTP Basic) is needed");
-    const participant = await agreements.participants.get(principal.storeId);
-    if (!participant)
-      throw new HttpError(
-        403,
-        `store '${principal.storeId}' is not a registered participant of the data space`,
-      );
-    if (change && !principal.scopes.has("all"))
-      throw new HttpError(
-        403,
-        "this changes state (a decision counts a use, a sweep supersedes or deletes): it needs a credential with scope 'all'",
-      );
-    return participant;
+  function caller(request: FastifyRequest, change = false): Promise<Participant> {
+    return participantOf(
+      lrs,
+      agreements.participants,
+      request,
+      change ? "this changes state (a decision counts a use, a sweep supersedes or deletes)" : undefined,
+    );
   }
 
   /** The agreements whose versions `who` sees; undefined for the operator (all of them). */

@@ -24,18 +24,9 @@ import {
   STEPS,
 } from "../contract/index.js";
 import type { Lrs } from "../lrs/index.js";
-import { guarded, principalOf, statusRefusal } from "./auth.js";
+import { guarded, HttpError, participantOf, statusRefusal } from "./auth.js";
 
 const BASE = "/contract";
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function jsonBody(request: FastifyRequest): Record<string, unknown> {
   let value: unknown;
@@ -72,21 +63,15 @@ export function registerEnforcementRoutes(
   const { agreements: registry, enforcement } = services;
 
   /** Who calls: a credential whose store is a registered participant; `change` needs scope `all`. */
-  async function caller(request: FastifyRequest, change: boolean): Promise<Participant> {
-    const principal = await principalOf(lrs, request);
-    if (!principal) throw new HttpError(401, "an LRS credential (HTTP Basic) is needed");
-    const participant = await registry.participants.get(principal.storeId);
-    if (!participant)
-      throw new HttpError(
-        403,
-        `store '${principal.storeId}' is not a registered participant of the data space`,
-      );
-    if (change && !principal.scopes.has("all"))
-      throw new HttpError(
-        403,
-        "asking a decision or submitting evidence changes the agreement's state (uses counted, duties opened or fulfilled): it needs a credential with scope 'all'",
-      );
-    return participant;
+  function caller(request: FastifyRequest, change: boolean): Promise<Participant> {
+    return participantOf(
+      lrs,
+      registry.participants,
+      request,
+      change
+        ? "asking a decision or submitting evidence changes the agreement's state (uses counted, duties opened or fulfilled)"
+        : undefined,
+    );
   }
 
   /** The caller's role in the agreement; a 404 when it is not a party (the agreement's existence is not told). */

@@ -35,7 +35,7 @@ import {
   TrainingJobs,
   type TrainingJobsOptions,
 } from "../train/jobs/index.js";
-import { guarded, principalOf, statusRefusal } from "./auth.js";
+import { guarded, HttpError, participantOf, statusRefusal } from "./auth.js";
 
 export const TRAIN_BASE = "/train";
 
@@ -88,15 +88,6 @@ export function trainServicesFromEnvironment(
   };
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** What a job's consumer (or a provider) sees: no raw evaluation, no folder. */
 function shownToParty(detail: TrainingJobDetail, role: string) {
   const { result: _result, dir: _dir, ...shown } = detail;
@@ -115,21 +106,13 @@ export function registerTrainRoutes(app: FastifyInstance, lrs: Lrs, services: Tr
     });
 
   /** Who calls: a credential whose store is a registered participant; `change` needs scope `all`. */
-  async function caller(request: FastifyRequest, change = false): Promise<Participant> {
-    const principal = await principalOf(lrs, request);
-    if (!principal) throw new HttpError(401, "an LRS credential (HTTP Basic) is needed");
-    const participant = await agreements.participants.get(principal.storeId);
-    if (!participant)
-      throw new HttpError(
-        403,
-        `store '${principal.storeId}' is not a registered participant of the data space`,
-      );
-    if (change && !principal.scopes.has("all"))
-      throw new HttpError(
-        403,
-        "submitting a job counts a use of the agreement: it needs a credential with scope 'all'",
-      );
-    return participant;
+  function caller(request: FastifyRequest, change = false): Promise<Participant> {
+    return participantOf(
+      lrs,
+      agreements.participants,
+      request,
+      change ? "submitting a job counts a use of the agreement" : undefined,
+    );
   }
 
   /** The job if `who` may see it, else a 404 that does not tell whether it exists. */
