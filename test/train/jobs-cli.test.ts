@@ -1,39 +1,16 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { trainCommands } from "../../src/cli/train.js";
 import { openDatabase } from "../../src/store/index.js";
+import { runCommands } from "../helpers/cli.js";
 import { backends } from "../helpers/databases.js";
 import { jobYaml, TS_LOADER } from "./fixtures/jobs/jobs.js";
 import { type TrainWorld, trainWorld } from "./fixtures/jobs/setup.js";
 
 /** Runs `learnpool train …` in process; returns stdout, stderr and the exit code set. */
-async function runTrain(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command().exitOverride();
-  for (const c of trainCommands()) program.addCommand(c);
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(["node", "learnpool", "train", ...args]);
-    return { code: Number(process.exitCode ?? 0), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
-}
+const runTrain = (args: string[]) => runCommands(trainCommands(), ["train", ...args]);
 
 for (const backend of await backends()) {
   describe(`learnpool train (${backend.name})`, () => {
