@@ -40,6 +40,17 @@ const KEY = /^[!-9;-~]{1,128}$/;
 /** Secrets are checked with scrypt; verified pairs are remembered briefly so that each request stays cheap. */
 const CACHE_TTL_MS = 30_000;
 
+/**
+ * A new credential key: 16 base64url characters, never starting with "-", which a command line would
+ * take for an option (`learnpool credentials revoke -x…`).
+ */
+function newCredentialKey(): string {
+  for (;;) {
+    const key = randomBytes(12).toString("base64url");
+    if (!key.startsWith("-")) return key;
+  }
+}
+
 export class Tenancy {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
   /** Counts revocations, so that an authentication that read a credential before one does not cache it. */
@@ -115,7 +126,7 @@ export class Tenancy {
       if (!isScope(scope))
         throw new LrsError(400, `unknown scope '${scope}'; scopes are ${SCOPES.join(", ")}`);
     }
-    const key = input.key ?? randomBytes(12).toString("base64url");
+    const key = input.key ?? newCredentialKey();
     const secret = input.secret ?? randomBytes(24).toString("base64url");
     if (!KEY.test(key))
       throw new LrsError(400, "a credential key is 1-128 visible ASCII characters other than ':'");

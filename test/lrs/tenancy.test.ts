@@ -46,6 +46,16 @@ for (const backend of await backends()) {
       return found;
     };
 
+    it("never makes a credential key a command line would read as an option", async () => {
+      await tenancy.createStore("keys", "Keys", "test");
+      // One key in 64 would start with "-" if drawn plainly: 300 draws would meet one almost surely.
+      for (let i = 0; i < 300; i++) {
+        const made = await tenancy.addCredential({ storeId: "keys", actor: "test" });
+        expect(made.key.startsWith("-")).toBe(false);
+        expect(made.key).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      }
+    });
+
     it("creates, gets and lists stores", async () => {
       const made = await tenancy.createStore("uni-lyon.2", "Université de Lyon", "cli:ops");
       expect(made).toMatchObject({ id: "uni-lyon.2", title: "Université de Lyon" });
