@@ -27,6 +27,7 @@
  *                  which may only tighten the gate's defaults and the agreement's
  */
 import { parse as parseYaml } from "yaml";
+import { isPlain, join, Reader, show } from "../../pool/prepare/check.js";
 import { DEFAULT_MAX_ADVANTAGE, DEFAULT_MIN_COHORT } from "../release/gate.js";
 import type { ClassWeights } from "../table.js";
 
@@ -106,15 +107,7 @@ export class JobSpecError extends Error {
   }
 }
 
-type Plain = Record<string, unknown>;
-const isPlain = (v: unknown): v is Plain => typeof v === "object" && v !== null && !Array.isArray(v);
-const show = (v: unknown) => {
-  if (v === undefined) return "nothing";
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
-};
-const at = (path: string, key: string | number) =>
-  typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+const at = join;
 
 const COLUMN = { re: /^[A-Za-z_][A-Za-z0-9_]{0,127}$/, what: "a column name (letters, digits, _)" };
 const VIEW = { re: /^[a-z][a-z0-9_]{0,62}$/, what: "a view name such as learner_periods" };
@@ -122,56 +115,17 @@ const SPLIT = { re: /^[a-z][a-z0-9_]{0,39}$/, what: "a split name such as valida
 const VERSION_ID = { re: /^urn:uuid:[0-9a-f-]{36}$/, what: "a dataset version id (urn:uuid:…)" };
 const PURPOSE = { re: /^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/, what: "a purpose IRI or dpv: name" };
 
-/** Collects every problem with its path; getters return undefined after recording one. */
-class Checker {
-  readonly issues: JobSpecIssue[] = [];
-  fail(path: string, message: string): undefined {
-    this.issues.push({ path, message });
-    return undefined;
-  }
-  object(value: unknown, path: string, allowed: readonly string[]): Plain | undefined {
-    if (!isPlain(value)) return this.fail(path, `must be a mapping, got ${show(value)}`);
-    for (const key of Object.keys(value))
-      if (!allowed.includes(key))
-        this.fail(at(path, key), `unknown key (allowed here: ${allowed.join(", ")})`);
-    return value;
-  }
-  string(value: unknown, path: string, pattern: { re: RegExp; what: string }): string | undefined {
-    if (typeof value !== "string" || value.trim() === "")
-      return this.fail(path, `must be a non-empty string, got ${show(value)}`);
-    if (!pattern.re.test(value)) return this.fail(path, `must be ${pattern.what}, got ${show(value)}`);
-    return value;
-  }
-  oneOf<T extends string>(value: unknown, path: string, choices: readonly T[]): T | undefined {
-    if (typeof value !== "string" || !(choices as readonly string[]).includes(value))
-      return this.fail(path, `must be one of ${choices.join(", ")}, got ${show(value)}`);
-    return value as T;
-  }
-  integer(value: unknown, path: string, min: number, max: number): number | undefined {
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min || value > max)
-      return this.fail(path, `must be an integer in [${min}, ${max}], got ${show(value)}`);
-    return value;
-  }
-  number(value: unknown, path: string, min: number, max: number, minOpen = false): number | undefined {
-    const ok =
-      typeof value === "number" &&
-      Number.isFinite(value) &&
-      (minOpen ? value > min : value >= min) &&
-      value <= max;
-    if (!ok)
-      return this.fail(path, `must be a number in ${minOpen ? "(" : "["}${min}, ${max}], got ${show(value)}`);
-    return value as number;
+/**
+ * The build spec's reader (every problem with its path), with the job spec's own shapes: numbers in a
+ * closed range (open at the bottom when asked) and lists of column names.
+ */
+class Checker extends Reader {
+  between(value: unknown, path: string, min: number, max: number, minOpen = false): number | undefined {
+    return this.number(value, path, { min, max, minOpen });
   }
   columns(value: unknown, path: string): string[] | undefined {
     if (!Array.isArray(value)) return this.fail(path, `must be a list of column names, got ${show(value)}`);
-    const out: string[] = [];
-    value.forEach((v, i) => {
-      const c = this.string(v, at(path, i), COLUMN);
-      if (c === undefined) return;
-      if (out.includes(c)) this.fail(at(path, i), `"${c}" is listed twice`);
-      else out.push(c);
-    });
-    return out;
+    return this.list(value, path, (v, p) => this.string(v, p, COLUMN), { unique: true });
   }
 }
 
@@ -195,8 +149,8 @@ function classWeights(c: Checker, value: unknown, path: string): ClassWeights | 
   if (!isPlain(value)) return c.fail(path, `must be balanced or {negative, positive}, got ${show(value)}`);
   const o = c.object(value, path, ["negative", "positive"]);
   if (!o) return undefined;
-  const negative = c.number(o.negative, `${path}.negative`, 0, 1e6, true);
-  const positive = c.number(o.positive, `${path}.positive`, 0, 1e6, true);
+  const negative = c.between(o.negative, `${path}.negative`, 0, 1e6, true);
+  const positive = c.between(o.positive, `${path}.positive`, 0, 1e6, true);
   return negative !== undefined && positive !== undefined ? { negative, positive } : undefined;
 }
 
@@ -227,7 +181,7 @@ function readModel(c: Checker, value: unknown): JobModel | undefined {
   const num =
     (min: number, max: number, open = false) =>
     (v: unknown, p: string) =>
-      c.number(v, p, min, max, open);
+      c.between(v, p, min, max, open);
   const int = (min: number, max: number) => (v: unknown, p: string) => c.integer(v, p, min, max);
   const weights = (v: unknown, p: string) => classWeights(c, v, p);
   if (kind === "logistic")
@@ -314,7 +268,7 @@ export function checkJobSpec(doc: unknown, source?: string): JobSpec {
     const seconds =
       l?.seconds === undefined
         ? JOB_DEFAULTS.seconds
-        : c.number(l.seconds, "limits.seconds", 0, 86_400, true);
+        : c.between(l.seconds, "limits.seconds", 0, 86_400, true);
     limits = l && memoryMb !== undefined && seconds !== undefined ? { memoryMb, seconds } : undefined;
   }
   let release: JobSpec["release"] | undefined = {};
@@ -329,15 +283,15 @@ export function checkJobSpec(doc: unknown, source?: string): JobSpec {
     const maxAdvantage =
       r?.max_advantage === undefined
         ? undefined
-        : c.number(r.max_advantage, "release.max_advantage", 0, DEFAULT_MAX_ADVANTAGE);
+        : c.between(r.max_advantage, "release.max_advantage", 0, DEFAULT_MAX_ADVANTAGE);
     release = {
       ...(minCohort !== undefined && { minCohort }),
       ...(maxAdvantage !== undefined && { maxAdvantage }),
     };
     if (r?.dp !== undefined) {
       const dp = c.object(r.dp, "release.dp", ["epsilon", "delta"]);
-      const epsilon = dp && c.number(dp.epsilon, "release.dp.epsilon", 0, 100, true);
-      const delta = dp && (dp.delta === undefined ? 0 : c.number(dp.delta, "release.dp.delta", 0, 0.999999));
+      const epsilon = dp && c.between(dp.epsilon, "release.dp.epsilon", 0, 100, true);
+      const delta = dp && (dp.delta === undefined ? 0 : c.between(dp.delta, "release.dp.delta", 0, 0.999999));
       if (model?.kind === "gbdt")
         c.fail("release.dp", "differentially private training is for logistic models only");
       release =
