@@ -10,6 +10,7 @@ import { SqliteDatabase } from "./sqlite.js";
 
 export type { Database, Dialect, Queryable, Row, SqlValue, TransactionOptions } from "./database.js";
 export { UniqueViolation } from "./database.js";
+export { whereSql } from "./filters.js";
 export { type Migration, migrate, migrations } from "./migrations.js";
 export { PostgresDatabase, redact } from "./postgres.js";
 export { SqliteDatabase } from "./sqlite.js";

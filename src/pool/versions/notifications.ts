@@ -8,6 +8,7 @@
  */
 import type { AuditLog } from "../../audit/index.js";
 import { backoffDelay, claimDue, postToWebhook, scheduleRetry } from "../../consent/index.js";
+import { whereSql } from "../../store/filters.js";
 import type { Database } from "../../store/index.js";
 import { VersionError } from "./registry.js";
 
@@ -97,19 +98,13 @@ export class DatasetNotifications {
   async list(
     filter: { holder?: string; state?: "pending" | "acknowledged"; version?: string } = {},
   ): Promise<DatasetNotification[]> {
-    const where: string[] = [];
-    const params: string[] = [];
-    for (const [column, value] of [
-      ["holder", filter.holder],
-      ["state", filter.state],
-      ["version_id", filter.version],
-    ] as const)
-      if (value !== undefined) {
-        where.push(`${column} = ?`);
-        params.push(value);
-      }
+    const { sql, params } = whereSql({
+      holder: filter.holder,
+      state: filter.state,
+      version_id: filter.version,
+    });
     const rows = await this.db.all<Row>(
-      `SELECT ${COLUMNS} FROM dataset_notifications ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY created_at, id LIMIT 1000`,
+      `SELECT ${COLUMNS} FROM dataset_notifications ${sql} ORDER BY created_at, id LIMIT 1000`,
       params,
     );
     return rows.map(of);

@@ -18,6 +18,7 @@ import {
   ODRL,
   type Policy,
 } from "../../contract/index.js";
+import { whereSql } from "../../store/filters.js";
 import type { Database, Queryable } from "../../store/index.js";
 // Types only: the build (and DuckDB with it) is not loaded by the registry, so the server can use it.
 import type { BuildResult } from "../build/index.js";
@@ -416,23 +417,12 @@ export class DatasetVersions {
     if (filter.state !== undefined && !VERSION_STATES.includes(filter.state))
       throw new VersionError(400, `state is ${VERSION_STATES.join(", ")}, not '${String(filter.state)}'`);
     if (filter.agreements && filter.agreements.length === 0) return [];
-    const where: string[] = [];
-    const params: string[] = [];
-    const eq = (column: string, value: string | undefined) => {
-      if (value === undefined) return;
-      where.push(`${column} = ?`);
-      params.push(value);
-    };
-    eq("agreement_id", filter.agreement);
-    eq("consumer", filter.consumer);
-    eq("state", filter.state);
-    eq("name", filter.name);
-    if (filter.agreements) {
-      where.push(`agreement_id IN (${filter.agreements.map(() => "?").join(", ")})`);
-      params.push(...filter.agreements);
-    }
+    const { sql, params } = whereSql(
+      { agreement_id: filter.agreement, consumer: filter.consumer, state: filter.state, name: filter.name },
+      { agreement_id: filter.agreements },
+    );
     const rows = await this.db.all<VersionRow>(
-      `SELECT ${COLUMNS} FROM dataset_versions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY built_at DESC, name, version DESC`,
+      `SELECT ${COLUMNS} FROM dataset_versions ${sql} ORDER BY built_at DESC, name, version DESC`,
       params,
     );
     return rows.map(versionOf);

@@ -23,6 +23,7 @@ import {
 } from "../../contract/index.js";
 // Types only: the pool's build (and DuckDB with it) is not loaded by the registry.
 import type { DatasetVersion, DatasetVersionDetail } from "../../pool/index.js";
+import { whereSql } from "../../store/filters.js";
 import type { Database, Queryable } from "../../store/index.js";
 import { type GateServices, type GateVerdict, type ReleaseGate, releaseGateOf } from "./gate.js";
 import { runInWorker, type WorkerOptions } from "./runner.js";
@@ -704,23 +705,12 @@ export class TrainingJobs {
     if (filter.state !== undefined && !JOB_STATES.includes(filter.state))
       throw new JobError(400, `state is ${JOB_STATES.join(", ")}, not '${String(filter.state)}'`);
     if (filter.agreements && filter.agreements.length === 0) return [];
-    const where: string[] = [];
-    const params: string[] = [];
-    for (const [column, value] of [
-      ["consumer", filter.consumer],
-      ["version_id", filter.version],
-      ["state", filter.state],
-    ] as const)
-      if (value !== undefined) {
-        where.push(`${column} = ?`);
-        params.push(value);
-      }
-    if (filter.agreements) {
-      where.push(`agreement_id IN (${filter.agreements.map(() => "?").join(", ")})`);
-      params.push(...filter.agreements);
-    }
+    const { sql, params } = whereSql(
+      { consumer: filter.consumer, version_id: filter.version, state: filter.state },
+      { agreement_id: filter.agreements },
+    );
     const rows = await this.db.all<JobRow>(
-      `SELECT ${COLUMNS} FROM training_jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY submitted_at DESC, id`,
+      `SELECT ${COLUMNS} FROM training_jobs ${sql} ORDER BY submitted_at DESC, id`,
       params,
     );
     return rows.map(jobOf);
