@@ -4,14 +4,8 @@
  * components.securitySchemes (the portal's bearer link).
  */
 
-const json = (schema: Record<string, unknown>) => ({ "application/json": { schema } });
-const errorBody = json({ $ref: "#/components/schemas/Error" });
-const error = (description: string) => ({ description, content: errorBody });
-const basicRefused = {
-  description: "No valid LRS credential (HTTP Basic); `WWW-Authenticate: Basic` says so",
-  headers: { "WWW-Authenticate": { schema: { type: "string" } } },
-  content: errorBody,
-};
+import { basic, basicRefused, error, errorBody, json, obj, str } from "./openapi-parts.js";
+
 const linkRefused = {
   description:
     "No portal link, or one that is unsigned, forged, expired, from a revoked key or for another audience; `WWW-Authenticate: Bearer`",
@@ -21,14 +15,7 @@ const linkRefused = {
 const forbidden = error(
   "The credential's participant may not do this (its role, or not a party of the agreement)",
 );
-const basic = [{ basic: [] }];
 const portal = [{ portalLink: [] }];
-const obj = (properties: Record<string, unknown>, required: string[] = []) => ({
-  type: "object",
-  properties,
-  ...(required.length > 0 && { required }),
-});
-const str = { type: "string" };
 const strings = { type: "array", items: str };
 const body = (schema: Record<string, unknown>, required = true) => ({ required, content: json(schema) });
 const query = (

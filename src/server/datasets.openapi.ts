@@ -3,25 +3,9 @@
  * `datasetPaths` into the document's paths.
  */
 
-const json = (schema: Record<string, unknown>) => ({ "application/json": { schema } });
-const errorBody = json({ $ref: "#/components/schemas/Error" });
-const error = (description: string) => ({ description, content: errorBody });
-const basicRefused = {
-  description: "No valid LRS credential (HTTP Basic); `WWW-Authenticate: Basic` says so",
-  headers: { "WWW-Authenticate": { schema: { type: "string" } } },
-  content: errorBody,
-};
+import { basic, basicRefused, dateTime, error, int, json, nullable, obj, str } from "./openapi-parts.js";
+
 const forbidden = error("The credential's participant may not do this (its role, or its scope is not `all`)");
-const basic = [{ basic: [] }];
-const obj = (properties: Record<string, unknown>, required: string[] = []) => ({
-  type: "object",
-  properties,
-  ...(required.length > 0 && { required }),
-});
-const str = { type: "string" };
-const int = { type: "integer" };
-const nullable = { type: ["string", "null"] };
-const dateTime = { type: "string", format: "date-time" };
 const ok = (description: string, schema: Record<string, unknown> = { type: "object" }) => ({
   description,
   content: json(schema),

@@ -3,24 +3,8 @@
  * document's paths and add `trainTag` to its tags.
  */
 
-const json = (schema: Record<string, unknown>) => ({ "application/json": { schema } });
-const errorBody = json({ $ref: "#/components/schemas/Error" });
-const error = (description: string) => ({ description, content: errorBody });
-const basicRefused = {
-  description: "No valid LRS credential (HTTP Basic); `WWW-Authenticate: Basic` says so",
-  headers: { "WWW-Authenticate": { schema: { type: "string" } } },
-  content: errorBody,
-};
-const basic = [{ basic: [] }];
-const obj = (properties: Record<string, unknown>, required: string[] = []) => ({
-  type: "object",
-  properties,
-  ...(required.length > 0 && { required }),
-});
-const str = { type: "string" };
-const int = { type: "integer" };
-const nullable = { type: ["string", "null"] };
-const dateTime = { type: "string", format: "date-time" };
+import { basic, basicRefused, dateTime, error, int, json, nullable, obj, str } from "./openapi-parts.js";
+
 const tags = ["train"];
 const states = { type: "string", enum: ["queued", "running", "succeeded", "failed", "refused"] };
 const idParam = {
