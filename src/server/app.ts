@@ -9,6 +9,7 @@ import {
 import type { Lrs } from "../lrs/index.js";
 import { PrivacyLedger } from "../privacy/dp/ledger.js";
 import type { OprfService } from "../privacy/index.js";
+import { registerConsole } from "../web/index.js";
 import { registerAgreementRoutes } from "./agreements.js";
 import { registerCatalogRoutes } from "./catalog.js";
 import { consentServicesFromEnvironment, registerConsentRoutes } from "./consent.js";
@@ -103,6 +104,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Withdrawals after training are recorded against the jobs whose data held the learner.
   consent.registry.onChange(train.jobs.listener());
   registerTrainRoutes(app, options.lrs, train);
+  registerConsole(app);
 
   const router = new XapiRouter(options.lrs, xapiResources(options.lrs));
   const handler = async (
