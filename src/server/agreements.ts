@@ -132,6 +132,20 @@ export function registerAgreementRoutes(app: FastifyInstance, lrs: Lrs, registry
     }),
   );
 
+  // Who the credential is: what the web console asks at sign-in to choose the pages of the role.
+  app.get(
+    `${CONTRACT_BASE}/me`,
+    opts,
+    handle(async (request) => {
+      const who = await caller(request, false);
+      return {
+        participant: who.participant,
+        store: who.principal.storeId,
+        scopes: [...who.principal.scopes].sort(),
+      };
+    }),
+  );
+
   app.get(
     P,
     opts,

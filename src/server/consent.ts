@@ -6,7 +6,9 @@
  * - the portal (`Authorization: Bearer <portal link>`, the link a provider signed for one learner or
  *   guardian, one agreement, a few minutes): the notice, give, refuse, withdraw (per record, per purpose
  *   or all; several records at once in one change), the history and the receipts — a link makes one
- *   change, reading does not use it;
+ *   change, reading does not use it; when the provider's key is held here, a change's answer carries
+ *   the next link (same learner, agreement and role, a new nonce, expiring no later than the one used),
+ *   so that a learner can give, then withdraw, in the same visit;
  * - consumers (HTTP Basic): their webhook, their notifications, acknowledgements;
  * - the operator (HTTP Basic): delivery, latency, the sweep; the registry's JWKS is public (it is what
  *   anyone verifies a receipt with).
@@ -411,6 +413,33 @@ export function registerConsentRoutes(app: FastifyInstance, lrs: Lrs, services: 
     return { links: out };
   }
 
+  /**
+   * The link that continues a portal visit after `used` made its one change: signed here with the
+   * provider's key when it is held, with a fresh nonce and the same claims, and never outliving the
+   * link it replaces (the provider's login is what the visit stands on). None when the key is not held
+   * or the used link has less than a few seconds left: the learner asks the provider for a new link.
+   */
+  async function continuation(used: PortalLink): Promise<{ next?: { token: string; expiresAt: string } }> {
+    const key = services.linkKeys?.get(used.provider);
+    if (!key?.kid) return {};
+    const exp = Math.floor(Date.parse(used.expiresAt) / 1000);
+    const iat = Math.min(Math.floor(Date.now() / 1000), exp);
+    if (exp - iat < 5) return {};
+    const claims: PortalLinkClaims = {
+      iss: used.provider,
+      sub: used.learner,
+      agr: used.agreement,
+      aud: DEFAULT_AUDIENCE,
+      iat,
+      exp,
+      nonce: randomBytes(16).toString("base64url"),
+      role: used.role,
+      age: used.age,
+      ...(used.guardian && { guardian: used.guardian }),
+    };
+    return { next: { token: await signPortalLink(claims, key, key.kid), expiresAt: used.expiresAt } };
+  }
+
   app.post(
     `${CONSENT_BASE}/links`,
     route,
@@ -520,17 +549,24 @@ export function registerConsentRoutes(app: FastifyInstance, lrs: Lrs, services: 
     route,
     handle(async (request, reply) => {
       const { link } = await portalLink(request);
-      const { format, lang } = request.query as { format?: string; lang?: string };
+      const q = request.query as { format?: string; lang?: string; audience?: string };
+      const { format, lang } = q;
+      // The same agreement in other words: the young learner's plain version, or the guardian's.
+      const wantedAudience = q.audience !== undefined ? audience(q.audience) : undefined;
       const records = await registry.records(link.learner, link.agreement);
       const shown = records.map((r) => r.status.notice).find((n) => n !== null);
       let notice = shown ? await notices.get(shown.id) : undefined;
       // Another language, or the young learner's plain words, for the same agreement.
       const wanted = lang !== undefined ? language(lang) : undefined;
-      if (!notice || (wanted && wanted !== notice.language))
+      if (
+        !notice ||
+        (wanted && wanted !== notice.language) ||
+        (wantedAudience && wantedAudience !== notice.audience)
+      )
         notice = await notices.issue(
           link.agreement,
-          wanted ?? "fr",
-          link.role === "guardian" ? "guardian" : "learner",
+          wanted ?? notice?.language ?? "fr",
+          wantedAudience ?? (link.role === "guardian" ? "guardian" : "learner"),
           "portal",
         );
       return noticeReply(notice, format, reply);
@@ -539,12 +575,12 @@ export function registerConsentRoutes(app: FastifyInstance, lrs: Lrs, services: 
 
   const answer = (event: "give" | "refuse") =>
     handle(async (request) => {
-      const { jws } = await portalLink(request);
+      const { jws, link } = await portalLink(request);
       const body = jsonBody(request, true);
       const records = strings(body.records, "records");
       const changes =
         event === "give" ? await registry.give(jws, records) : await registry.refuse(jws, records);
-      return { changes: changes.map(changeView) };
+      return { changes: changes.map(changeView), ...(await continuation(link)) };
     });
   app.post(`${CONSENT_BASE}/portal/give`, route, answer("give"));
   app.post(`${CONSENT_BASE}/portal/refuse`, route, answer("refuse"));
@@ -578,7 +614,7 @@ export function registerConsentRoutes(app: FastifyInstance, lrs: Lrs, services: 
         else if (chosen.length < inForce.length) target = { records: chosen.map((r) => r.record.id) };
       }
       const changes = await registry.withdraw(target, { link: jws });
-      return { changes: changes.map(changeView) };
+      return { changes: changes.map(changeView), ...(await continuation(link)) };
     }),
   );
 
