@@ -762,6 +762,30 @@ export const contractPaths = {
   },
 
   // ------------------------------------------------------------ participants
+  "/contract/me": {
+    get: {
+      tags: participantsTag,
+      summary: "The participant a credential is",
+      description:
+        "Any registered participant's credential: what the web console asks at sign-in to show the pages of the participant's role.",
+      responses: {
+        "200": {
+          description: "The participant, its store, and the credential's scopes",
+          content: json({
+            type: "object",
+            required: ["participant", "store", "scopes"],
+            properties: {
+              participant: ref("Participant"),
+              store: { type: "string" },
+              scopes: { type: "array", items: { type: "string" } },
+            },
+          }),
+        },
+        "401": unauthenticated,
+        "403": notParticipant(),
+      },
+    },
+  },
   "/contract/participants": {
     post: {
       tags: participantsTag,

@@ -42,27 +42,40 @@ export interface ConsoleOptions {
 
 /**
  * Serves the console's static files. They need no authentication (they hold no data); every call
- * they make to the API authenticates. Files are read at each request only when missing at startup,
- * so a server started before `npm run build` still serves the console once it is built.
+ * they make to the API authenticates. They are answered from an onRequest hook rather than routes:
+ * they are pages, not operations of the API, and stay out of the route table the OpenAPI document
+ * describes (as /docs does). A file missing at startup is looked for again at each request, so a
+ * server started before `npm run build` serves the console once it is built.
  */
 export function registerConsole(app: FastifyInstance, options: ConsoleOptions = {}): void {
   const dir = options.assetsDir ?? consoleAssetsDir();
   const cache = new Map<string, Buffer>();
-  const serve = (name: string) => async (_request: unknown, reply: import("fastify").FastifyReply) => {
+  app.addHook("onRequest", async (request, reply) => {
+    const path = request.url.split("?")[0] as string;
+    if (path !== CONSOLE_BASE && !path.startsWith(`${CONSOLE_BASE}/`)) return;
+    if (request.method !== "GET" && request.method !== "HEAD")
+      return reply
+        .code(405)
+        .header("allow", "GET, HEAD")
+        .send({ error: { status: 405, message: "the console's files are read with GET" } });
+    if (path === CONSOLE_BASE) return reply.redirect(`${CONSOLE_BASE}/`);
+    const name = path === `${CONSOLE_BASE}/` ? "index.html" : path.slice(CONSOLE_BASE.length + 1);
+    const type = Object.hasOwn(CONSOLE_FILES, name) ? CONSOLE_FILES[name] : undefined;
+    if (!type) return reply.code(404).send({ error: { status: 404, message: `no console file ${name}` } });
     let bytes = cache.get(name);
     if (!bytes) {
-      const path = join(dir, name);
-      if (!existsSync(path))
+      const file = join(dir, name);
+      if (!existsSync(file))
         return reply
           .code(503)
           .type("text/plain; charset=utf-8")
           .send(`the web console is not built (${name} missing in ${dir}): run npm run build`);
-      bytes = readFileSync(path);
+      bytes = readFileSync(file);
       cache.set(name, bytes);
     }
     return (
       reply
-        .type(CONSOLE_FILES[name] as string)
+        .type(type)
         .header("cache-control", "no-cache")
         .header("x-content-type-options", "nosniff")
         // The console talks to its own origin only and loads nothing from elsewhere.
@@ -73,11 +86,7 @@ export function registerConsole(app: FastifyInstance, options: ConsoleOptions = 
         .header("referrer-policy", "no-referrer")
         .send(bytes)
     );
-  };
-  const route = { schema: { hide: true } };
-  app.get(CONSOLE_BASE, route, async (_request, reply) => reply.redirect(`${CONSOLE_BASE}/`));
-  app.get(`${CONSOLE_BASE}/`, route, serve("index.html"));
-  for (const name of Object.keys(CONSOLE_FILES)) app.get(`${CONSOLE_BASE}/${name}`, route, serve(name));
+  });
 }
 
 const trimmed = (base: string) => base.replace(/\/+$/, "");

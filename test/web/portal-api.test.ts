@@ -160,6 +160,8 @@ for (const backend of await backends()) {
       expect(css.statusCode).toBe(503);
       expect(css.body).toMatch(/npm run build/);
       expect((await call(w, "GET", "/console/../package.json")).statusCode).toBe(404);
+      expect((await call(w, "GET", "/console/%2e%2e/package.json")).statusCode).toBe(404);
+      expect((await call(w, "POST", "/console/")).statusCode).toBe(405);
     });
   });
 }
