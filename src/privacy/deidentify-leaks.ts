@@ -65,6 +65,9 @@ function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+const isAgentShaped = (v: Record<string, unknown>): boolean =>
+  v.mbox !== undefined || v.account !== undefined || v.openid !== undefined || v.mbox_sha1sum !== undefined;
+
 export class LeakCheck {
   /** Needles by their first word. */
   private readonly byFirst = new Map<string, Needle[]>();
@@ -140,7 +143,16 @@ export class LeakCheck {
       value.objectType === "Agent" ||
       value.objectType === "Group";
     if (isAgent && typeof value.name === "string") this.add("name", value.name);
-    for (const item of Object.values(value)) this.collect(item);
+    for (const [key, item] of Object.entries(value)) {
+      // Verbs and activity types are vocabulary, never a person's: a profile's IRIs (`…/profiles/
+      // edlm-lms/concepts/verbs/enrolled`) look like user-id URLs, and would stop every build using them.
+      if (key === "verb" && isObj(item) && !isAgentShaped(item)) continue;
+      if (key === "definition" && isObj(item)) {
+        for (const [k, v] of Object.entries(item)) if (k !== "type") this.collect(v);
+        continue;
+      }
+      this.collect(item);
+    }
   }
 
   /** Searches one output record (`record`: its line or index from 1) for every collected identifier. */

@@ -87,6 +87,33 @@ describe("deidentify: generated statements with identifiers everywhere", () => {
     expect(new Set(check.result().leaks.map((l) => l.path))).toEqual(new Set(["$.a", "$.b", "$.c"]));
   });
 
+  it("takes no identifier from a verb or an activity type (vocabulary), even one whose IRI looks like a user's URL", () => {
+    const verb = {
+      id: "https://xapi.edlm/profiles/edlm-lms/concepts/verbs/enrolled",
+      display: { en: "Enrolled" },
+    };
+    const object = {
+      id: "https://moodle.example/mod/assign/view.php?id=4",
+      definition: { type: "https://xapi.edlm/profiles/edlm-lms/concepts/activity-types/submission" },
+    };
+    const check = new LeakCheck(new Scrubber());
+    check.collect({ actor: { mbox: "mailto:ada@example.org" }, verb, object });
+    check.search({ verb, object }, 1);
+    expect(check.result().found).toBe(0);
+    // The same IRI elsewhere than as a verb is still searched for.
+    const other = new LeakCheck(new Scrubber());
+    other.collect({ object: { id: "https://example.org/profiles/jdupont42" } });
+    other.search({ object: { id: "https://example.org/profiles/jdupont42" } }, 1);
+    expect(other.result().foundByKind).toMatchObject({ url: 1 });
+    // An agent under a `verb` key (in an extension) is collected as any agent is.
+    const agent = new LeakCheck(new Scrubber());
+    agent.collect({
+      context: { extensions: { "https://example.org/x": { verb: { mbox: "mailto:bob@example.org" } } } },
+    });
+    agent.search({ a: "bob@example.org" }, 1);
+    expect(agent.result().foundByKind).toMatchObject({ mbox: 1 });
+  });
+
   it("replaces every agent by a pseudonymous account of the domain, the same learner by the same pseudonym", async () => {
     const { statements } = await deidentify(generatedStatements(), profile, options);
     const [first, , voiding, mentoring, group] = statements as J[];
