@@ -8,3 +8,4 @@
  */
 
 export * from "./generate/index.js";
+export * from "./run/index.js";

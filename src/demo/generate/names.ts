@@ -55,7 +55,7 @@ export const FAMILY_NAMES = [
   "Thomas",
   "Robert",
   "Richard",
-  "Petit",
+  "Poirier",
   "Durand",
   "Leroy",
   "Moreau",

@@ -1,0 +1,17 @@
+/**
+ * `demo/run`: the demonstration data space made end to end through the real modules (`runDemo`), its
+ * plan (participants, offers, agreement, profile, specs, consent choices: pure), its folder's rules
+ * (reuse, or afresh) and its summary.
+ */
+export * from "./plan.js";
+export {
+  DemoError,
+  type DemoOptions,
+  type DemoReporter,
+  type DemoResult,
+  type DemoSecrets,
+  demoPaths,
+  runDemo,
+} from "./run.js";
+export { judgeFolder, MARKER, SECRETS } from "./space.js";
+export { type DemoSummary, type ProviderFigures, summaryLines } from "./summary.js";
