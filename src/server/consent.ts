@@ -29,6 +29,7 @@ import {
   DEFAULT_AUDIENCE,
   type DeletionDutyOpener,
   type GuardianAttestation,
+  isMinorAt,
   MAX_LINK_LIFETIME_MS,
   NOTICE_AUDIENCES,
   NOTICE_LANGUAGES,
@@ -533,6 +534,8 @@ export function registerConsentRoutes(app: FastifyInstance, lrs: Lrs, services: 
         state: r.status.state,
         learnerGave: r.status.learnerGave,
         guardianGave: r.status.guardianGave,
+        // A minor's consent needs the guardian's too: the portal shows both answers.
+        jointConsent: isMinorAt(r.status.consentAgeOn, new Date().toISOString()),
         notice: r.status.notice,
       })),
     };

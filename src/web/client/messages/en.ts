@@ -56,6 +56,7 @@ export const en = {
   "portal.when": "When",
   "portal.purpose": "Purpose",
   "portal.event": "What happened",
+  "portal.stateAfter": "State after",
   "portal.by": "By",
   "portal.receipts": "Receipts",
   "portal.receiptsIntro":

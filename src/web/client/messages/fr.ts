@@ -59,6 +59,7 @@ export const fr: Readonly<Record<MessageKey, string>> = {
   "portal.when": "Quand",
   "portal.purpose": "Finalité",
   "portal.event": "Ce qui s'est passé",
+  "portal.stateAfter": "État ensuite",
   "portal.by": "Par",
   "portal.receipts": "Reçus",
   "portal.receiptsIntro":

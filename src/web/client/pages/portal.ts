@@ -22,6 +22,7 @@ interface PortalRecord {
   state: string;
   learnerGave: boolean;
   guardianGave: boolean;
+  jointConsent: boolean;
 }
 interface PortalView {
   agreement: string;
@@ -120,7 +121,7 @@ export const portalPage: Page = {
     const notice = await call<Notice>(`/consent/portal/notice?${q}`);
     const history = await call<{ events: HistoryEvent[] }>("/consent/portal/history");
     const labelOf = (iri: string) => notice.purposes.find((p) => p.iri === iri)?.label ?? local(iri);
-    const minor = view.records.some((r) => r.learnerGave !== r.guardianGave) || view.role === "guardian";
+    const minor = view.records.some((r) => r.jointConsent) || view.role === "guardian";
 
     const status = h("p", { role: "status", class: flash?.error ? "error" : "flash" }, flash?.text ?? "");
     flash = undefined;
@@ -231,7 +232,7 @@ export const portalPage: Page = {
                   t("portal.purpose"),
                   t("portal.event"),
                   t("portal.by"),
-                  t("portal.state"),
+                  t("portal.stateAfter"),
                 ].map((c) => h("th", { scope: "col" }, c)),
               ),
             ),
