@@ -14,6 +14,7 @@ import { cliActor, dbOption } from "./common.js";
 import { consentCommands } from "./consent.js";
 import { datasetCommands } from "./dataset.js";
 import { deidentifyCommands } from "./deidentify.js";
+import { type DemoCliOptions, runDemoCommand, withDemoOptions } from "./demo.js";
 import { dpCommands } from "./dp.js";
 import { dspCommands } from "./dsp.js";
 import { enforcementCommands } from "./enforcement.js";
@@ -146,40 +147,46 @@ export function program(): Command {
     }),
   );
 
-  root.addCommand(
-    serveCommand(
-      "start",
-      "the main job: serve the LRS on the embedded database and print a credential",
-    ).action(async (options: ServeOptions) => {
-      await serve(
-        { ...options, logLevel: options.logLevel === "info" ? "warn" : options.logLevel },
-        async (url, endpoint, lrs) => {
-          const credential = await startCredential(lrs, options.db);
-          process.stdout.write(
-            [
-              "",
-              "Learnpool is running.",
-              `  xAPI LRS endpoint : ${endpoint}`,
-              `  credential        : ${credential.key}:${credential.secret}   (store '${credential.storeId}', every xAPI scope)`,
-              `  API docs          : ${url}/docs`,
-              `  catalog           : ${url}/contract/catalog   (Dataspace Protocol: ${url}/catalog/request, ${url}/dsp)`,
-              `  agreements        : ${url}/contract/agreements`,
-              `  consent           : ${url}/consent   (registry keys: ${url}/consent/jwks.json)`,
-              `  datasets          : ${url}/datasets/versions   (builds: POST ${url}/datasets/builds; CLI: learnpool dataset build spec.yaml)`,
-              `  training jobs     : ${url}/train/jobs   (CLI: learnpool train job.yaml)`,
-              `  database          : ${options.db}`,
-              "",
-              "Try it:",
-              `  curl -u '${credential.key}:${credential.secret}' -H 'X-Experience-API-Version: 2.0.0' '${endpoint}/statements?limit=5'`,
-              "",
-              "Press Ctrl-C to stop.",
-              "",
-            ].join("\n"),
+  // `start` is the main job: the demonstration with its defaults (`npm start`); `demo` takes its options.
+  for (const [name, description] of [
+    [
+      "demo",
+      "make the demonstration data space in --dir through every module (providers, consent, agreement, dataset, training), then serve it",
+    ],
+    ["start", "the main job: the demonstration data space in ./data, then serve it (same as demo)"],
+  ] as const)
+    root.addCommand(
+      withDemoOptions(serveCommand(name, description)).action(
+        async (options: ServeOptions & DemoCliOptions, command: Command) => {
+          await runDemoCommand(
+            options,
+            command,
+            (db, onListening) =>
+              serve(
+                { ...options, db, logLevel: options.logLevel === "info" ? "warn" : options.logLevel },
+                onListening as (url: string, endpoint: string, lrs: Lrs) => Promise<void>,
+              ),
+            async (url, endpoint, lrs, db) => {
+              const credential = await startCredential(lrs as Lrs, db);
+              return [
+                `  xAPI LRS endpoint : ${endpoint}`,
+                `  credential        : ${credential.key}:${credential.secret}   (store '${credential.storeId}', every xAPI scope)`,
+                `  API docs          : ${url}/docs`,
+                `  catalog           : ${url}/contract/catalog   (Dataspace Protocol: ${url}/catalog/request, ${url}/dsp)`,
+                `  agreements        : ${url}/contract/agreements`,
+                `  consent           : ${url}/consent   (registry keys: ${url}/consent/jwks.json)`,
+                `  datasets          : ${url}/datasets/versions   (builds: POST ${url}/datasets/builds; CLI: learnpool dataset build spec.yaml)`,
+                `  training jobs     : ${url}/train/jobs   (CLI: learnpool train job.yaml)`,
+                `  database          : ${db.includes("://") ? redact(db) : db}`,
+                "",
+                "Try it:",
+                `  curl -u '${credential.key}:${credential.secret}' -H 'X-Experience-API-Version: 2.0.0' '${endpoint}/statements?limit=5'`,
+              ];
+            },
           );
         },
-      );
-    }),
-  );
+      ),
+    );
 
   const stores = new Command("stores").description("the LRS's stores: one per provider");
   stores

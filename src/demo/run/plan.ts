@@ -10,6 +10,12 @@ import { type IdentifierKind, normalizeIdentifier } from "../../privacy/index.js
 import type { GeneratedDataSpace, Learner, ProviderData, ProviderId } from "../generate/index.js";
 import { Rng } from "../generate/random.js";
 
+/**
+ * The demonstration's default size: on a 2-core machine its build steps (everything after generating
+ * the files) finish within a minute.
+ */
+export const DEMO_LEARNERS = 300;
+
 /** The purpose the lab asks for: early detection of dropout, as academic research (DPV). */
 export const DEMO_PURPOSE = "dpv:AcademicResearch";
 export const DATA_CATEGORY = "pd:EducationExperience";

@@ -48,7 +48,6 @@ import {
 } from "../../privacy/index.js";
 import { type Database, openDatabase } from "../../store/index.js";
 import {
-  DEFAULT_LEARNERS,
   DEFAULT_SEED,
   type GeneratedDataSpace,
   generateDataSpace,
@@ -61,6 +60,7 @@ import {
   type ConsentPlanEntry,
   consentPlan,
   DATA_CATEGORY,
+  DEMO_LEARNERS,
   DEMO_PURPOSE,
   type DemoParticipant,
   demoParticipants,
@@ -152,7 +152,7 @@ export function demoPaths(dir: string) {
 
 /** Makes the demonstration in `options.dir`, or reuses a finished one made with the same options. */
 export async function runDemo(options: DemoOptions): Promise<DemoResult> {
-  const learners = options.learners ?? DEFAULT_LEARNERS;
+  const learners = options.learners ?? DEMO_LEARNERS;
   const seed = options.seed ?? DEFAULT_SEED;
   if (!Number.isSafeInteger(learners) || learners < 20 || learners > 100_000)
     throw new DemoError(`--learners must be an integer from 20 to 100000, not ${options.learners}`);
