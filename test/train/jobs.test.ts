@@ -43,16 +43,18 @@ describe("training job spec", () => {
       groups: [],
       validation: "validation",
       seed: 0,
+      earlyDetection: 8,
       limits: { memoryMb: 1024, seconds: 3600 },
       release: {},
     });
+    expect(parseJobSpec(`version: ${VERSION}\nlabel: dropout\nearly_detection: 0`).earlyDetection).toBe(0);
   });
 
   it("refuses unknown keys and reports every problem with its key path", () => {
     let error: JobSpecError | undefined;
     try {
       parseJobSpec(
-        `version: v1\nlabel: dropout\nperiods: monthly\nmodel: {kind: gbdt, params: {trees: 0, depth: 3}}\nlimits: {memory_mb: 0, secs: 5}\nfeatures: {include: [a], exclude: [a]}\nrelease: {dp: {epsilon: 1}, max_advantage: 0.5, min_cohort: 2}\ncolour: blue`,
+        `version: v1\nlabel: dropout\nperiods: monthly\nmodel: {kind: gbdt, params: {trees: 0, depth: 3}}\nlimits: {memory_mb: 0, secs: 5}\nfeatures: {include: [a], exclude: [a]}\nrelease: {dp: {epsilon: 1}, max_advantage: 0.5, min_cohort: 2}\nearly_detection: 53\ncolour: blue`,
         { source: "job.yaml" },
       );
     } catch (err) {
@@ -63,6 +65,7 @@ describe("training job spec", () => {
     expect(error!.issues.map((i) => i.path).sort()).toEqual(
       [
         "colour",
+        "early_detection",
         "features",
         "limits.memory_mb",
         "limits.secs",
@@ -116,7 +119,16 @@ for (const backend of await backends()) {
       const stages: string[] = [];
       const done = await jobs.run(job.id, "lab", (p) => stages.push(p.stage));
       expect(done.state, String(done.reason)).toBe("succeeded");
-      expect(stages).toEqual(["reading", "table", "training", "evaluating", "writing", "written"]);
+      // "early detection" reports once per cut-off: its fraction moves.
+      expect(stages.filter((s, i) => s !== stages[i - 1])).toEqual([
+        "reading",
+        "table",
+        "training",
+        "evaluating",
+        "early detection",
+        "writing",
+        "written",
+      ]);
       expect(done.progress).toEqual({ stage: "done", fraction: 1 });
       const result = done.result!;
       expect(result.rows).toEqual({ train: 22, validation: 8, test: 13 });
@@ -124,6 +136,14 @@ for (const backend of await backends()) {
       expect(result.metrics!.auc).toBeGreaterThan(0.6);
       expect(result.groups.map((g) => g.attribute)).toEqual(["gender"]);
       expect(result.features).toContain("statements");
+      // The early-detection curve: a model per cut-off on the periods before it, the last the job's own.
+      expect(result.early.length).toBeGreaterThanOrEqual(2);
+      expect(result.earlyReason).toBeNull();
+      const days = result.early.map((p) => p.day);
+      expect(days).toEqual([...days].sort((a, b) => a - b));
+      expect(result.early.at(-1)!.auc).toBe(result.metrics!.auc);
+      for (const p of result.early) expect(p.n).toBe(13);
+      expect(new Set(result.early.map((p) => p.auc)).size).toBeGreaterThan(1);
 
       // The working files stay; the gate's copies (the card at least) leave under a model-release permit.
       const work = done.artefacts.filter((a) => a.name.startsWith("work/"));
@@ -140,6 +160,7 @@ for (const backend of await backends()) {
       const released = done.artefacts.filter((a) => a.released).map((a) => a.name);
       expect(released).toContain("README.md");
       expect(released).toContain("roc.png");
+      expect(released).toContain("early-detection.svg");
       expect(done.release!.decision!.decision).toBe("Permit");
       const model = (done.release!.gate as { model: { released: boolean; reason: string } }).model;
       expect(released.includes("model.onnx")).toBe(model.released);
@@ -159,6 +180,7 @@ for (const backend of await backends()) {
         "submitted",
         "admitted",
         "started",
+        "progress",
         "progress",
         "progress",
         "progress",
@@ -428,6 +450,47 @@ for (const backend of await backends()) {
       expect(duties.map((d) => [d.policy, d.state])).toEqual([[NEXT, "fulfilled"]]);
       expect(readFileSync(join(done.dir!, "README.md"), "utf8")).toContain(NEXT);
     }, 180_000);
+
+    it("the agreement's lp:maxAdvantage bounds the release: the gate reads it, the decision point checks the measured advantage", async () => {
+      const bounded = (bound: number, operator = "lteq") => {
+        const policy = downloadablePolicy();
+        const [derive, distribute] = policy.permission as Record<string, unknown>[];
+        const constraint = [
+          ...((distribute!.constraint as unknown[] | undefined) ?? []),
+          { leftOperand: "lp:releaseType", operator: "isAnyOf", rightOperand: [{ "@id": "lp:Model" }] },
+          { leftOperand: "lp:maxAdvantage", operator, rightOperand: bound },
+        ];
+        return t.agreeWithCohort({
+          policy: { ...policy, permission: [derive, { ...distribute, constraint }] } as never,
+        });
+      };
+      const loose = await t.buildTrainable({ agreement: await bounded(0.5), name: "adv-loose" });
+      const done = await jobs.run(
+        (await jobs.submit(parseJobSpec(jobYaml(loose.id)), { consumer: "lab", actor: "lab" })).id,
+      );
+      const gate = done.release!.gate as {
+        thresholds: { maxAdvantage: number };
+        membership: { advantage: number };
+      };
+      expect(gate.thresholds.maxAdvantage).toBe(0.5); // the agreement, not the default, sets the bound
+      expect(done.release!.decision!.decision).toBe("Permit");
+      expect(done.artefacts.some((a) => a.released && a.name.endsWith("model.onnx"))).toBe(true);
+
+      // Below 0, which no attack's advantage is: the gate holds the model to 0 (it withholds it unless
+      // the attack gained nothing), and whatever it would let out the decision point denies, because
+      // the measured advantage breaks the agreement's constraint.
+      const strict = await t.buildTrainable({ agreement: await bounded(0, "lt"), name: "adv-strict" });
+      const held = await jobs.run(
+        (await jobs.submit(parseJobSpec(jobYaml(strict.id)), { consumer: "lab", actor: "lab" })).id,
+      );
+      const heldGate = held.release!.gate as typeof gate;
+      expect(heldGate.thresholds.maxAdvantage).toBe(0);
+      expect(heldGate.membership.advantage).toBeGreaterThanOrEqual(0);
+      expect(held.release!.decision!.decision).not.toBe("Permit");
+      expect(held.release!.decision!.reason).toMatch(/maxAdvantage/);
+      expect(held.artefacts.every((a) => !a.released)).toBe(true);
+      expect(held.release!.outcome).toBe("withheld");
+    }, 240_000);
 
     it("records a withdrawal after training against the jobs whose version held the learner, never the pseudonym", async () => {
       const trained = await jobs.list({ version, state: "succeeded" });

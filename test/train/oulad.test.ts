@@ -229,7 +229,11 @@ describe.skipIf(!existsSync(SHARED))(
       const options = { grid, budget: 6 };
       const withAll = selectOuladGbdt(staged, "at_risk", options);
       expect(withAll.trials).toHaveLength(2);
-      expect(withAll.nValidation).toBeGreaterThan(200);
+      expect(withAll.folds.map((f) => [f.train, f.test])).toEqual([
+        [["2013B"], ["2013J"]],
+        [["2013J"], ["2013B"]],
+      ]);
+      for (const n of withAll.nValidation) expect(n).toBeGreaterThan(200);
       expect(selectOuladGbdt(without2014, "at_risk", options)).toEqual(withAll);
       expect(withAll.best.validationAuc).toBe(Math.max(...withAll.trials.map((t) => t.validationAuc)));
       expect(withAll.chosen.trees).toBe(withAll.best.trees);
@@ -247,10 +251,10 @@ describe.skipIf(!existsSync(SHARED))(
         log1pCounts: logistic.best.log1pCounts,
       });
       expect(() =>
-        selectOuladGbdt(staged, "at_risk", { ...options, split: { train: ["2013J"], test: ["2014J"] } }),
+        selectOuladGbdt(staged, "at_risk", { ...options, folds: [{ train: ["2013J"], test: ["2014J"] }] }),
       ).toThrow(/2014J.*not for selection/);
       expect(() =>
-        selectOuladLogistic(without2014, "at_risk", { split: { train: ["2013X"], test: ["2013J"] } }),
+        selectOuladLogistic(without2014, "at_risk", { folds: [{ train: ["2013X"], test: ["2013J"] }] }),
       ).toThrow(/no row of the training presentations 2013X/);
     }, 60_000);
   },

@@ -35,7 +35,7 @@ const text = (content: string | Uint8Array) =>
   typeof content === "string" ? content : Buffer.from(content).toString("latin1");
 
 describe("the agreement's terms for release", () => {
-  it("reads the strictest lp:minK, lp:maxEpsilon, the purposes and the nextPolicy duty", () => {
+  it("reads the strictest lp:minK, lp:maxEpsilon, lp:maxAdvantage, the purposes and the nextPolicy duty", () => {
     expect(agreement).toEqual({
       id: "agr-7",
       purposes: ["https://w3id.org/dpv#TrainAIModel"],
@@ -45,6 +45,8 @@ describe("the agreement's terms for release", () => {
       // gteq 12 and gt 4 (= at least 5): 12 is the stricter.
       minCohort: 12,
       maxEpsilon: 2,
+      // lteq 0.08 and lt 0.2: 0.08 is the stricter.
+      maxAdvantage: 0.08,
     });
   });
 });
@@ -109,7 +111,7 @@ describe("release gate on trained models", () => {
     expect(decision.decisions.membership!.advantage).toBeGreaterThan(0.4);
     expect(decision.decisions.model.released).toBe(false);
     expect(decision.decisions.model.reason).toMatch(
-      /membership-inference advantage 0\.\d{3} exceeds the bound 0\.1/,
+      /membership-inference advantage 0\.\d{3} exceeds the bound 0\.08 \(agreement agr-7 \(lp:maxAdvantage\)\)/,
     );
     expect(decision.released.map((r) => r.name)).not.toContain("model.json");
     expect(decision.withheld.find((w) => w.name === "model.json")?.reason).toMatch(
@@ -354,6 +356,7 @@ describe("release gate rules on crafted inputs", () => {
       minCohort: 41,
       minCohortSource: "the job",
       maxAdvantage: 0.05,
+      maxAdvantageSource: "agreement agr-1 (lp:maxAdvantage)",
     });
     expect(strict.decisions.slices).toEqual({ released: 0, withheld: 3 });
     expect(names(strict.released)).not.toContain("fairness-region.svg");

@@ -143,6 +143,7 @@ function kindOf(leftOperand: string, right: Term[]): Kind {
     case `${ODRL}payAmount`:
     case LP_TERMS.minK:
     case LP_TERMS.maxEpsilon:
+    case LP_TERMS.maxAdvantage:
       return "number";
     case `${ODRL}purpose`:
       return "purpose";

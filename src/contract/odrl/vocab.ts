@@ -150,6 +150,8 @@ export const LP_TERMS = {
   consentStatus: `${LP}consentStatus`,
   minK: `${LP}minK`,
   maxEpsilon: `${LP}maxEpsilon`,
+  /** The largest membership-inference advantage a released model may show (a number in [0, 1]). */
+  maxAdvantage: `${LP}maxAdvantage`,
   ageBand: `${LP}ageBand`,
   releaseType: `${LP}releaseType`,
 } as const;

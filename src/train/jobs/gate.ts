@@ -94,6 +94,7 @@ export function releaseGateOf(services: GateServices): ReleaseGate {
         overall,
         groups: result.groups,
         ...(result.curves && { curves: result.curves }),
+        ...(result.early.length > 0 && { early: result.early }),
       },
       membership: {
         lossesIn: perExampleLosses(result.heldIn.probabilities, result.heldIn.labels),

@@ -354,6 +354,7 @@ export class TrainingJobs {
     policy: Policy,
     action: "derive" | "distribute",
     purpose: string | null,
+    measured: Record<string, string | number> = {},
   ): Promise<AccessRequest> {
     const agreement = await this.agreements.get(v.agreement);
     const party = agreement?.parties.find((p) => p.participant === v.consumer);
@@ -363,7 +364,7 @@ export class TrainingJobs {
       action: `${ODRL}${action}`,
       ...(target ? { target } : {}),
       ...(iri ? { assignee: iri } : {}),
-      context: { ...(purpose ? { purpose } : {}), ...(iri ? { recipient: iri } : {}) },
+      context: { ...(purpose ? { purpose } : {}), ...(iri ? { recipient: iri } : {}), ...measured },
     };
   }
 
@@ -522,7 +523,7 @@ export class TrainingJobs {
         step: "model-release",
         agreementId: row.agreement_id,
         actor,
-        request: await this.request(v, policy, "distribute", row.purpose),
+        request: await this.request(v, policy, "distribute", row.purpose, releaseFacts(verdict)),
         at: this.now(),
       });
       if (decision.decision !== "Permit") {
@@ -864,4 +865,28 @@ export class TrainingJobs {
     );
     return true;
   }
+}
+
+/**
+ * What the release asks the policy about besides purpose and recipient: a model, and the figures the
+ * gate measured — the advantage of the membership-inference attack (`lp:maxAdvantage`), the smallest
+ * cohort every released slice met (`lp:minK`), and ε when trained with DP (`lp:maxEpsilon`) — so that
+ * an agreement's constraints on these terms are checked by the decision point itself. A figure the
+ * gate did not measure is left out: a constraint on it then fails closed.
+ */
+export function releaseFacts(verdict: GateVerdict): Record<string, string | number> {
+  const d = (verdict.details ?? {}) as {
+    thresholds?: { minCohort?: unknown };
+    membership?: { advantage?: unknown } | null;
+    dp?: { epsilon?: unknown } | null;
+  };
+  const facts: Record<string, string | number> = { "lp:releaseType": "lp:Model" };
+  const number = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+  const advantage = number(d.membership?.advantage);
+  const minK = number(d.thresholds?.minCohort);
+  const epsilon = number(d.dp?.epsilon);
+  if (advantage !== undefined) facts["lp:maxAdvantage"] = advantage;
+  if (minK !== undefined) facts["lp:minK"] = minK;
+  if (epsilon !== undefined) facts["lp:maxEpsilon"] = epsilon;
+  return facts;
 }

@@ -20,6 +20,8 @@
  *   validation     the split used for early stopping (default validation); training uses `train` and
  *                  the evaluation `test`
  *   seed           integer in [0, 2^32) (default 0)
+ *   early_detection  cut-offs of the early-detection curve, an integer in [0, 52] (default 8; 0: none):
+ *                  at each, a model of the same kind is trained and evaluated on the periods before it
  *   limits         {memory_mb: [1, 65536] (default 1024), seconds: [1, 86400] (default 3600)}
  *   release        dp: {epsilon > 0, delta in [0, 1)}: differentially private training (logistic only),
  *                  its ε charged to the budget ledger before anything leaves;
@@ -74,6 +76,8 @@ export interface JobSpec {
   groups: string[];
   validation: string;
   seed: number;
+  /** Cut-offs of the early-detection curve (0: none). */
+  earlyDetection: number;
   limits: { memoryMb: number; seconds: number };
   release: { dp?: { epsilon: number; delta: number }; minCohort?: number; maxAdvantage?: number };
 }
@@ -83,6 +87,7 @@ export const JOB_DEFAULTS = {
   periods: "sum" as PeriodAggregation,
   validation: "validation",
   seed: 0,
+  earlyDetection: 8,
   memoryMb: 1024,
   seconds: 3600,
 } as const;
@@ -140,6 +145,7 @@ const TOP_KEYS = [
   "groups",
   "validation",
   "seed",
+  "early_detection",
   "limits",
   "release",
 ];
@@ -255,6 +261,10 @@ export function checkJobSpec(doc: unknown, source?: string): JobSpec {
   if (validation === "train" || validation === "test")
     c.fail("validation", `must differ from train and test (the training and evaluation splits)`);
   const seed = o.seed === undefined ? JOB_DEFAULTS.seed : c.integer(o.seed, "seed", 0, 2 ** 32 - 1);
+  const earlyDetection =
+    o.early_detection === undefined
+      ? JOB_DEFAULTS.earlyDetection
+      : c.integer(o.early_detection, "early_detection", 0, 52);
   let limits: JobSpec["limits"] | undefined = {
     memoryMb: JOB_DEFAULTS.memoryMb,
     seconds: JOB_DEFAULTS.seconds,
@@ -310,6 +320,7 @@ export function checkJobSpec(doc: unknown, source?: string): JobSpec {
     groups: groups as string[],
     validation: validation as string,
     seed: seed as number,
+    earlyDetection: earlyDetection as number,
     limits: limits as JobSpec["limits"],
     release: release as JobSpec["release"],
   };

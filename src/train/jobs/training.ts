@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { secureRandom } from "../../privacy/dp/random.js";
 import { TrainError } from "../errors.js";
+import type { EarlyDetectionPoint } from "../evaluate/early.js";
 import { type GroupReport, groupMetrics } from "../evaluate/groups.js";
 import {
   type Calibration,
@@ -19,11 +20,12 @@ import {
   type PrPoint,
   prCurve,
   type RocPoint,
+  rocAuc,
   rocCurve,
   type Summary,
   summarize,
 } from "../evaluate/metrics.js";
-import { learnerTable, readVersionView } from "../features.js";
+import { type LearnerTable, type LearnerTableOptions, learnerTable, readVersionView } from "../features.js";
 import { fitGbdt, type GbdtModel } from "../models/gbdt.js";
 import { type Model, type ModelJson, modelToJson, predict } from "../models/json.js";
 import { fitLogistic } from "../models/logistic.js";
@@ -31,7 +33,7 @@ import { toOnnx } from "../onnx/export.js";
 import { calibrationSvg, fairnessSvg, prSvg, rocSvg } from "../pictures/charts.js";
 import { svgToPng } from "../pictures/png.js";
 import { DP_MECHANISM, type DpAccounting, trainDpLogistic } from "../release/dp-logistic.js";
-import { checkLabels, selectRows } from "../table.js";
+import { checkLabels, type FeatureTable, selectRows } from "../table.js";
 import type { JobSpec } from "./spec.js";
 
 export type ArtefactKind = "model" | "metrics" | "picture" | "card";
@@ -72,6 +74,13 @@ export interface TrainingResult {
   metricsReason: string | null;
   groups: GroupReport[];
   curves: TrainingCurves | null;
+  /**
+   * The early-detection curve on the test split: at each cut-off day (counted from each learner's
+   * first activity), a model of the job's kind trained on what was known before it. Empty, with the
+   * reason, when it was not drawn.
+   */
+  early: EarlyDetectionPoint[];
+  earlyReason: string | null;
   /** How a DP training was accounted (not yet charged: the parent charges the ledger). */
   dp: (DpAccounting & { mechanism: string }) | null;
   /** The model in our JSON form (what the release gate judges and may let out). */
@@ -105,18 +114,18 @@ export async function runTraining(
   progress("reading", 0.05);
   const rows = await readVersionView(input.versionDir, spec.view);
   progress("table", 0.15);
-  const t = learnerTable(rows, {
+  const tableOptions: LearnerTableOptions = {
     label: spec.label,
     periods: spec.periods,
     ...(spec.features.include && { include: spec.features.include }),
     ...(spec.features.exclude && { exclude: spec.features.exclude }),
     ...(spec.features.categorical && { categorical: spec.features.categorical }),
     groups: spec.groups,
-  });
+  };
+  const t = learnerTable(rows, tableOptions);
   if (!t.splits) throw new TrainError(`view ${spec.view}: its rows carry no split`);
   const splits = t.splits;
   const train = indicesOf(splits, "train");
-  const validation = indicesOf(splits, spec.validation);
   const test = indicesOf(splits, "test");
   if (train.length === 0) throw new TrainError("split train: no labelled learner");
   if (test.length === 0) throw new TrainError("split test: no labelled learner");
@@ -125,7 +134,6 @@ export async function runTraining(
   checkLabels(trainLabels, train.length, "split train");
   const testTable = selectRows(t.table, test);
   const testLabels = pick(t.labels, test);
-  const count = (y: Float64Array) => y.reduce((a, b) => a + b, 0);
 
   progress("training", 0.25);
   let model: Model;
@@ -140,21 +148,8 @@ export async function runTraining(
     );
     model = trained.model;
     dp = { ...trained.accounting, mechanism: DP_MECHANISM };
-  } else if (spec.model.kind === "logistic") {
-    model = fitLogistic(trainTable, trainLabels, spec.model.params);
   } else {
-    const validLabels = pick(t.labels, validation);
-    const both = validation.length > 0 && count(validLabels) > 0 && count(validLabels) < validation.length;
-    model = fitGbdt(
-      trainTable,
-      trainLabels,
-      {
-        ...spec.model.params,
-        seed: spec.seed,
-        ...(both && { earlyStoppingRounds: spec.model.params.earlyStoppingRounds ?? 10 }),
-      },
-      both ? { table: selectRows(t.table, validation), labels: validLabels } : undefined,
-    );
+    model = fitJobModel(spec, t);
   }
 
   progress("evaluating", 0.7);
@@ -173,6 +168,10 @@ export async function runTraining(
           { attribute: g, minSize: GROUP_MIN_SIZE },
         ),
       );
+
+  const early = earlyDetection(spec, rows, tableOptions, t, metrics?.auc ?? null, (f) =>
+    progress("early detection", 0.7 + 0.15 * f),
+  );
 
   progress("writing", 0.85);
   const work = join(input.outDir, "work");
@@ -203,7 +202,7 @@ export async function runTraining(
     "metrics.json",
     "metrics",
     "application/json",
-    `${JSON.stringify({ split: "test", metrics, reason: oneClass ? "the test split has one class only" : null, curves, groups }, null, 2)}\n`,
+    `${JSON.stringify({ split: "test", metrics, reason: oneClass ? "the test split has one class only" : null, curves, groups, early: early.points, earlyReason: early.reason }, null, 2)}\n`,
   );
   const picture = (name: string, svg: string) => {
     write(`${name}.svg`, "picture", "image/svg+xml", svg);
@@ -242,10 +241,118 @@ export async function runTraining(
     metricsReason: oneClass ? "the test split has one class only" : null,
     groups,
     curves,
+    early: early.points,
+    earlyReason: early.reason,
     dp,
     modelJson: modelToJson(model),
     artefacts,
     heldIn: { probabilities: [...pTrain], labels: [...trainLabels] },
     heldOut: { probabilities: [...pTest], labels: [...testLabels] },
   };
+}
+
+const count = (y: ArrayLike<number>) => {
+  let n = 0;
+  for (let i = 0; i < y.length; i++) n += y[i]!;
+  return n;
+};
+
+/** The job's model (not DP) trained on `train` of a learner table; GBDT stops early on the validation split. */
+function fitJobModel(spec: JobSpec, t: LearnerTable): Model {
+  const splits = t.splits!;
+  const train = indicesOf(splits, "train");
+  const trainTable = selectRows(t.table, train);
+  const trainLabels = pick(t.labels, train);
+  if (spec.model.kind === "logistic") return fitLogistic(trainTable, trainLabels, spec.model.params);
+  const validation = indicesOf(splits, spec.validation);
+  const validLabels = pick(t.labels, validation);
+  const both = validation.length > 0 && count(validLabels) > 0 && count(validLabels) < validation.length;
+  return fitGbdt(
+    trainTable,
+    trainLabels,
+    {
+      ...spec.model.params,
+      seed: spec.seed,
+      ...(both && { earlyStoppingRounds: spec.model.params.earlyStoppingRounds ?? 10 }),
+    },
+    both ? { table: selectRows(t.table, validation), labels: validLabels } : undefined,
+  );
+}
+
+const DAY_MS = 86_400_000;
+
+/** The days a period spans, from the rows' `period_start` (a learner's later period against its first). */
+function daysPerPeriod(rows: readonly Record<string, unknown>[]): number | null {
+  const first = new Map<string, { period: number; start: number }>();
+  for (const row of rows) {
+    const period = Number(row.period);
+    const start = Date.parse(String(row.period_start));
+    if (!Number.isInteger(period) || Number.isNaN(start)) return null;
+    const learner = String(row.learner);
+    const seen = first.get(learner);
+    if (!seen) first.set(learner, { period, start });
+    else if (seen.period !== period) {
+      const days = (start - seen.start) / DAY_MS / (period - seen.period);
+      if (Number.isInteger(days) && days >= 1) return days;
+    }
+  }
+  return null;
+}
+
+/** Which first-k-periods cut-offs to draw: all when there are few, else `wanted` spread evenly. */
+function cutoffPeriods(periodCount: number, wanted: number): number[] {
+  if (periodCount <= wanted) return Array.from({ length: periodCount }, (_, i) => i + 1);
+  return [...new Set(Array.from({ length: wanted }, (_, i) => Math.round(((i + 1) * periodCount) / wanted)))];
+}
+
+/**
+ * The early-detection curve of a job: at each cut-off, the learners' periods before it only, a model of
+ * the job's kind trained on them (same features, categories and splits) and its test AUC; the last
+ * cut-off is the job's own model. Not drawn for a DP job (each cut-off's model would spend budget
+ * the ledger was not asked for), nor for a view without periods.
+ */
+function earlyDetection(
+  spec: JobSpec,
+  rows: readonly Record<string, unknown>[],
+  options: LearnerTableOptions,
+  full: LearnerTable,
+  fullAuc: number | null,
+  progress: (fraction: number) => void,
+): { points: EarlyDetectionPoint[]; reason: string | null } {
+  const none = (reason: string) => ({ points: [], reason });
+  if (spec.earlyDetection === 0) return none("not asked (early_detection: 0)");
+  if (spec.release.dp) return none("a DP job: each cut-off's model would spend privacy budget");
+  if (fullAuc === null) return none("the test split has one class only");
+  if (rows.length === 0 || !("period" in rows[0]!) || !("period_start" in rows[0]!))
+    return none(`view ${spec.view} has no periods (period, period_start)`);
+  const days = daysPerPeriod(rows);
+  if (days === null) return none("the periods' length could not be read from period_start");
+  let maxPeriod = 0;
+  for (const row of rows) maxPeriod = Math.max(maxPeriod, Number(row.period));
+  const cutoffs = cutoffPeriods(maxPeriod + 1, spec.earlyDetection);
+  const points: EarlyDetectionPoint[] = [];
+  cutoffs.forEach((k, step) => {
+    const testCount = indicesOf(full.splits!, "test").length;
+    if (k === maxPeriod + 1) {
+      points.push({ day: k * days, auc: fullAuc, n: testCount });
+      return;
+    }
+    const known = rows.filter((r) => Number(r.period) < k);
+    const t: LearnerTable = learnerTable(known, {
+      ...options,
+      categories: full.categories,
+      features: full.table.names,
+    });
+    const test = indicesOf(t.splits!, "test");
+    const labels = pick(t.labels, test);
+    const positives = count(labels);
+    const trainLabels = pick(t.labels, indicesOf(t.splits!, "train"));
+    const trainPositives = count(trainLabels);
+    if (positives === 0 || positives === test.length) return;
+    if (trainPositives === 0 || trainPositives === trainLabels.length) return;
+    const scores = predict(fitJobModel(spec, t), selectRows(t.table, test) as FeatureTable);
+    points.push({ day: k * days, auc: rocAuc(scores, labels), n: test.length });
+    progress((step + 1) / cutoffs.length);
+  });
+  return { points, reason: points.length === 0 ? "no cut-off had both classes in train and test" : null };
 }

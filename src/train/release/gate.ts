@@ -59,7 +59,7 @@ export interface ReleaseGateInput {
   readonly title: string;
   readonly model: Model;
   readonly data: ModelCardInput["data"];
-  readonly agreement: AgreementForRelease & { readonly maxAdvantage?: number };
+  readonly agreement: AgreementForRelease;
   /** The job's own bounds: they may only tighten the agreement's. */
   readonly job?: { readonly minCohort?: number; readonly maxAdvantage?: number };
   readonly evaluation: {
@@ -121,7 +121,7 @@ function thresholdsOf(input: ReleaseGateInput): ReleaseThresholds {
   const baseA =
     aA === undefined
       ? { value: DEFAULT_MAX_ADVANTAGE, source: `the default of ${DEFAULT_MAX_ADVANTAGE}` }
-      : { value: aA, source: `agreement ${input.agreement.id}` };
+      : { value: aA, source: `agreement ${input.agreement.id} (lp:maxAdvantage)` };
   const maxAdvantage = jA !== undefined && jA < baseA.value ? { value: jA, source: "the job" } : baseA;
   return {
     minCohort: minCohort.value,

@@ -5,8 +5,8 @@ import { LP_TERMS, ODRL } from "../../contract/odrl/vocab.js";
 /**
  * What the release gate reads from an agreement's ODRL policy: the minimum cohort (`lp:minK`, the
  * profile's "at least k learners" — the same term the anonymization level reads), the largest ε
- * (`lp:maxEpsilon`), the purposes granted and the nextPolicy duties. The profile has no term for the
- * membership-inference advantage: that bound comes from the job, else the gate's default.
+ * (`lp:maxEpsilon`), the largest membership-inference advantage (`lp:maxAdvantage`), the purposes
+ * granted and the nextPolicy duties.
  */
 export interface AgreementForRelease {
   readonly id: string;
@@ -14,6 +14,7 @@ export interface AgreementForRelease {
   readonly nextPolicies: readonly NextPolicy[];
   readonly minCohort?: number;
   readonly maxEpsilon?: number;
+  readonly maxAdvantage?: number;
 }
 
 const LOWER = new Set([`${ODRL}gteq`, `${ODRL}gt`, `${ODRL}eq`]);
@@ -46,11 +47,14 @@ export function agreementForRelease(id: string, policy: Policy): AgreementForRel
     op === `${ODRL}gt` ? Math.floor(n) + 1 : Math.ceil(n),
   );
   const epsilons = bounds(nodes, LP_TERMS.maxEpsilon, UPPER).map(({ n }) => n);
+  // An advantage `lt 0.05` is read as at most 0.05: the measured advantage is continuous.
+  const advantages = bounds(nodes, LP_TERMS.maxAdvantage, UPPER).map(({ n }) => n);
   return {
     id,
     purposes: declaredPurposes(policy),
     nextPolicies: nextPoliciesOf(policy),
     ...(minKs.length > 0 && { minCohort: Math.max(...minKs) }),
     ...(epsilons.length > 0 && { maxEpsilon: Math.min(...epsilons) }),
+    ...(advantages.length > 0 && { maxAdvantage: Math.min(...advantages) }),
   };
 }
