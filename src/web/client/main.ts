@@ -25,7 +25,7 @@ function pagesOf(s: Session): Page[] {
 /** The page for a hash: `#/name/arg` → the page named `name`, with `arg`. */
 function route(pages: Page[]): { page: Page; arg: string | undefined } {
   const [, name, ...rest] = location.hash.replace(/^#/, "").split("/");
-  const page = pages.find((p) => p.path === name || p.aliases?.includes(name ?? "")) ?? pages[0]!;
+  const page = pages.find((p) => p.path === name) ?? pages[0]!;
   return { page, arg: rest.length > 0 ? decodeURIComponent(rest.join("/")) : undefined };
 }
 

@@ -177,6 +177,10 @@ export const en = {
   "jobs.agreement": "Agreement",
   "jobs.submitted": "Submitted",
   "jobs.finished": "Finished",
+  "jobs.submit": "Submit a training job",
+  "jobs.spec": "Job specification (YAML)",
+  "jobs.specHint":
+    "The dataset version, the label, the model; admission is decided under the version's agreement.",
   "jobs.pic.roc": "ROC curve",
   "jobs.pic.pr": "Precision–recall curve",
   "jobs.pic.calibration": "Calibration",

@@ -181,6 +181,10 @@ export const fr: Readonly<Record<MessageKey, string>> = {
   "jobs.agreement": "Accord",
   "jobs.submitted": "Soumis le",
   "jobs.finished": "Terminé le",
+  "jobs.submit": "Lancer un entraînement",
+  "jobs.spec": "Spécification de l'entraînement (YAML)",
+  "jobs.specHint":
+    "La version du jeu de données, la cible, le modèle ; l'admission est décidée au titre de l'accord de la version.",
   "jobs.pic.roc": "Courbe ROC",
   "jobs.pic.pr": "Courbe précision–rappel",
   "jobs.pic.calibration": "Calibration",

@@ -4,8 +4,8 @@
  * it released (ROC, calibration, early-detection curve, fairness gaps, cold-start gain), fetched with
  * the consumer's credential. A provider party sees the job without its artefacts, as the API says.
  */
-import { blob, call, enc } from "../api.js";
-import { download, h } from "../dom.js";
+import { blob, call, enc, session } from "../api.js";
+import { download, field, h } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 import { agreementLink } from "./agreements.js";
 import { authImage, jsonBlock, local, table } from "./common.js";
@@ -42,6 +42,8 @@ export const jobsPage: Page = {
   aliases: ["job"],
   async render() {
     const { jobs } = await call<{ jobs: Job[] }>("/train/jobs");
+    const s = session();
+    const consumer = s?.kind === "participant" && s.role === "consumer";
     return h(
       "section",
       {},
@@ -57,9 +59,38 @@ export const jobsPage: Page = {
           formatDate(j.finishedAt),
         ]),
       ),
+      consumer && (await submitForm()),
     );
   },
 };
+
+/** The consumer submits a job spec (YAML): the server admits it under the agreement or says why not. */
+async function submitForm(): Promise<HTMLElement> {
+  const { versions } = await call<{ versions: Array<{ id: string; state: string }> }>(
+    "/datasets/versions?state=current",
+  );
+  const spec = h("textarea", { rows: 8, class: "code", spellcheck: "false" });
+  spec.value = `version: ${versions[0]?.id ?? "urn:uuid:…"}\nlabel: dropout\nmodel: {kind: logistic}\n`;
+  const out = h("p", { role: "alert", class: "error" });
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    out.textContent = "";
+    try {
+      const answer = await call<{ job: { id: string } }>("/train/jobs", { method: "POST", text: spec.value });
+      location.hash = `#/job/${enc(answer.job.id)}`;
+    } catch (err) {
+      out.textContent = t("common.failed", { message: (err as Error).message });
+    }
+  };
+  return h(
+    "form",
+    { onsubmit: submit },
+    h("h2", {}, t("jobs.submit")),
+    field(t("jobs.spec"), spec, t("jobs.specHint")),
+    out,
+    h("button", { type: "submit" }, t("jobs.submit")),
+  );
+}
 
 /** The picture's name as the reader knows it: roc, calibration, early-detection, fairness, cold-start. */
 function pictureTitle(name: string): string {
@@ -83,6 +114,13 @@ export const jobPage: Page = {
   async render(ctx) {
     const id = ctx.arg ?? "";
     const job = await call<JobDetail>(`/train/jobs/${enc(id)}`);
+    // A job still queued or running is looked at again shortly, while its page is the one shown.
+    if (job.state === "queued" || job.state === "running") {
+      const here = location.hash;
+      setTimeout(() => {
+        if (location.hash === here) ctx.rerender();
+      }, 1000);
+    }
     const artefacts = job.artefacts ?? [];
     // One picture per figure: the SVG when released, else its PNG.
     const pictures = new Map<string, string>();
@@ -98,7 +136,15 @@ export const jobPage: Page = {
         "dl",
         { class: "facts" },
         h("dt", {}, t("jobs.state")),
-        h("dd", { class: `state state-${job.state}` }, job.state, job.reason ? ` — ${job.reason}` : ""),
+        h(
+          "dd",
+          {},
+          h("span", { class: `state state-${job.state}`, role: "status" }, job.state),
+          job.reason ? ` — ${job.reason}` : "",
+          job.state === "running" && job.progress.stage
+            ? ` (${job.progress.stage}, ${Math.round(job.progress.fraction * 100)} %)`
+            : "",
+        ),
         h("dt", {}, t("jobs.agreement")),
         h("dd", {}, agreementLink(job.agreement)),
         h("dt", {}, t("job.version")),
