@@ -317,11 +317,19 @@ const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /**
  * The rows of one view of a version, each with its `split`, in split then file order. BIGINT
- * columns come back as numbers when they fit exactly (counts do), else as bigint.
+ * columns come back as numbers when they fit exactly (counts do), else as bigint. `memoryMb` bounds
+ * DuckDB's own memory (outside the V8 heap a worker's resource limits cover).
  */
-export async function readVersionView(dir: string, view: string): Promise<Record<string, unknown>[]> {
+export async function readVersionView(
+  dir: string,
+  view: string,
+  options: { memoryMb?: number } = {},
+): Promise<Record<string, unknown>[]> {
   const files = versionViewFiles(dir, view);
-  const instance = await DuckDBInstance.create(":memory:");
+  const instance = await DuckDBInstance.create(
+    ":memory:",
+    options.memoryMb === undefined ? {} : { memory_limit: `${options.memoryMb}MB`, threads: "1" },
+  );
   const connection = await instance.connect();
   try {
     const out: Record<string, unknown>[] = [];

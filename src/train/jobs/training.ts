@@ -112,7 +112,7 @@ export async function runTraining(
 ): Promise<TrainingResult> {
   const { spec } = input;
   progress("reading", 0.05);
-  const rows = await readVersionView(input.versionDir, spec.view);
+  const rows = await readVersionView(input.versionDir, spec.view, { memoryMb: spec.limits.memoryMb });
   progress("table", 0.15);
   const tableOptions: LearnerTableOptions = {
     label: spec.label,
