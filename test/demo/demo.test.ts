@@ -177,6 +177,11 @@ describe("learnpool demo --no-serve (SQLite)", () => {
     const risk = JSON.parse(readFileSync(join(summary.dataset.dir, "risk.json"), "utf8"));
     expect(risk.passed).toBe(true);
     expect(risk.after.k).toBe(summary.risk.after.k);
+    // Measured on the age band and region the school, training centre and employment service declare.
+    expect(risk.quasiIdentifiers).toEqual(["age_band", "region"]);
+    expect(risk.after.k).toBeGreaterThanOrEqual(5);
+    expect(risk.after.averageRisk).toBeLessThanOrEqual(0.1);
+    expect(risk.before.averageRisk).toBeGreaterThan(risk.after.averageRisk);
     expect(summary.dataset.labelled).toBeGreaterThan(0);
   });
 

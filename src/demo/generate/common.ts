@@ -3,6 +3,22 @@ import { createHash } from "node:crypto";
 import type { Enrolment, Learner, ProviderId } from "./population.js";
 import type { Rng } from "./random.js";
 
+/**
+ * The learner attributes some providers declare in their statements (the school, the training centre
+ * and the employment service know their learners' age band and region): the data space's shared
+ * context extensions, the quasi-identifiers of a dataset's risk check.
+ */
+export const ATTRIBUTE_EXTENSIONS = {
+  ageBand: "https://w3id.org/learnpool/xapi/extensions/age-band",
+  region: "https://w3id.org/learnpool/xapi/extensions/region",
+} as const;
+
+/** The mapping's context extensions of the two attributes, from the CSV's `tranche_age` and `region`. */
+export const attributeMapping = (): Record<string, string> => ({
+  [ATTRIBUTE_EXTENSIONS.ageBand]: "{tranche_age}",
+  [ATTRIBUTE_EXTENSIONS.region]: "{region}",
+});
+
 /** A file of the generated data space, relative to its folder. */
 export interface GeneratedFile {
   path: string;

@@ -23,7 +23,13 @@ import {
   type SkilledProvider,
 } from "./skills.js";
 
-export type { GeneratedFile, ProviderData, ProviderIdentifier, RosterEntry } from "./common.js";
+export {
+  ATTRIBUTE_EXTENSIONS,
+  type GeneratedFile,
+  type ProviderData,
+  type ProviderIdentifier,
+  type RosterEntry,
+} from "./common.js";
 export * from "./population.js";
 export { COMMON_SCHEME, conceptIri, FRAMEWORKS, type SkilledProvider } from "./skills.js";
 

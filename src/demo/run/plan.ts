@@ -7,7 +7,14 @@
 import { stringify as yaml } from "yaml";
 import type { AgreementDraft } from "../../contract/index.js";
 import { type IdentifierKind, normalizeIdentifier } from "../../privacy/index.js";
-import type { GeneratedDataSpace, Learner, ProviderData, ProviderId } from "../generate/index.js";
+import {
+  ATTRIBUTE_EXTENSIONS,
+  type GeneratedDataSpace,
+  type Learner,
+  type ProviderData,
+  type ProviderId,
+} from "../generate/index.js";
+import { REGIONS } from "../generate/names.js";
 import { Rng } from "../generate/random.js";
 
 /**
@@ -137,6 +144,22 @@ export function accountKinds(providers: readonly ProviderData[]): Record<string,
   return kinds;
 }
 
+/** Regions grouped in five areas: the first step of generalizing a region. */
+const MACRO_AREAS: Record<(typeof REGIONS)[number], string> = {
+  "Auvergne-Rhône-Alpes": "Sud-Est",
+  "Bourgogne-Franche-Comté": "Nord-Est",
+  Bretagne: "Ouest",
+  "Centre-Val de Loire": "Ouest",
+  "Grand Est": "Nord-Est",
+  "Hauts-de-France": "Nord-Est",
+  "Île-de-France": "Île-de-France",
+  Normandie: "Ouest",
+  "Nouvelle-Aquitaine": "Sud-Ouest",
+  Occitanie: "Sud-Ouest",
+  "Pays de la Loire": "Ouest",
+  "Provence-Alpes-Côte d'Azur": "Sud-Est",
+};
+
 /** The extensions that leave (progress, pages, absences, employment outcome); any other is dropped. */
 const KEPT_EXTENSIONS = {
   result: ["https://w3id.org/xapi/cmi5/result/extensions/progress"],
@@ -145,7 +168,24 @@ const KEPT_EXTENSIONS = {
     "https://ent.academie-exemple.example/xapi/extensions/absent-half-days",
     "https://www.emploi-public.example/xapi/extensions/contract",
     "https://www.emploi-public.example/xapi/extensions/months-after-training",
+    ATTRIBUTE_EXTENSIONS.ageBand,
+    ATTRIBUTE_EXTENSIONS.region,
   ],
+};
+
+/** Generalization hierarchies (ARX's CSV: value;level 1;level 2) of the risk check's attributes. */
+export const HIERARCHIES: Record<"age_band" | "region", string> = {
+  age_band: `${[
+    ["11-14", "minor"],
+    ["15-17", "minor"],
+    ["18-25", "adult"],
+    ["26-35", "adult"],
+    ["36-50", "adult"],
+    ["51+", "adult"],
+  ]
+    .map(([value, group]) => `${value};${group};*`)
+    .join("\n")}\n`,
+  region: `${REGIONS.map((region) => `${region};${MACRO_AREAS[region]};*`).join("\n")}\n`,
 };
 
 /** The agreement's de-identification profile (YAML), for the linkage domain whose IRI is `domain`. */
@@ -167,12 +207,16 @@ export function buildSpecText(agreement: string, providers: readonly string[], o
     providers: [...providers],
     span: { ...SPAN },
     deidentification: { profile: "profile.yaml" },
+    attributes: {
+      age_band: { extension: ATTRIBUTE_EXTENSIONS.ageBand, hierarchy: "age_band.csv" },
+      region: { extension: ATTRIBUTE_EXTENSIONS.region, hierarchy: "region.csv" },
+    },
     views: { statements: true, learner_periods: { period: "week" } },
     cutoff_day: 27,
     label: { kind: "dropout", inactivity_days: 28 },
     splits: { by: "learner", ratios: { train: 0.6, validation: 0.2, test: 0.2 }, stratify: true },
     seed: 42,
-    risk: { min_k: 5, max_average_risk: 0.2, action: "suppress", max_suppressed_fraction: 0.05 },
+    risk: { min_k: 5, max_average_risk: 0.1, action: "generalize", max_suppressed_fraction: 0.05 },
     output,
   });
 }
@@ -184,8 +228,10 @@ export function jobSpecText(version: string): string {
     view: "learner_periods",
     label: "dropout",
     purpose: DEMO_PURPOSE,
+    features: { categorical: ["age_band", "region"] },
     periods: "sum",
     model: { kind: "logistic", params: { l2: 0.05 } },
+    groups: ["age_band"],
     seed: 7,
     limits: { memory_mb: 512, seconds: 600 },
   });

@@ -64,6 +64,7 @@ import {
   DEMO_PURPOSE,
   type DemoParticipant,
   demoParticipants,
+  HIERARCHIES,
   jobSpecText,
   LINKAGE_DOMAIN,
   OPERATOR,
@@ -395,6 +396,8 @@ async function makeDemo(
     const pool = await import("../../pool/index.js");
     mkdirSync(paths.datasetsDir, { recursive: true });
     writeFileSync(join(paths.datasetsDir, "profile.yaml"), profileYaml(domain.iri, space.providers));
+    for (const [attribute, text] of Object.entries(HIERARCHIES))
+      writeFileSync(join(paths.datasetsDir, `${attribute}.csv`), text);
     const specFile = join(paths.datasetsDir, "spec.yaml");
     writeFileSync(specFile, buildSpecText(proposed.id, providers, "dropout-early-detection"));
     const spec = pool.parseBuildSpec(readFileSync(specFile, "utf8"), {
@@ -771,7 +774,11 @@ async function coldStartOf(
   train: typeof import("../../train/index.js"),
 ): Promise<DemoSummary["coldStart"]> {
   const rows = await train.readVersionView(dir, "learner_periods");
-  const table = train.learnerTable(rows, { label: "dropout", periods: "sum" });
+  const table = train.learnerTable(rows, {
+    label: "dropout",
+    periods: "sum",
+    categorical: ["age_band", "region"],
+  });
   const activity = new Map<string, Map<string, number>>();
   for (const row of rows) {
     const learner = String(row.learner);

@@ -5,6 +5,7 @@
  * service's own id stays internal (statement ids).
  */
 import {
+  attributeMapping,
   byKey,
   csvText,
   json,
@@ -30,6 +31,8 @@ const HEADER = [
   "reussite",
   "type_contrat",
   "mois_apres",
+  "tranche_age",
+  "region",
 ];
 
 export function employmentService(population: Population, rng: Rng): ProviderData {
@@ -74,6 +77,8 @@ export function employmentService(population: Population, rng: Rng): ProviderDat
           extra.reussite,
           extra.contrat,
           extra.mois,
+          learner.ageBand,
+          learner.region,
         ],
       });
     row(path.registered, "inscription", "parcours", "inscription", "Inscription comme demandeur d'emploi");
@@ -153,6 +158,7 @@ export function employmentService(population: Population, rng: Rng): ProviderDat
       extensions: {
         [extension("contract")]: "{type_contrat}",
         [extension("months-after-training")]: { column: "mois_apres", type: "integer" },
+        ...attributeMapping(),
       },
     },
     timestamp: { column: "date", format: "YYYY-MM-DD", timeZone: "Europe/Paris" },

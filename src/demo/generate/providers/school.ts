@@ -5,7 +5,14 @@
  * national student id the school's register holds; the reading app knows the same INE (as the
  * school's directory passed it on), so that the two link.
  */
-import { csvText, json, type ProviderData, type RosterEntry, rosterFile } from "../common.js";
+import {
+  attributeMapping,
+  csvText,
+  json,
+  type ProviderData,
+  type RosterEntry,
+  rosterFile,
+} from "../common.js";
 import type { Population } from "../population.js";
 import type { Rng } from "../random.js";
 
@@ -25,6 +32,8 @@ const HEADER = [
   "code_matiere",
   "moyenne",
   "absences",
+  "tranche_age",
+  "region",
 ];
 const TERMS = [
   { code: "T1", date: "28/11/2025" },
@@ -99,6 +108,8 @@ export function school(population: Population, rng: Rng): ProviderData {
             subject.code,
             moyenne,
             absences,
+            learner.ageBand,
+            learner.region,
           ]);
         }
       });
@@ -136,6 +147,7 @@ export function school(population: Population, rng: Rng): ProviderData {
       },
       extensions: {
         [`${SCHOOL_URL}/xapi/extensions/absent-half-days`]: { column: "absences", type: "integer" },
+        ...attributeMapping(),
       },
     },
     timestamp: { column: "date_conseil", format: "DD/MM/YYYY", timeZone: "Europe/Paris" },

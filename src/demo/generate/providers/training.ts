@@ -6,6 +6,7 @@
  * typed at registration; the trainee number stays internal (statement ids and registrations).
  */
 import {
+  attributeMapping,
   byKey,
   csvText,
   enrolmentsAt,
@@ -37,6 +38,8 @@ const HEADER = [
   "note",
   "duree",
   "reussite",
+  "tranche_age",
+  "region",
 ];
 const TITLE = "Assistant(e) numérique";
 /** Modules follow the framework: spreadsheets, then web integration, then customer relations. */
@@ -98,6 +101,8 @@ export function trainingCentre(population: Population, rng: Rng): ProviderData {
           extra.note,
           extra.duree,
           extra.reussite,
+          learner.ageBand,
+          learner.region,
         ],
       });
     const start = Date.parse(`${enrolment.start}T08:00:00Z`);
@@ -198,6 +203,7 @@ export function trainingCentre(population: Population, rng: Rng): ProviderData {
           },
         ],
       },
+      extensions: attributeMapping(),
     },
     timestamp: { column: "date", format: "DD/MM/YYYY HH:mm", timeZone: "Europe/Paris" },
   };
