@@ -115,8 +115,12 @@ export async function runDemoCommand(
   reporter.stop();
   process.stdout.write(`\n${summaryLines(result.summary).join("\n")}\n`);
   if (!o.serve) {
+    const shown = result.db.includes("://") ? redact(result.db) : result.db;
+    const given = (name: string, value: string) =>
+      command.getOptionValueSource(name) === "default" ? "" : ` --${name} ${value}`;
+    const again = `learnpool demo --dir ${o.dir}${given("learners", o.learners)}${given("seed", o.seed)}${given("db", shown)}`;
     process.stdout.write(
-      `\nThe data space is in ${result.dir} (database ${result.db.includes("://") ? redact(result.db) : result.db}). Serve it with: learnpool demo --dir ${o.dir}\n`,
+      `\nThe data space is in ${result.dir} (database ${shown}). Serve it with: ${again}\n`,
     );
     return;
   }

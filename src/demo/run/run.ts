@@ -767,7 +767,8 @@ async function linkageOf(
 /**
  * The cold-start comparison on the version's learner-level table: for each provider, a model trained
  * on its own learners against one trained on the pool's, both scored on its test learners. A learner
- * counts for the provider where they were most active before the cut-off.
+ * counts for the provider where they were most active before the cut-off; train and validation
+ * learners train.
  */
 async function coldStartOf(
   dir: string,
@@ -798,9 +799,11 @@ async function coldStartOf(
     return best;
   });
   const model = { kind: "logistic" as const, params: { l2: 0.05 } };
+  // A logistic model needs no validation split: its learners train, so that small providers have some.
+  const splits = (table.splits ?? []).map((s) => (s === "validation" ? "train" : s));
   const study = train.coldStartStudy(
-    { table: table.table, labels: table.labels, providers, splits: table.splits ?? [] },
-    { model, resamples: 200, minTrain: 10, minTest: 10 },
+    { table: table.table, labels: table.labels, providers, splits },
+    { model, resamples: 200, minTrain: 10, minTest: 8 },
   );
   return {
     model: "logistic regression",
