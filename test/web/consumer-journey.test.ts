@@ -14,9 +14,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Catalog, registeredParticipants } from "../../src/contract/catalog/index.js";
 import { registerAgreementRoutes } from "../../src/server/agreements.js";
 import { registerCatalogRoutes } from "../../src/server/catalog.js";
+import { consentServices, registerConsentRoutes } from "../../src/server/consent.js";
 import { datasetServices, registerDatasetRoutes } from "../../src/server/datasets.js";
 import { registerTrainRoutes, trainServices } from "../../src/server/train.js";
 import { consoleUrl, registerConsole } from "../../src/web/index.js";
+import { MASTER_KEY } from "../consent/setup.js";
 import { describeFixture, offerFixture } from "../contract/fixtures/catalog/helpers.js";
 import { sqliteBackend } from "../helpers/databases.js";
 import { TS_LOADER } from "../train/fixtures/jobs/jobs.js";
@@ -38,6 +40,7 @@ describe.runIf(chromiumAvailable())(
     let page: Page;
     let base: string;
     let version: string;
+    const creds: Record<string, { key: string; secret: string }> = {};
     const lab = { key: "", secret: "" };
 
     beforeAll(async () => {
@@ -62,6 +65,15 @@ describe.runIf(chromiumAvailable())(
       app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
       registerAgreementRoutes(app, t.lrs, t.w.agreements);
       registerCatalogRoutes(app, t.lrs, catalog);
+      registerConsentRoutes(
+        app,
+        t.lrs,
+        consentServices(
+          t.lrs,
+          { agreements: t.w.agreements },
+          { now, masterKey: MASTER_KEY, delivery: false, deletionDuties: false },
+        ),
+      );
       registerDatasetRoutes(
         app,
         t.lrs,
@@ -88,6 +100,10 @@ describe.runIf(chromiumAvailable())(
       base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
       const made = await t.lrs.tenancy.addCredential({ storeId: "lab", scopes: ["all"], actor: "test" });
       Object.assign(lab, { key: made.key, secret: made.secret });
+      for (const who of ["univ", "op"]) {
+        const c = await t.lrs.tenancy.addCredential({ storeId: who, scopes: ["all"], actor: "test" });
+        creds[who] = { key: c.key, secret: c.secret };
+      }
       browser = await launch();
       page = await (await browser.newContext({ locale: "en-GB", acceptDownloads: true })).newPage();
     }, 240_000);
@@ -198,5 +214,63 @@ limits: {memory_mb: 256, seconds: 60}
       expect(await accessibilityProblems(page)).toEqual([]);
       await screenshot(page, "consumer-4-job-pictures");
     }, 150_000);
+
+    const signInAs = async (who: string, role: string) => {
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+      await page.getByLabel(role).check();
+      await page.getByLabel("Credential key").fill(creds[who]!.key);
+      await page.getByLabel("Secret").fill(creds[who]!.secret);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByText(new RegExp(`Signed in as .* \\(${role}\\)`)).waitFor();
+    };
+
+    it("shows the provider its data, consent coverage and what left its premises", async () => {
+      await signInAs("univ", "Provider");
+      const nav = page.getByRole("navigation", { name: "Pages" });
+      expect(await nav.getByRole("link").allTextContents()).toEqual([
+        "My data",
+        "Agreements",
+        "Consent coverage",
+        "What left",
+      ]);
+      await page.getByRole("heading", { level: 1, name: "My data" }).waitFor();
+      await page.getByRole("heading", { level: 2, name: describeFixture().title as string }).waitFor();
+      await page.getByRole("img", { name: "Statements by verb" }).waitFor();
+      expect(await page.locator(".card p").first().textContent()).toMatch(
+        /statements from [\d\s,]+ learners/,
+      );
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await screenshot(page, "provider-1-data");
+
+      await nav.getByRole("link", { name: "Consent coverage" }).click();
+      await page.getByRole("heading", { level: 1, name: "Consent coverage" }).waitFor();
+      const row = page
+        .locator("tbody tr")
+        .filter({ has: page.locator(`a[href="#/agreement/${encodeURIComponent(t.downloadable)}"]`) });
+      // The cohort of 40 and the versions world's three learners consent under the downloadable agreement.
+      expect(await row.locator("td").nth(1).textContent()).toBe("43");
+
+      await nav.getByRole("link", { name: "What left" }).click();
+      await page.getByRole("heading", { level: 1, name: "What left" }).waitFor();
+      const left = page.locator("tbody tr").filter({ hasText: "dropout-train" });
+      expect(await left.count()).toBeGreaterThan(0);
+      expect(await left.first().locator("td").nth(1).textContent()).toBe("lab");
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await screenshot(page, "provider-2-what-left");
+    }, 60_000);
+
+    it("shows the operator the data space: participants and flows drawn as a diagram", async () => {
+      await signInAs("op", "Operator");
+      await page.getByRole("heading", { level: 1, name: "Data space" }).waitFor();
+      const diagram = page.locator("svg.flows");
+      expect(await diagram.getAttribute("aria-label")).toContain("(consumer)");
+      expect(await diagram.locator("line.edge").count()).toBeGreaterThan(2);
+      expect(await diagram.locator("rect.node.provider").count()).toBeGreaterThanOrEqual(2);
+      const participants = page.locator("table").filter({ hasText: "Participants" });
+      expect(await participants.locator("tbody tr").count()).toBeGreaterThanOrEqual(4);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await screenshot(page, "operator-1-data-space");
+    }, 60_000);
   },
 );

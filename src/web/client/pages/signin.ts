@@ -58,6 +58,7 @@ export const signInPage: Page = {
       link.required = learner;
     };
     for (const r of radios) r.addEventListener("change", sync);
+    sync();
 
     const submit = async (event: Event) => {
       event.preventDefault();
