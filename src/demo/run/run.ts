@@ -46,7 +46,7 @@ import {
   pseudonymText,
   type RosterName,
 } from "../../privacy/index.js";
-import { type Database, openDatabase } from "../../store/index.js";
+import { type Database, openDatabase, redact } from "../../store/index.js";
 import {
   DEFAULT_SEED,
   type GeneratedDataSpace,
@@ -163,7 +163,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const db = options.db ?? join(dir, "learnpool.db");
   const reporter = options.reporter ?? silent;
   const paths = demoPaths(dir);
-  const verdict = judgeFolder(dir, { learners, seed, db });
+  // The marker names the database without its password.
+  const verdict = judgeFolder(dir, { learners, seed, db: db.includes("://") ? redact(db) : db });
   if (verdict.action === "reuse") {
     reporter.note?.(
       `Reusing the demonstration in ${dir} (made ${verdict.marker.finishedAt}); remove the folder to make it afresh.`,
@@ -185,7 +186,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     state: "building",
     learners,
     seed,
-    db,
+    db: db.includes("://") ? redact(db) : db,
     startedAt: new Date().toISOString(),
   };
   writeMarker(dir, marker);
