@@ -98,7 +98,7 @@ export function summaryLines(s: DemoSummary): string[] {
   lines.push("", "Records per provider (native records → xAPI statements stored → kept in the dataset):");
   for (const p of s.providers)
     lines.push(
-      `  ${p.name.padEnd(44)} ${p.format.padEnd(6)} ${num(p.records).padStart(7)} → ${num(p.statements).padStart(7)} (${p.rejected} rejected) → ${num(p.kept).padStart(7)}   ${num(p.learners)} learners`,
+      `  ${p.name.padEnd(48)} ${p.format.padEnd(6)} ${num(p.records).padStart(7)} → ${num(p.statements).padStart(7)} (${p.rejected} rejected) → ${num(p.kept).padStart(7)}   ${num(p.learners)} learners`,
     );
   const c = s.consent;
   lines.push(
