@@ -13,6 +13,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Catalog, registeredParticipants } from "../../src/contract/catalog/index.js";
 import { registerAgreementRoutes } from "../../src/server/agreements.js";
+import { registerAuditRoutes } from "../../src/server/audit.js";
 import { registerCatalogRoutes } from "../../src/server/catalog.js";
 import { consentServices, registerConsentRoutes } from "../../src/server/consent.js";
 import { datasetServices, registerDatasetRoutes } from "../../src/server/datasets.js";
@@ -64,6 +65,7 @@ describe.runIf(chromiumAvailable())(
       app.removeAllContentTypeParsers();
       app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
       registerAgreementRoutes(app, t.lrs, t.w.agreements);
+      registerAuditRoutes(app, t.lrs, t.w.agreements.participants);
       registerCatalogRoutes(app, t.lrs, catalog);
       registerConsentRoutes(
         app,
@@ -271,6 +273,25 @@ limits: {memory_mb: 256, seconds: 60}
       expect(await participants.locator("tbody tr").count()).toBeGreaterThanOrEqual(4);
       expect(await accessibilityProblems(page)).toEqual([]);
       await screenshot(page, "operator-1-data-space");
+    }, 60_000);
+
+    it("shows the operator the audit trail and verifies its chain", async () => {
+      await page
+        .getByRole("navigation", { name: "Pages" })
+        .getByRole("link", { name: "Audit trail" })
+        .click();
+      await page.getByRole("heading", { level: 1, name: "Audit trail" }).waitFor();
+      const total = (await t.w.audit.list({ limit: 100_000 })).length;
+      const rows = page.locator("tbody tr");
+      expect(await rows.count()).toBe(Math.min(50, total));
+      // The newest page first: its last row is the trail's last event.
+      expect(await rows.last().locator("td").first().textContent()).toBe(String(total));
+      await page.getByRole("button", { name: "Verify the chain" }).click();
+      await page.getByText(/^Verified: the \d+ events hold, from the first to the last\.$/).waitFor();
+      await page.getByRole("button", { name: "Older events" }).click();
+      await page.getByText(`Events ${Math.max(1, total - 99)} to ${total - 50}`).waitFor();
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await screenshot(page, "operator-2-audit");
     }, 60_000);
   },
 );

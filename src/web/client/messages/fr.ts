@@ -214,6 +214,22 @@ export const fr: Readonly<Record<MessageKey, string>> = {
     "Les versions de jeux de données construites avec vos données, qui les a reçues, et le profil de désidentification appliqué.",
   "provider.recipient": "Destinataire",
   "provider.profile": "Profil",
+  "audit.title": "Journal d'audit",
+  "audit.intro":
+    "{events} événements, chacun chaîné au précédent par son empreinte : une modification, une suppression ou un réordonnancement rompt la chaîne.",
+  "audit.unavailable":
+    "Ce serveur ne sert pas le journal d'audit (GET /audit/events) : lisez-le avec learnpool audit list.",
+  "audit.verify": "Vérifier la chaîne",
+  "audit.verified": "Vérifié : les {events} événements tiennent, du premier au dernier.",
+  "audit.broken": "La chaîne est rompue à l'événement {seq} : {reason}",
+  "audit.caption": "Événements {from} à {to}",
+  "audit.at": "Quand",
+  "audit.actor": "Acteur",
+  "audit.action": "Action",
+  "audit.subject": "Objet",
+  "audit.hash": "Empreinte",
+  "audit.older": "Événements plus anciens",
+  "audit.newer": "Événements plus récents",
   "operator.overview": "Espace de données",
   "operator.flows": "Flux",
   "operator.flowsCaption":

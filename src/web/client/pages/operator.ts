@@ -1,11 +1,12 @@
 /// <reference lib="dom" />
 /**
  * The operator's pages: the data space at a glance (participants, agreements, and the flows drawn as
- * a diagram: providers → agreement → consumer), every agreement, dataset version and training job.
+ * a diagram: providers → agreement → consumer), the audit trail with the verification of its hash
+ * chain, every agreement, dataset version and training job.
  */
-import { call, enc } from "../api.js";
+import { ApiError, call, enc } from "../api.js";
 import { h, svg } from "../dom.js";
-import { t } from "../i18n.js";
+import { formatDate, t } from "../i18n.js";
 import type { MessageKey } from "../messages/en.js";
 import { type AgreementSummary, agreementPage, agreementsPage } from "./agreements.js";
 import { local, table } from "./common.js";
@@ -129,8 +130,102 @@ const overviewPage: Page = {
   },
 };
 
+interface AuditEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  hash: string;
+}
+
+let auditAfter: number | undefined;
+const AUDIT_PAGE = 50;
+
+/** The audit trail, newest page first, and the verification of its hash chain. */
+const auditPage: Page = {
+  path: "audit",
+  title: "audit.title",
+  async render(ctx) {
+    let verification: { ok: boolean; events: number; brokenAt?: number; reason?: string };
+    try {
+      verification = await call("/audit/verify");
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404)
+        return h("section", {}, h("h1", {}, t("audit.title")), h("p", {}, t("audit.unavailable")));
+      throw err;
+    }
+    const after = auditAfter ?? Math.max(0, verification.events - AUDIT_PAGE);
+    const page = await call<{ events: AuditEvent[]; next: number | null }>(
+      `/audit/events?after=${after}&limit=${AUDIT_PAGE}`,
+    );
+    const result = h("p", { role: "status" });
+    const go = (to: number) => () => {
+      auditAfter = Math.max(0, to);
+      ctx.rerender();
+    };
+    return h(
+      "section",
+      {},
+      h("h1", {}, t("audit.title")),
+      h("p", {}, t("audit.intro", { events: verification.events })),
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            onclick: async () => {
+              const v = await call<typeof verification>("/audit/verify");
+              result.className = v.ok ? "ok" : "error";
+              result.textContent = v.ok
+                ? t("audit.verified", { events: v.events })
+                : t("audit.broken", { seq: v.brokenAt ?? "?", reason: v.reason ?? "" });
+            },
+          },
+          t("audit.verify"),
+        ),
+      ),
+      result,
+      table(
+        t("audit.caption", { from: page.events[0]?.seq ?? 0, to: page.events.at(-1)?.seq ?? 0 }),
+        ["#", t("audit.at"), t("audit.actor"), t("audit.action"), t("audit.subject"), t("audit.hash")],
+        page.events.map((e) => [
+          String(e.seq),
+          formatDate(e.at),
+          e.actor,
+          e.action,
+          h("code", {}, e.subject.length > 48 ? `${e.subject.slice(0, 48)}…` : e.subject),
+          h("code", {}, e.hash.slice(0, 12)),
+        ]),
+      ),
+      h(
+        "div",
+        { class: "actions" },
+        h(
+          "button",
+          { type: "button", class: "secondary", disabled: after === 0, onclick: go(after - AUDIT_PAGE) },
+          t("audit.older"),
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "secondary",
+            disabled: page.next === null,
+            onclick: go(after + AUDIT_PAGE),
+          },
+          t("audit.newer"),
+        ),
+      ),
+    );
+  },
+};
+
 export const operatorPages: Page[] = [
   overviewPage,
+  auditPage,
   agreementsPage,
   datasetsPage,
   jobsPage,
