@@ -21,7 +21,7 @@ import { Rng } from "../generate/random.js";
  * The demonstration's default size: on a 2-core machine its build steps (everything after generating
  * the files) finish within a minute.
  */
-export const DEMO_LEARNERS = 300;
+export const DEMO_LEARNERS = 250;
 
 /** The purpose the lab asks for: early detection of dropout, as academic research (DPV). */
 export const DEMO_PURPOSE = "dpv:AcademicResearch";
