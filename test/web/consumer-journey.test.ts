@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Catalog, registeredParticipants } from "../../src/contract/catalog/index.js";
+import { signAgreement } from "../../src/contract/index.js";
 import { registerAgreementRoutes } from "../../src/server/agreements.js";
 import { registerAuditRoutes } from "../../src/server/audit.js";
 import { registerCatalogRoutes } from "../../src/server/catalog.js";
@@ -19,7 +20,7 @@ import { consentServices, registerConsentRoutes } from "../../src/server/consent
 import { datasetServices, registerDatasetRoutes } from "../../src/server/datasets.js";
 import { registerTrainRoutes, trainServices } from "../../src/server/train.js";
 import { consoleUrl, registerConsole } from "../../src/web/index.js";
-import { MASTER_KEY } from "../consent/setup.js";
+import { draft, MASTER_KEY } from "../consent/setup.js";
 import { describeFixture, offerFixture } from "../contract/fixtures/catalog/helpers.js";
 import { sqliteBackend } from "../helpers/databases.js";
 import { TS_LOADER } from "../train/fixtures/jobs/jobs.js";
@@ -260,6 +261,37 @@ limits: {memory_mb: 256, seconds: 60}
       expect(await left.first().locator("td").nth(1).textContent()).toBe("lab");
       expect(await accessibilityProblems(page)).toEqual([]);
       await screenshot(page, "provider-2-what-left");
+
+      // An agreement the others have signed waits for the university's signature: it signs in the
+      // browser with its private key file (read there, never sent).
+      const proposed = await t.w.agreements.propose(draft());
+      for (const id of ["op", "mooc", "lab"]) {
+        const key = t.w.keys[id]!;
+        await t.w.agreements.sign(
+          proposed.id,
+          id,
+          await signAgreement(proposed.canonical, key.privateJwk, key.kid),
+        );
+      }
+      await nav.getByRole("link", { name: "Agreements" }).click();
+      const pending = page
+        .locator("tbody tr")
+        .filter({ has: page.locator(`a[href="#/agreement/${encodeURIComponent(proposed.id)}"]`) });
+      expect(await pending.locator("td").nth(3).textContent()).toBe("univ");
+      await pending.getByRole("link").click();
+      await page.getByRole("heading", { level: 2, name: "Sign this agreement" }).waitFor();
+      await page.getByLabel("Your private key (JWK file)").setInputFiles({
+        name: "univ.jwk.json",
+        mimeType: "application/json",
+        buffer: Buffer.from(JSON.stringify(t.w.keys.univ!.privateJwk)),
+      });
+      await page.getByRole("button", { name: "Sign this agreement" }).click();
+      await page
+        .getByRole("heading", { level: 2, name: "Sign this agreement" })
+        .waitFor({ state: "detached" });
+      expect((await t.w.agreements.status(proposed.id)).state).toBe("final");
+      expect(await page.locator("dl.facts dd").first().textContent()).toMatch(/^final/);
+      await screenshot(page, "provider-3-signed");
     }, 60_000);
 
     it("shows the operator the data space: participants and flows drawn as a diagram", async () => {

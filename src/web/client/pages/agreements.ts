@@ -6,7 +6,7 @@
  * the same detached JWS over the canonical text as the contract module's signAgreement.
  */
 import { FlattenedSign, importJWK, type JWK } from "jose";
-import { call, enc, session } from "../api.js";
+import { blob, call, enc, session } from "../api.js";
 import { field, h } from "../dom.js";
 import { formatDate, t } from "../i18n.js";
 import type { MessageKey } from "../messages/en.js";
@@ -89,8 +89,8 @@ export const agreementPage: Page = {
         if (!file) throw new Error(t("agreement.noKey"));
         const jwk = JSON.parse(await file.text()) as JWK & { kid?: string };
         if (!jwk.d || !jwk.kid) throw new Error(t("agreement.badKey"));
-        const canonical = await call<string>(`/contract/agreements/${enc(id)}/canonical`);
-        const text = typeof canonical === "string" ? canonical : JSON.stringify(canonical);
+        // The exact bytes the parties sign: read as text, never re-serialized.
+        const text = await (await blob(`/contract/agreements/${enc(id)}/canonical`)).text();
         const signed = await new FlattenedSign(new TextEncoder().encode(text))
           .setProtectedHeader({
             alg: "EdDSA",
