@@ -98,8 +98,8 @@ describe.runIf(chromiumAvailable())("the learner's consent journey in Chromium",
 
     // The young learner's words, on request.
     await page.getByLabel("Version of the notice").selectOption("young-learner");
-    await page.locator(".notice select").evaluate((s) => (s as HTMLSelectElement).value === "young-learner");
-    await page.getByRole("heading", { level: 1, name: "Your consent" }).waitFor();
+    await page.getByRole("button", { name: "Show this version" }).click();
+    await page.getByText("You can say yes or no to each one:").waitFor();
     expect(await page.getByLabel("Version of the notice").inputValue()).toBe("young-learner");
 
     // One click per purpose. Each change hands back the next link, so the visit goes on.

@@ -36,6 +36,7 @@ export const en = {
   "portal.expires": "This visit is valid until {at}.",
   "portal.notice": "What is asked, and why",
   "portal.noticeVersion": "Version of the notice",
+  "portal.showVersion": "Show this version",
   "portal.choices": "Your choices",
   "portal.guardianIntro":
     "You answer as the parent or legal guardian. For a minor, data are used only when both of you agree.",

@@ -38,6 +38,7 @@ export const fr: Readonly<Record<MessageKey, string>> = {
   "portal.expires": "Cette visite est valable jusqu'au {at}.",
   "portal.notice": "Ce qui est demandé, et pourquoi",
   "portal.noticeVersion": "Version de la notice",
+  "portal.showVersion": "Afficher cette version",
   "portal.choices": "Vos choix",
   "portal.guardianIntro":
     "Vous répondez en tant que parent ou représentant légal. Pour un mineur, les données ne sont utilisées que si vous êtes tous les deux d'accord.",

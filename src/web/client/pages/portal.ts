@@ -69,23 +69,31 @@ const local = (iri: string) => iri.replace(/^.*[#/:]/, "");
 
 function noticeView(notice: Notice, role: PortalView["role"], rerender: () => void): HTMLElement {
   const choices = role === "guardian" ? ["guardian", "learner"] : ["learner", "young-learner"];
+  // A button applies the choice: changing a select's value alone must not change the page (WCAG 3.2.2).
   const select = h(
     "select",
-    {
-      onchange: (e: Event) => {
-        audience = (e.target as HTMLSelectElement).value;
-        rerender();
-      },
-    },
+    {},
     choices.map((c) =>
       h("option", { value: c, selected: c === notice.audience }, t(`audience.${c}` as MessageKey)),
     ),
+  );
+  const show = h(
+    "button",
+    {
+      type: "button",
+      class: "secondary",
+      onclick: () => {
+        audience = select.value;
+        rerender();
+      },
+    },
+    t("portal.showVersion"),
   );
   return h(
     "section",
     { "aria-labelledby": "notice-title", class: "notice" },
     h("h2", { id: "notice-title" }, t("portal.notice")),
-    field(t("portal.noticeVersion"), select),
+    h("div", { class: "inline-field" }, field(t("portal.noticeVersion"), select), show),
     h(
       "article",
       { lang: notice.language },
