@@ -140,6 +140,19 @@ describe.runIf(chromiumAvailable())(
         "Dataset versions",
         "Training jobs",
       ]);
+      // The same pages in French.
+      await page.getByRole("button", { name: "Français" }).click();
+      await page.getByRole("heading", { level: 1, name: "Catalogue" }).waitFor();
+      expect(await nav.getByRole("link").allTextContents()).toEqual([
+        "Catalogue",
+        "Accords",
+        "Versions de jeux de données",
+        "Entraînements",
+      ]);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await screenshot(page, "consumer-0-catalogue-fr");
+      await page.getByRole("button", { name: "English" }).click();
+      await page.getByRole("heading", { level: 1, name: "Catalog" }).waitFor();
       // The secret is kept for this tab only, never in localStorage.
       expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(lab.secret);
     }, 60_000);
