@@ -167,6 +167,12 @@ export const en = {
   "dataset.downloadCroissant": "Download croissant.json",
   "dataset.risk": "Re-identification risk",
   "dataset.riskChart": "Risk measures (0 to 1)",
+  "dataset.riskAverage": "average risk",
+  "dataset.riskHighest": "highest risk",
+  "dataset.riskUniqueness": "sample uniqueness",
+  "dataset.before": "before",
+  "dataset.after": "after",
+  "dataset.riskThreshold": "the agreement's limit on average risk",
   "dataset.lineage": "Lineage",
   "dataset.verifyLineage": "Verify the lineage",
   "dataset.lineageOk":

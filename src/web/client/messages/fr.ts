@@ -171,6 +171,12 @@ export const fr: Readonly<Record<MessageKey, string>> = {
   "dataset.downloadCroissant": "Télécharger croissant.json",
   "dataset.risk": "Risque de réidentification",
   "dataset.riskChart": "Mesures du risque (de 0 à 1)",
+  "dataset.riskAverage": "risque moyen",
+  "dataset.riskHighest": "risque maximal",
+  "dataset.riskUniqueness": "unicité dans l'échantillon",
+  "dataset.before": "avant",
+  "dataset.after": "après",
+  "dataset.riskThreshold": "la limite de risque moyen de l'accord",
   "dataset.lineage": "Lignée",
   "dataset.verifyLineage": "Vérifier la lignée",
   "dataset.lineageOk":

@@ -51,16 +51,20 @@ export function authImage(path: string, alt: string): HTMLElement {
   return figure;
 }
 
-/** Horizontal bars with their values written out (the numbers are the accessible form). */
+/**
+ * Horizontal bars with their values written out (the numbers are the accessible form); `scale` is the
+ * full length (1 for measures between 0 and 1), by default the largest value.
+ */
 export function barChart(
   title: string,
   data: Array<{ label: string; value: number }>,
   digits = 0,
+  scale?: number,
 ): HTMLElement {
-  const max = Math.max(1, ...data.map((d) => d.value));
+  const max = scale ?? Math.max(1, ...data.map((d) => d.value));
   const rowH = 22;
   const width = 520;
-  const labelW = 200;
+  const labelW = 260;
   const chart = svg(
     "svg",
     {
@@ -70,7 +74,7 @@ export function barChart(
       class: "chart",
     },
     data.map((d, i) => [
-      svg("text", { x: 0, y: i * rowH + 15, class: "chart-label" }, d.label.slice(0, 28)),
+      svg("text", { x: 0, y: i * rowH + 15, class: "chart-label" }, d.label.slice(0, 40)),
       svg("rect", {
         x: labelW,
         y: i * rowH + 3,

@@ -69,9 +69,33 @@ async function sha256Hex(b: Blob): Promise<string> {
   return [...new Uint8Array(digest)].map((x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-/** Numbers of a risk report worth a bar each: the top-level and one-level-deep numeric fields. */
+/**
+ * The risk report's measures before and after the anonymization, beside the agreement's thresholds
+ * (risk.json: `before`, `after`, `thresholds`); any other shape falls back to its numbers in [0, 1].
+ */
 function riskBars(risk: unknown): Array<{ label: string; value: number }> {
+  const r = risk as {
+    before?: Record<string, unknown>;
+    after?: Record<string, unknown>;
+    thresholds?: Record<string, unknown>;
+  };
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
   const out: Array<{ label: string; value: number }> = [];
+  if (r?.before && r.after) {
+    for (const [key, label] of [
+      ["averageRisk", t("dataset.riskAverage")],
+      ["highestRisk", t("dataset.riskHighest")],
+      ["sampleUniqueness", t("dataset.riskUniqueness")],
+    ] as const) {
+      const before = num(r.before[key]);
+      const after = num(r.after[key]);
+      if (before !== undefined) out.push({ label: `${label} — ${t("dataset.before")}`, value: before });
+      if (after !== undefined) out.push({ label: `${label} — ${t("dataset.after")}`, value: after });
+    }
+    const max = num(r.thresholds?.maxAverageRisk);
+    if (max !== undefined) out.push({ label: t("dataset.riskThreshold"), value: max });
+    if (out.length > 0) return out;
+  }
   const walk = (v: unknown, prefix: string, depth: number) => {
     if (typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= 1)
       out.push({ label: prefix, value: v });
@@ -138,7 +162,7 @@ export const datasetPage: Page = {
               "section",
               {},
               h("h2", {}, t("dataset.risk")),
-              bars.length > 0 ? barChart(t("dataset.riskChart"), bars, 3) : null,
+              bars.length > 0 ? barChart(t("dataset.riskChart"), bars, 3, 1) : null,
               jsonBlock("risk.json", report),
             ),
           );
