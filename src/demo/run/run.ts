@@ -769,7 +769,8 @@ async function linkageOf(
  * The cold-start comparison on the version's learner-level table: for each provider, a model trained
  * on its own learners against one trained on the pool's, both scored on its test learners. A learner
  * counts for the provider where they were most active before the cut-off; train and validation
- * learners train.
+ * learners train. Small providers are the point of the study, so five learners of each kind suffice;
+ * the bootstrap interval says how little that proves.
  */
 async function coldStartOf(
   dir: string,
@@ -804,7 +805,7 @@ async function coldStartOf(
   const splits = (table.splits ?? []).map((s) => (s === "validation" ? "train" : s));
   const study = train.coldStartStudy(
     { table: table.table, labels: table.labels, providers, splits },
-    { model, resamples: 200, minTrain: 10, minTest: 8 },
+    { model, resamples: 200, minTrain: 5, minTest: 5 },
   );
   return {
     model: "logistic regression",
@@ -815,6 +816,7 @@ async function coldStartOf(
       aucOwn: r.auc_own,
       aucPooled: r.auc_pool,
       gain: r.gain,
+      gainInterval: r.gain_low === null || r.gain_high === null ? null : [r.gain_low, r.gain_high],
     })),
     skipped: study.skipped.map((s) => ({ provider: s.provider, reason: s.reason })),
   };

@@ -80,6 +80,8 @@ export interface DemoSummary {
       aucOwn: number;
       aucPooled: number;
       gain: number;
+      /** The gain's 95 % paired-bootstrap interval over the provider's test learners. */
+      gainInterval: [number, number] | null;
     }[];
     skipped: { provider: string; reason: string }[];
   };
@@ -89,6 +91,7 @@ export interface DemoSummary {
 
 const pct = (part: number, whole: number) => (whole === 0 ? "0 %" : `${((100 * part) / whole).toFixed(1)} %`);
 const num = (n: number) => n.toLocaleString("en-US");
+const signed = (n: number) => `${n >= 0 ? "+" : ""}${n.toFixed(3)}`;
 const auc = (n: number | null) => (n === null ? "n/a" : n.toFixed(3));
 
 /** The summary as lines for a terminal. */
@@ -135,7 +138,7 @@ export function summaryLines(s: DemoSummary): string[] {
   );
   for (const row of s.coldStart.rows)
     lines.push(
-      `  ${row.provider.padEnd(12)} ${auc(row.aucOwn)} → ${auc(row.aucPooled)} (${row.gain >= 0 ? "+" : ""}${row.gain.toFixed(3)}), ${row.ownTrain} own train learners, ${row.test} test`,
+      `  ${row.provider.padEnd(12)} ${auc(row.aucOwn)} → ${auc(row.aucPooled)} (${signed(row.gain)}${row.gainInterval ? `, 95 % interval ${signed(row.gainInterval[0])} to ${signed(row.gainInterval[1])}` : ""}), ${row.ownTrain} own train learners, ${row.test} test`,
     );
   for (const skip of s.coldStart.skipped)
     lines.push(`  ${skip.provider.padEnd(12)} not studied: ${skip.reason}`);
