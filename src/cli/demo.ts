@@ -51,15 +51,13 @@ function integer(value: string, what: string): number {
   return n;
 }
 
-/** A reporter for a terminal: step lines, and one progress bar per stage while a step reports one. */
+/** A reporter for a terminal: step lines, and one progress bar per step whose label follows its stage. */
 async function terminalReporter(bars: boolean) {
   const { default: cliProgress } = await import("cli-progress");
   let bar: InstanceType<typeof cliProgress.SingleBar> | undefined;
-  let stage = "";
   const stop = () => {
     bar?.stop();
     bar = undefined;
-    stage = "";
   };
   return {
     step: (title: string) => {
@@ -73,16 +71,14 @@ async function terminalReporter(bars: boolean) {
     ...(bars && {
       progress: (event: { stage: string; done: number; total?: number }) => {
         const total = event.total ?? Math.max(event.done, 1);
-        if (event.stage !== stage) {
-          stop();
+        if (!bar) {
           bar = new cliProgress.SingleBar(
             { format: "  {stage} |{bar}| {value}/{total}", hideCursor: true, stream: process.stderr },
             cliProgress.Presets.shades_classic,
           );
           bar.start(total, event.done, { stage: event.stage });
-          stage = event.stage;
-        } else bar?.setTotal(total);
-        bar?.update(event.done, { stage: event.stage });
+        } else bar.setTotal(total);
+        bar.update(event.done, { stage: event.stage });
       },
     }),
     ingestBars: bars,
