@@ -1,64 +1,92 @@
 /**
  * An ODRL policy in plain words, for reading beside the JSON-LD: each permission, prohibition and
- * duty as a sentence of its action and constraints. It paraphrases; the engine's reading of the same
- * policy (contract module) is what decides.
+ * obligation as a sentence of its action, its constraints and its duties. It paraphrases; the
+ * contract module's engine is what decides on the same policy.
  */
 import { t } from "./i18n.js";
 import type { MessageKey } from "./messages/en.js";
 
 type Json = Record<string, unknown>;
 const list = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v]);
-const name = (v: unknown): string => {
-  const s =
+
+/** An IRI, compact IRI or value as a reader says it: `dpv:AcademicResearch` → "academic research". */
+export function words(v: unknown): string {
+  const raw =
     typeof v === "string"
       ? v
       : v && typeof v === "object"
-        ? String(
-            (v as Json)["@id"] ??
-              (v as Json)["@value"] ??
-              (v as Json).value ??
-              (v as Json)["rdf:value"] ??
-              JSON.stringify(v),
-          )
+        ? String((v as Json)["@id"] ?? (v as Json)["@value"] ?? (v as Json)["rdf:value"] ?? JSON.stringify(v))
         : String(v);
-  return s.replace(/^.*[#/]/, "").replace(/^(odrl|dpv|lp|pd):/, "");
-};
+  // Dates, numbers and durations stay as written.
+  if (/^\d/.test(raw) || /^P(\d|T)/.test(raw)) return raw;
+  const local = raw.replace(/^.*[#/]/, "").replace(/^[A-Za-z]+:/, "");
+  // Words of a camel-cased name, lower-cased except acronyms (AI, EU).
+  return local
+    .replace(/([a-z\d])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .replace(/_/g, " ")
+    .split(" ")
+    .map((w) => (/^[A-Z]{2,}$/.test(w) ? w : w.toLowerCase()))
+    .join(" ");
+}
 
-const OPERATORS: Record<string, MessageKey> = {
-  eq: "odrl.op.eq",
-  neq: "odrl.op.neq",
-  lt: "odrl.op.lt",
-  lteq: "odrl.op.lteq",
-  gt: "odrl.op.gt",
-  gteq: "odrl.op.gteq",
-  isA: "odrl.op.isA",
-  isAnyOf: "odrl.op.isAnyOf",
-  isAllOf: "odrl.op.isAllOf",
-  isNoneOf: "odrl.op.isNoneOf",
-  isPartOf: "odrl.op.isPartOf",
-};
+const OPERATORS = [
+  "eq",
+  "neq",
+  "lt",
+  "lteq",
+  "gt",
+  "gteq",
+  "isA",
+  "isAnyOf",
+  "isAllOf",
+  "isNoneOf",
+  "isPartOf",
+];
+const OPERANDS = ["purpose", "dateTime", "spatial", "count", "elapsedTime", "recipient"];
 
 function constraint(c: Json): string {
   const logical = ["and", "or", "xone", "andSequence"].find((k) => k in c);
-  if (logical)
+  if (logical) {
+    const joiner = t(logical === "or" || logical === "xone" ? "odrl.or" : "odrl.and");
     return list(c[logical])
       .map((x) => constraint(x as Json))
-      .join(` ${t(`odrl.${logical === "or" || logical === "xone" ? "or" : "and"}` as MessageKey)} `);
-  const op = name(c.operator);
-  const right = list(c.rightOperand).map(name).join(", ");
-  return `${name(c.leftOperand)} ${OPERATORS[op] ? t(OPERATORS[op]) : op} ${right}`;
+      .join(` ${joiner} `);
+  }
+  const op = words(c.operator).replace(/ /g, "");
+  const opKey = OPERATORS.find((o) => o.toLowerCase() === op);
+  const left = words(c.leftOperand);
+  const leftKey = OPERANDS.find((o) => o.toLowerCase() === left.replace(/ /g, ""));
+  const right = list(c.rightOperand).map(words).join(", ");
+  return `${leftKey ? t(`odrl.left.${leftKey}` as MessageKey) : left} ${
+    opKey ? t(`odrl.op.${opKey}` as MessageKey) : op
+  } ${right}`;
 }
 
-function rule(r: Json, kind: "permission" | "prohibition" | "obligation" | "duty"): string {
-  const actions = list(r.action).map((a) =>
-    a && typeof a === "object" && "rdf:value" in (a as Json) ? name((a as Json)["rdf:value"]) : name(a),
+function actionOf(r: Json): string {
+  return list(r.action)
+    .map((a) =>
+      a && typeof a === "object" && "rdf:value" in (a as Json) ? words((a as Json)["rdf:value"]) : words(a),
+    )
+    .join(", ");
+}
+
+function duty(d: Json): string {
+  const conditions = list(d.constraint).map((c) => constraint(c as Json));
+  return conditions.length > 0
+    ? t("odrl.dutyWhen", { action: actionOf(d), conditions: conditions.join(` ${t("odrl.and")} `) })
+    : t("odrl.duty", { action: actionOf(d) });
+}
+
+function rule(r: Json, kind: "permission" | "prohibition" | "obligation"): string {
+  const refinements = list(r.action).flatMap((a) =>
+    a && typeof a === "object" ? list((a as Json).refinement) : [],
   );
-  const constraints = [...list(r.constraint), ...list((r.action as Json | undefined)?.refinement)].map((c) =>
-    constraint(c as Json),
-  );
-  const parts = [t(`odrl.${kind}` as MessageKey, { action: actions.join(", ") })];
-  if (constraints.length > 0) parts.push(t("odrl.when", { conditions: constraints.join("; ") }));
-  const duties = list(r.duty).map((d) => rule(d as Json, "duty"));
+  const constraints = [...list(r.constraint), ...refinements].map((c) => constraint(c as Json));
+  const parts = [t(`odrl.${kind}`, { action: actionOf(r) })];
+  if (constraints.length > 0)
+    parts.push(t("odrl.when", { conditions: constraints.join(` ${t("odrl.and")} `) }));
+  const duties = list(r.duty).map((d) => duty(d as Json));
   if (duties.length > 0) parts.push(t("odrl.duties", { duties: duties.join("; ") }));
   return parts.join(" ");
 }
