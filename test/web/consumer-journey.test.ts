@@ -177,8 +177,8 @@ describe.runIf(chromiumAvailable())(
       await page.locator(`a[href="#/agreement/${encodeURIComponent(t.downloadable)}"]`).click();
       await page.getByRole("heading", { level: 2, name: "In plain words" }).waitFor();
       const words = await page.locator("section[aria-labelledby=plain] li").allTextContents();
-      expect(words).toContain("May derive. Only when: the purpose is academic research.");
-      expect(words).toContain("May distribute. Only when: the purpose is academic research.");
+      expect(words).toContain("May derive new data from it. Only when: the purpose is academic research.");
+      expect(words).toContain("May hand it on. Only when: the purpose is academic research.");
       expect(await page.locator("section[aria-labelledby=odrl] pre").textContent()).toContain('"derive"');
       await page.getByRole("button", { name: "Verify the signatures" }).click();
       await page.getByText(/^Verified: the document and its \d+ signed events hold\.$/).waitFor();

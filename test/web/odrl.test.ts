@@ -5,7 +5,7 @@ import { policy } from "../consent/notices-fixture.js";
 describe("an agreement's ODRL in plain words (the console's French default)", () => {
   it("says each permission with its constraints and its duties", () => {
     expect(plainWords(policy(["dpv:TrainAIModel", "dpv:AcademicResearch"]))).toEqual([
-      "Peut use. Seulement si : la finalité est l'un de train AI model, academic research et le lieu est dans EU. En contrepartie : doit delete quand la date est au plus 2030-06-30T00:00:00Z.",
+      "Peut utiliser les données. Seulement si : la finalité est l'un de train AI model, academic research et le lieu est dans EU. En contrepartie : doit les supprimer quand la date est au plus 2030-06-30T00:00:00Z.",
     ]);
   });
 
@@ -23,8 +23,8 @@ describe("an agreement's ODRL in plain words (the console's French default)", ()
       prohibition: [{ action: { "rdf:value": { "@id": "odrl:distribute" } } }],
     });
     expect(said).toEqual([
-      "Peut derive. Seulement si : le nombre d'utilisations est au plus 3 ou le lieu est EU.",
-      "Ne doit pas distribute.",
+      "Peut en dériver de nouvelles données. Seulement si : le nombre d'utilisations est au plus 3 ou le lieu est EU.",
+      "Ne doit pas les transmettre.",
     ]);
     expect(plainWords(undefined)).toEqual([]);
     expect(words("https://w3id.org/dpv#AcademicResearch")).toBe("academic research");

@@ -63,11 +63,25 @@ function constraint(c: Json): string {
   } ${right}`;
 }
 
+const ACTIONS = [
+  "use",
+  "derive",
+  "distribute",
+  "delete",
+  "read",
+  "aggregate",
+  "anonymize",
+  "inform",
+  "attribute",
+];
+
 function actionOf(r: Json): string {
   return list(r.action)
-    .map((a) =>
-      a && typeof a === "object" && "rdf:value" in (a as Json) ? words((a as Json)["rdf:value"]) : words(a),
-    )
+    .map((a) => {
+      const name =
+        a && typeof a === "object" && "rdf:value" in (a as Json) ? words((a as Json)["rdf:value"]) : words(a);
+      return ACTIONS.includes(name) ? t(`odrl.action.${name}` as MessageKey) : name;
+    })
     .join(", ");
 }
 
