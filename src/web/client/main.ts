@@ -2,7 +2,7 @@
 /**
  * The console's shell: the banner (name, language switch, sign-out), the role's navigation, and the
  * page in <main>. Routes are the hash (`#/catalog`, `#/job/<id>`); a learner's portal link arrives as
- * `?portal=<link>` and is moved at once from the address bar into sessionStorage.
+ * `?portal=<link>` (or `#<link>`) and is moved at once from the address bar into sessionStorage.
  */
 import { type Session, saveSession, session } from "./api.js";
 import { h, mount } from "./dom.js";
@@ -149,11 +149,14 @@ function skipToMain(event: Event): void {
 function start(): void {
   initLang();
   const params = new URLSearchParams(location.search);
-  const link = params.get("portal");
+  // `?portal=<link>`, or `#<link>` as the consent routes write links when LEARNPOOL_CONSENT_PORTAL_URL
+  // names this console (a compact JWS: three base64url parts; a route starts with "/").
+  const hashed = /^#([\w-]+\.[\w-]+\.[\w-]+)$/.exec(location.hash)?.[1];
+  const link = params.get("portal") ?? hashed;
   if (link) {
     saveSession({ kind: "portal", link });
     // The link stands for the learner's login: keep it out of the address bar and the history.
-    history.replaceState(null, "", location.pathname);
+    history.replaceState(null, "", `${location.pathname}#/portal`);
   }
   window.addEventListener("hashchange", () => void render());
   void render();
