@@ -11,6 +11,7 @@ import { PrivacyLedger } from "../privacy/dp/ledger.js";
 import type { OprfService } from "../privacy/index.js";
 import { registerConsole } from "../web/index.js";
 import { registerAgreementRoutes } from "./agreements.js";
+import { registerAuditRoutes } from "./audit.js";
 import { registerCatalogRoutes } from "./catalog.js";
 import { consentServicesFromEnvironment, registerConsentRoutes } from "./consent.js";
 import { datasetServicesFromEnvironment, registerDatasetRoutes } from "./datasets.js";
@@ -104,6 +105,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Withdrawals after training are recorded against the jobs whose data held the learner.
   consent.registry.onChange(train.jobs.listener());
   registerTrainRoutes(app, options.lrs, train);
+  registerAuditRoutes(app, options.lrs, contract.agreements.participants);
   registerConsole(app);
 
   const router = new XapiRouter(options.lrs, xapiResources(options.lrs));

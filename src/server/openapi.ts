@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 description of the HTTP API, served at /openapi.json and browsable at /docs.
  * Each resource's description sits in its own file beside its handlers; this assembles them.
  */
+import { auditPaths } from "./audit.openapi.js";
 import { consentPaths, consentSecuritySchemes } from "./consent.openapi.js";
 import { contractPaths, contractSchemas } from "./contract.openapi.js";
 import { datasetPaths, datasetTag } from "./datasets.openapi.js";
@@ -85,6 +86,10 @@ export function openApiDocument(): Record<string, unknown> {
       },
       datasetTag,
       trainTag,
+      {
+        name: "Audit",
+        description: "The operator's view of the hash-chained audit trail and its verification",
+      },
     ],
     paths: {
       "/xapi/about": {
@@ -102,6 +107,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...consentPaths,
       ...datasetPaths,
       ...trainPaths,
+      ...auditPaths,
     },
   };
 }
