@@ -191,19 +191,20 @@ export const KNOWN_LEFT_OPERANDS = new Set([
   ...Object.values(LP_TERMS),
 ]);
 
-export const OPERATORS = new Set(
-  [
-    "eq",
-    "neq",
-    "lt",
-    "lteq",
-    "gt",
-    "gteq",
-    "isA",
-    "hasPart",
-    "isPartOf",
-    "isAllOf",
-    "isAnyOf",
-    "isNoneOf",
-  ].map((o) => ODRL + o),
-);
+/** ODRL 2.2's twelve constraint operators, by name. */
+export const OPERATOR_NAMES = [
+  "eq",
+  "neq",
+  "lt",
+  "lteq",
+  "gt",
+  "gteq",
+  "isA",
+  "hasPart",
+  "isPartOf",
+  "isAllOf",
+  "isAnyOf",
+  "isNoneOf",
+] as const;
+
+export const OPERATORS = new Set(OPERATOR_NAMES.map((o) => ODRL + o));

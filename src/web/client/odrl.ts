@@ -3,6 +3,7 @@
  * obligation as a sentence of its action, its constraints and its duties. It paraphrases; the
  * contract module's engine is what decides on the same policy.
  */
+import { OPERATOR_NAMES } from "../../contract/odrl/vocab.js";
 import { t } from "./i18n.js";
 import type { MessageKey } from "./messages/en.js";
 
@@ -30,19 +31,6 @@ export function words(v: unknown): string {
     .join(" ");
 }
 
-const OPERATORS = [
-  "eq",
-  "neq",
-  "lt",
-  "lteq",
-  "gt",
-  "gteq",
-  "isA",
-  "isAnyOf",
-  "isAllOf",
-  "isNoneOf",
-  "isPartOf",
-];
 const OPERANDS = ["purpose", "dateTime", "spatial", "count", "elapsedTime", "recipient"];
 
 function constraint(c: Json): string {
@@ -54,7 +42,7 @@ function constraint(c: Json): string {
       .join(` ${joiner} `);
   }
   const op = words(c.operator).replace(/ /g, "");
-  const opKey = OPERATORS.find((o) => o.toLowerCase() === op);
+  const opKey = OPERATOR_NAMES.find((o) => o.toLowerCase() === op);
   const left = words(c.leftOperand);
   const leftKey = OPERANDS.find((o) => o.toLowerCase() === left.replace(/ /g, ""));
   const right = list(c.rightOperand).map(words).join(", ");

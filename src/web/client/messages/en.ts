@@ -149,6 +149,7 @@ export const en = {
   "odrl.op.isAllOf": "is all of",
   "odrl.op.isNoneOf": "is none of",
   "odrl.op.isPartOf": "is within",
+  "odrl.op.hasPart": "includes",
   "catalog.title": "Catalog",
   "catalog.q": "Search",
   "catalog.purpose": "Purpose",

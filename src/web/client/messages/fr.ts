@@ -152,6 +152,7 @@ export const fr: Readonly<Record<MessageKey, string>> = {
   "odrl.op.isAllOf": "est tous parmi",
   "odrl.op.isNoneOf": "n'est aucun de",
   "odrl.op.isPartOf": "est dans",
+  "odrl.op.hasPart": "comprend",
   "catalog.title": "Catalogue",
   "catalog.q": "Rechercher",
   "catalog.purpose": "Finalité",
