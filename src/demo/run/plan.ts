@@ -68,14 +68,11 @@ export function providerDescription(provider: ProviderData): Record<string, unkn
   };
 }
 
-/** A provider's ODRL Offer: derive and distribute for academic research, no commercial use. */
-export function providerOffer(provider: string): Record<string, unknown> {
+/** The terms every offer states and the agreement keeps: derive and distribute for academic research, no marketing. */
+function researchTerms(): Record<string, unknown> {
   const purpose = [{ leftOperand: "purpose", operator: "isA", rightOperand: { "@id": DEMO_PURPOSE } }];
   return {
     "@context": ["http://www.w3.org/ns/odrl.jsonld", { dpv: "https://w3id.org/dpv#" }],
-    "@type": "Offer",
-    uid: `urn:learnpool:offer:demo:${provider}`,
-    assigner: participantIri(provider),
     permission: [
       { action: "derive", constraint: purpose },
       { action: "distribute", constraint: purpose },
@@ -89,6 +86,16 @@ export function providerOffer(provider: string): Record<string, unknown> {
   };
 }
 
+/** A provider's ODRL Offer: the research terms, assigned by the provider. */
+export function providerOffer(provider: string): Record<string, unknown> {
+  return {
+    ...researchTerms(),
+    "@type": "Offer",
+    uid: `urn:learnpool:offer:demo:${provider}`,
+    assigner: participantIri(provider),
+  };
+}
+
 /**
  * The lab's proposal: every party (operator, the providers whose offers it found, the lab), the
  * offers it came from, two years of validity, the linkage domain and the de-identification profile.
@@ -99,7 +106,6 @@ export function agreementDraft(input: {
   notBefore: string;
   notAfter: string;
 }): AgreementDraft {
-  const purpose = [{ leftOperand: "purpose", operator: "isA", rightOperand: { "@id": DEMO_PURPOSE } }];
   return {
     proposedBy: CONSUMER,
     parties: [
@@ -113,21 +119,11 @@ export function agreementDraft(input: {
     linkageDomain: LINKAGE_DOMAIN,
     deidentificationProfile: `${PROFILE_ID}@${PROFILE_VERSION}`,
     policy: {
-      "@context": ["http://www.w3.org/ns/odrl.jsonld", { dpv: "https://w3id.org/dpv#" }],
+      ...researchTerms(),
       "@type": "Agreement",
       assigner: input.providers.map(participantIri),
       assignee: participantIri(CONSUMER),
       target: `urn:learnpool:dataset:${DATASET_NAME}`,
-      permission: [
-        { action: "derive", constraint: purpose },
-        { action: "distribute", constraint: purpose },
-      ],
-      prohibition: [
-        {
-          action: "use",
-          constraint: [{ leftOperand: "purpose", operator: "isA", rightOperand: { "@id": "dpv:Marketing" } }],
-        },
-      ],
     },
   };
 }
