@@ -44,6 +44,7 @@ describe("training job spec", () => {
       validation: "validation",
       seed: 0,
       earlyDetection: 8,
+      coldStart: false,
       limits: { memoryMb: 1024, seconds: 3600 },
       release: {},
     });
@@ -54,7 +55,7 @@ describe("training job spec", () => {
     let error: JobSpecError | undefined;
     try {
       parseJobSpec(
-        `version: v1\nlabel: dropout\nperiods: monthly\nmodel: {kind: gbdt, params: {trees: 0, depth: 3}}\nlimits: {memory_mb: 0, secs: 5}\nfeatures: {include: [a], exclude: [a]}\nrelease: {dp: {epsilon: 1}, max_advantage: 0.5, min_cohort: 2}\nearly_detection: 53\ncolour: blue`,
+        `version: v1\nlabel: dropout\nperiods: monthly\nmodel: {kind: gbdt, params: {trees: 0, depth: 3}}\nlimits: {memory_mb: 0, secs: 5}\nfeatures: {include: [a], exclude: [a]}\nrelease: {dp: {epsilon: 1}, max_advantage: 0.5, min_cohort: 2}\nearly_detection: 53\ncold_start: yes please\ncolour: blue`,
         { source: "job.yaml" },
       );
     } catch (err) {
@@ -65,6 +66,7 @@ describe("training job spec", () => {
     expect(error!.issues.map((i) => i.path).sort()).toEqual(
       [
         "colour",
+        "cold_start",
         "early_detection",
         "features",
         "limits.memory_mb",
@@ -388,7 +390,7 @@ for (const backend of await backends()) {
 
     it("trains gradient-boosted trees with early stopping on the validation split", async () => {
       const spec = parseJobSpec(
-        jobYaml(version, "periods: last").replace(
+        jobYaml(version, "periods: last\ncold_start: true").replace(
           "model: {kind: logistic, params: {l2: 0.01}}",
           "model: {kind: gbdt, params: {trees: 200, max_depth: 2, early_stopping_rounds: 3}}",
         ),
@@ -402,6 +404,15 @@ for (const backend of await backends()) {
       expect(fit.kept).toBeLessThanOrEqual(fit.grown);
       const model = JSON.parse(readFileSync(join(done.dir!, "work/model.json"), "utf8"));
       expect(model.trees).toHaveLength(fit.kept);
+      // The cold-start study: the cohort's provider studied, the one with 3 learners skipped; the gate
+      // lets out the row whose counts reach the minimum cohort, and its picture.
+      const cold = done.result!.coldStart!;
+      expect(cold.rows.map((r) => r.provider)).toEqual(["univ"]);
+      expect(cold.rows[0]!.n_test).toBe(13);
+      expect(cold.skipped.map((k) => k.provider)).toEqual(["mooc"]);
+      expect(cold.skipped[0]!.reason).toMatch(/fewer than 5/);
+      expect(done.release!.gate).toMatchObject({ coldStart: { released: 1, withheld: 0 } });
+      expect(done.artefacts.filter((a) => a.released).map((a) => a.name)).toContain("cold-start.svg");
     }, 120_000);
 
     it("trains a DP logistic model: its ε charged to the ledger before the gate, else the model stays", async () => {

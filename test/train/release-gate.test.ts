@@ -328,6 +328,51 @@ describe("release gate rules on crafted inputs", () => {
     expect(card).not.toContain("validation: 6");
   });
 
+  it("cold-start rows leave only when the provider's own train and test counts reach the cohort", () => {
+    const row = (provider: string, own: number, test: number) => ({
+      provider,
+      n_train_own: own,
+      n_train_pool: 300,
+      n_test: test,
+      auc_own: 0.6,
+      auc_pool: 0.7,
+      gain: 0.1,
+      gain_low: 0.02,
+      gain_high: 0.18,
+      resamples_dropped: 0,
+    });
+    const base = crafted();
+    const d = releaseGate(
+      crafted({
+        evaluation: {
+          ...base.evaluation,
+          coldStart: [row("big", 120, 40), row("few", 6, 30), row("tiny", 50, 9)],
+        },
+      }),
+    );
+    expect(d.decisions.coldStart).toEqual({ released: 1, withheld: 2 });
+    const metrics = JSON.parse(text(d.released.find((r) => r.name === "metrics.json")!.content));
+    expect(metrics.coldStart.map((r: { provider: string }) => r.provider)).toEqual(["big"]);
+    const svg = text(d.released.find((r) => r.name === "cold-start.svg")!.content);
+    expect(svg).toContain("big");
+    expect(svg).not.toContain("few");
+    expect(d.withheld).toEqual(
+      expect.arrayContaining([
+        {
+          name: "cold start: provider few",
+          reason:
+            "its own training learners are fewer than the minimum cohort of 10 learners (the default of 10)",
+        },
+        {
+          name: "cold start: provider tiny",
+          reason: "its test learners are fewer than the minimum cohort of 10 learners (the default of 10)",
+        },
+      ]),
+    );
+    // Without a study, no picture and nothing withheld for it.
+    expect(names(releaseGate(crafted()).released)).not.toContain("cold-start.svg");
+  });
+
   it("the stricter of agreement and job applies: a job may tighten, never loosen", () => {
     const agreementWith = (minCohort: number, maxAdvantage?: number) => ({
       id: "agr-1",

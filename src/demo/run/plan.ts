@@ -229,6 +229,7 @@ export function jobSpecText(version: string): string {
     model: { kind: "logistic", params: { l2: 0.05 } },
     groups: ["age_band"],
     seed: 7,
+    cold_start: true,
     limits: { memory_mb: 512, seconds: 600 },
   });
 }

@@ -47,6 +47,7 @@ import {
   type RosterName,
 } from "../../privacy/index.js";
 import { type Database, openDatabase, redact } from "../../store/index.js";
+import type { ColdStartRow, ColdStartSkip } from "../../train/index.js";
 import {
   DEFAULT_SEED,
   type GeneratedDataSpace,
@@ -452,7 +453,7 @@ async function makeDemo(
     const done = await jobs.run(job.id, CONSUMER, ({ stage, fraction }) =>
       reporter.progress?.({ stage: `training: ${stage}`, done: Math.round(fraction * 100), total: 100 }),
     );
-    const coldStart = await coldStartOf(result.dir, train);
+    const coldStart = coldStartOf(done.result?.coldStart ?? null, done.result?.coldStartReason ?? null);
     lap("train");
     timings.total = seconds(buildStarted);
 
@@ -766,50 +767,18 @@ async function linkageOf(
 }
 
 /**
- * The cold-start comparison on the version's learner-level table: for each provider, a model trained
- * on its own learners against one trained on the pool's, both scored on its test learners. A learner
- * counts for the provider where they were most active before the cut-off; train and validation
- * learners train. Small providers are the point of the study, so five learners of each kind suffice;
- * the bootstrap interval says how little that proves.
+ * The cold-start comparison, as the training job ran it (`cold_start: true`): for each provider, the
+ * job's model trained on its own train learners against one trained on the pool's, both scored on its
+ * test learners; a learner counts for the provider where they were most active before the cut-off.
+ * These are the operator's figures: the consumer sees only the rows the release gate let out.
  */
-async function coldStartOf(
-  dir: string,
-  train: typeof import("../../train/index.js"),
-): Promise<DemoSummary["coldStart"]> {
-  const rows = await train.readVersionView(dir, "learner_periods");
-  const table = train.learnerTable(rows, {
-    label: "dropout",
-    periods: "sum",
-    categorical: ["age_band", "region"],
-  });
-  const activity = new Map<string, Map<string, number>>();
-  for (const row of rows) {
-    const learner = String(row.learner);
-    const perProvider = activity.get(learner) ?? new Map<string, number>();
-    for (const [column, value] of Object.entries(row)) {
-      const m = /^(.+)__statements$/.exec(column);
-      if (m && typeof value === "number")
-        perProvider.set(m[1] as string, (perProvider.get(m[1] as string) ?? 0) + value);
-    }
-    activity.set(learner, perProvider);
-  }
-  const providers = table.learners.map((learner) => {
-    let best = "unknown";
-    let most = -1;
-    for (const [provider, n] of activity.get(learner) ?? new Map<string, number>())
-      if (n > most) [best, most] = [provider, n];
-    return best;
-  });
-  const model = { kind: "logistic" as const, params: { l2: 0.05 } };
-  // A logistic model needs no validation split: its learners train, so that small providers have some.
-  const splits = (table.splits ?? []).map((s) => (s === "validation" ? "train" : s));
-  const study = train.coldStartStudy(
-    { table: table.table, labels: table.labels, providers, splits },
-    { model, resamples: 200, minTrain: 5, minTest: 5 },
-  );
+function coldStartOf(
+  study: { rows: readonly ColdStartRow[]; skipped: readonly ColdStartSkip[] } | null,
+  reason: string | null,
+): DemoSummary["coldStart"] {
   return {
     model: "logistic regression",
-    rows: study.rows.map((r) => ({
+    rows: (study?.rows ?? []).map((r) => ({
       provider: r.provider,
       ownTrain: r.n_train_own,
       test: r.n_test,
@@ -818,6 +787,8 @@ async function coldStartOf(
       gain: r.gain,
       gainInterval: r.gain_low === null || r.gain_high === null ? null : [r.gain_low, r.gain_high],
     })),
-    skipped: study.skipped.map((s) => ({ provider: s.provider, reason: s.reason })),
+    skipped: study
+      ? study.skipped.map((s) => ({ provider: s.provider, reason: s.reason }))
+      : [{ provider: "all", reason: reason ?? "the training job ran no cold-start study" }],
   };
 }

@@ -95,6 +95,7 @@ export function releaseGateOf(services: GateServices): ReleaseGate {
         groups: result.groups,
         ...(result.curves && { curves: result.curves }),
         ...(result.early.length > 0 && { early: result.early }),
+        ...(result.coldStart && { coldStart: result.coldStart.rows }),
       },
       membership: {
         lossesIn: perExampleLosses(result.heldIn.probabilities, result.heldIn.labels),

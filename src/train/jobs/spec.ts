@@ -22,6 +22,8 @@
  *   seed           integer in [0, 2^32) (default 0)
  *   early_detection  cut-offs of the early-detection curve, an integer in [0, 52] (default 8; 0: none):
  *                  at each, a model of the same kind is trained and evaluated on the periods before it
+ *   cold_start     true: the cold-start study, each provider's own learners against the pool's (default
+ *                  false); a learner counts for the provider where they were most active
  *   limits         {memory_mb: [1, 65536] (default 1024), seconds: [1, 86400] (default 3600)}
  *   release        dp: {epsilon > 0, delta in [0, 1)}: differentially private training (logistic only),
  *                  its ε charged to the budget ledger before anything leaves;
@@ -78,6 +80,8 @@ export interface JobSpec {
   seed: number;
   /** Cut-offs of the early-detection curve (0: none). */
   earlyDetection: number;
+  /** Whether to run the cold-start study. */
+  coldStart: boolean;
   limits: { memoryMb: number; seconds: number };
   release: { dp?: { epsilon: number; delta: number }; minCohort?: number; maxAdvantage?: number };
 }
@@ -88,6 +92,7 @@ export const JOB_DEFAULTS = {
   validation: "validation",
   seed: 0,
   earlyDetection: 8,
+  coldStart: false,
   memoryMb: 1024,
   seconds: 3600,
 } as const;
@@ -146,6 +151,7 @@ const TOP_KEYS = [
   "validation",
   "seed",
   "early_detection",
+  "cold_start",
   "limits",
   "release",
 ];
@@ -265,6 +271,8 @@ export function checkJobSpec(doc: unknown, source?: string): JobSpec {
     o.early_detection === undefined
       ? JOB_DEFAULTS.earlyDetection
       : c.integer(o.early_detection, "early_detection", 0, 52);
+  const coldStart =
+    o.cold_start === undefined ? JOB_DEFAULTS.coldStart : c.boolean(o.cold_start, "cold_start");
   let limits: JobSpec["limits"] | undefined = {
     memoryMb: JOB_DEFAULTS.memoryMb,
     seconds: JOB_DEFAULTS.seconds,
@@ -321,6 +329,7 @@ export function checkJobSpec(doc: unknown, source?: string): JobSpec {
     validation: validation as string,
     seed: seed as number,
     earlyDetection: earlyDetection as number,
+    coldStart: coldStart as boolean,
     limits: limits as JobSpec["limits"],
     release: release as JobSpec["release"],
   };

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { secureRandom } from "../../privacy/dp/random.js";
+import { type ColdStartRow, type ColdStartSkip, coldStartStudy } from "../cold-start.js";
 import { TrainError } from "../errors.js";
 import type { EarlyDetectionPoint } from "../evaluate/early.js";
 import { type GroupReport, groupMetrics } from "../evaluate/groups.js";
@@ -81,6 +82,9 @@ export interface TrainingResult {
    */
   early: EarlyDetectionPoint[];
   earlyReason: string | null;
+  /** The cold-start study when asked (rows and skipped providers; no pseudonym), else null with the reason. */
+  coldStart: { rows: ColdStartRow[]; skipped: ColdStartSkip[] } | null;
+  coldStartReason: string | null;
   /** How a DP training was accounted (not yet charged: the parent charges the ledger). */
   dp: (DpAccounting & { mechanism: string }) | null;
   /** The model in our JSON form (what the release gate judges and may let out). */
@@ -173,6 +177,8 @@ export async function runTraining(
     progress("early detection", 0.7 + 0.15 * f),
   );
 
+  const cold = spec.coldStart ? coldStart(spec, rows, t) : { study: null, reason: "not asked (cold_start)" };
+
   progress("writing", 0.85);
   const work = join(input.outDir, "work");
   mkdirSync(work, { recursive: true });
@@ -202,7 +208,7 @@ export async function runTraining(
     "metrics.json",
     "metrics",
     "application/json",
-    `${JSON.stringify({ split: "test", metrics, reason: oneClass ? "the test split has one class only" : null, curves, groups, early: early.points, earlyReason: early.reason }, null, 2)}\n`,
+    `${JSON.stringify({ split: "test", metrics, reason: oneClass ? "the test split has one class only" : null, curves, groups, early: early.points, earlyReason: early.reason, coldStart: cold.study, coldStartReason: cold.reason }, null, 2)}\n`,
   );
   const picture = (name: string, svg: string) => {
     write(`${name}.svg`, "picture", "image/svg+xml", svg);
@@ -243,6 +249,8 @@ export async function runTraining(
     curves,
     early: early.points,
     earlyReason: early.reason,
+    coldStart: cold.study,
+    coldStartReason: cold.reason,
     dp,
     modelJson: modelToJson(model),
     artefacts,
@@ -355,4 +363,54 @@ function earlyDetection(
     progress((step + 1) / cutoffs.length);
   });
   return { points, reason: points.length === 0 ? "no cut-off had both classes in train and test" : null };
+}
+
+/**
+ * The cold-start study of a job: each learner counts for the provider where they were most active
+ * (the view's `{provider}__statements` columns); for each provider, the job's model kind trained on its
+ * own train learners against one trained on the pool's, both scored on its test learners. Providers
+ * with fewer than 5 own train or test learners, or one class, are skipped with the reason; the gate
+ * then releases only the rows whose counts reach the minimum cohort.
+ */
+function coldStart(
+  spec: JobSpec,
+  rows: readonly Record<string, unknown>[],
+  t: LearnerTable,
+): { study: { rows: ColdStartRow[]; skipped: ColdStartSkip[] } | null; reason: string | null } {
+  if (spec.release.dp)
+    return { study: null, reason: "a DP job: each provider's models would spend privacy budget" };
+  const activity = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    const learner = String(row.learner);
+    const perProvider = activity.get(learner) ?? new Map<string, number>();
+    for (const [column, value] of Object.entries(row)) {
+      const m = /^(.+)__statements$/.exec(column);
+      if (m && typeof value === "number") perProvider.set(m[1]!, (perProvider.get(m[1]!) ?? 0) + value);
+    }
+    activity.set(learner, perProvider);
+  }
+  const providers = t.learners.map((learner) => {
+    let best = "";
+    let most = 0;
+    for (const [provider, n] of activity.get(learner) ?? []) if (n > most) [best, most] = [provider, n];
+    return best;
+  });
+  if (providers.some((p) => p === ""))
+    return {
+      study: null,
+      reason: `view ${spec.view} has no per-provider statement counts for every learner`,
+    };
+  const model =
+    spec.model.kind === "logistic"
+      ? { kind: "logistic" as const, params: spec.model.params }
+      : // No validation split here: the trees are the job's count, without early stopping.
+        (() => {
+          const { earlyStoppingRounds: _rounds, ...params } = spec.model.params;
+          return { kind: "gbdt" as const, params: { ...params, seed: spec.seed } };
+        })();
+  const study = coldStartStudy(
+    { table: t.table, labels: t.labels, providers, splits: t.splits! },
+    { model, seed: spec.seed, resamples: 200, minTrain: 5, minTest: 5 },
+  );
+  return { study: { rows: [...study.rows], skipped: [...study.skipped] }, reason: null };
 }

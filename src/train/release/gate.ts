@@ -1,10 +1,11 @@
+import type { ColdStartRow } from "../cold-start.js";
 import { TrainError } from "../errors.js";
 import type { EarlyDetectionPoint } from "../evaluate/early.js";
 import type { Gap, GapMetric, GroupReport } from "../evaluate/groups.js";
 import type { Calibration, PrPoint, RocPoint } from "../evaluate/metrics.js";
 import { type Model, modelToJson } from "../models/json.js";
 import { toOnnx } from "../onnx/export.js";
-import { calibrationSvg, earlyDetectionSvg, prSvg, rocSvg } from "../pictures/charts.js";
+import { calibrationSvg, coldStartSvg, earlyDetectionSvg, prSvg, rocSvg } from "../pictures/charts.js";
 import { svgToPng } from "../pictures/png.js";
 import { barChart } from "../pictures/svg.js";
 import {
@@ -67,6 +68,8 @@ export interface ReleaseGateInput {
     readonly overall: { readonly n: number; readonly positives?: number } & Readonly<Record<string, number>>;
     readonly groups?: readonly GroupReport[];
     readonly early?: readonly EarlyDetectionPoint[];
+    /** The cold-start study's rows: each provider's own-data AUC against the pooled one. */
+    readonly coldStart?: readonly ColdStartRow[];
     readonly curves?: {
       readonly roc?: readonly RocPoint[];
       readonly pr?: readonly PrPoint[];
@@ -87,6 +90,7 @@ export interface ReleaseFigures {
   readonly model: { readonly released: boolean; readonly reason: string };
   readonly slices: { readonly released: number; readonly withheld: number };
   readonly earlyDays: { readonly released: number; readonly withheld: number };
+  readonly coldStart: { readonly released: number; readonly withheld: number };
   readonly dp: {
     readonly epsilon: number;
     readonly delta: number;
@@ -234,6 +238,21 @@ export function releaseGate(input: ReleaseGateInput): ReleaseDecision {
   }
   early.sort((a, b) => a.day - b.day);
 
+  // A cold-start row reports a provider's own train and test counts and AUCs: both counts must reach
+  // the minimum cohort.
+  const coldStart: ColdStartRow[] = [];
+  let coldStartWithheld = 0;
+  for (const row of input.evaluation.coldStart ?? []) {
+    if (row.n_test >= minCohort && row.n_train_own >= minCohort) coldStart.push(row);
+    else {
+      coldStartWithheld++;
+      withheld.push({
+        name: `cold start: provider ${row.provider}`,
+        reason: `its ${row.n_test < minCohort ? "test" : "own training"} learners are ${below}`,
+      });
+    }
+  }
+
   // Rules 2 and 3: the model itself.
   const membership = input.membership ? membershipInference(input.membership) : null;
   const modelReason = ((): { released: boolean; reason: string } => {
@@ -380,11 +399,19 @@ export function releaseGate(input: ReleaseGateInput): ReleaseDecision {
       "days with at least the minimum cohort only",
     );
 
-  const releasedMetrics = overallPasses || fairness.length > 0 || early.length > 0;
+  if (coldStart.length > 0)
+    picture(
+      "cold-start.svg",
+      coldStartSvg(coldStart.map((r) => ({ provider: r.provider, own: r.auc_own, pooled: r.auc_pool }))),
+      "providers with at least the minimum cohort of own and test learners only",
+    );
+
+  const releasedMetrics = overallPasses || fairness.length > 0 || early.length > 0 || coldStart.length > 0;
   const metricsDocument = {
     overall: overallPasses ? metricsOverall : null,
     fairness,
     earlyDetection: early,
+    coldStart,
     membership,
     thresholds,
     ...(input.dp && {
@@ -443,6 +470,7 @@ export function releaseGate(input: ReleaseGateInput): ReleaseDecision {
       model: modelReason,
       slices: { released: slicesReleased, withheld: slicesWithheld },
       earlyDays: { released: early.length, withheld: earlyWithheld },
+      coldStart: { released: coldStart.length, withheld: coldStartWithheld },
       dp: input.dp
         ? {
             epsilon: input.dp.epsilon,
