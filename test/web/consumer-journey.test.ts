@@ -314,6 +314,13 @@ limits: {memory_mb: 256, seconds: 60}
       expect(await diagram.getAttribute("aria-label")).toContain("(consumer)");
       expect(await diagram.locator("line.edge").count()).toBeGreaterThan(2);
       expect(await diagram.locator("rect.node.provider").count()).toBeGreaterThanOrEqual(2);
+      // Each box shows its name whole, or cut with an ellipsis; the whole name is its title.
+      for (const label of await diagram.locator("text.node-label").all()) {
+        const title = (await label.locator("title").textContent()) ?? "";
+        const shown = (await label.evaluate((el) => el.lastChild?.textContent)) ?? "";
+        expect(title.length).toBeGreaterThan(0);
+        expect(shown === title || (shown.endsWith("…") && title.startsWith(shown.slice(0, -1)))).toBe(true);
+      }
       const participants = page.locator("table").filter({ hasText: "Participants" });
       expect(await participants.locator("tbody tr").count()).toBeGreaterThanOrEqual(4);
       expect(await accessibilityProblems(page)).toEqual([]);

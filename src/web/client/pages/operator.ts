@@ -32,9 +32,15 @@ function flows(participants: Participant[], agreements: AgreementSummary[]): SVG
   const pos = new Map<string, number>();
   for (const [i, p] of providers.entries()) pos.set(`p:${p.id}`, y(i, providers.length));
   for (const [i, c] of consumers.entries()) pos.set(`c:${c.id}`, y(i, consumers.length));
+  // A long name is cut with an ellipsis; the whole name is the box's title (tooltip, screen readers).
   const box = (x: number, cy: number, label: string, cls: string) => [
-    svg("rect", { x, y: cy - 14, width: 180, height: 28, rx: 6, class: cls }),
-    svg("text", { x: x + 90, y: cy + 5, "text-anchor": "middle", class: "node-label" }, label.slice(0, 24)),
+    svg("rect", { x, y: cy - 14, width: 180, height: 28, rx: 6, class: cls }, svg("title", {}, label)),
+    svg(
+      "text",
+      { x: x + 90, y: cy + 5, "text-anchor": "middle", class: "node-label" },
+      svg("title", {}, label),
+      label.length > 24 ? `${label.slice(0, 23).trimEnd()}…` : label,
+    ),
   ];
   const edges: SVGElement[] = [];
   const nodes: SVGElement[] = [];
