@@ -29,6 +29,9 @@ export type ServeDemo = (
 
 /** The options `demo` and `start` add to the serve options. */
 export function withDemoOptions(command: Command): Command {
+  // The database goes in the demonstration's folder unless --db names one: say so in the help.
+  const db = command.options.find((o) => o.long === "--db");
+  if (db) db.defaultValueDescription = "<dir>/learnpool.db";
   return command
     .addOption(
       new Option("--learners <n>", "learners in the generated data space").default(String(DEMO_LEARNERS)),
