@@ -55,7 +55,32 @@ const change = obj({
   },
   receiptHash: str,
 });
-const changes = obj({ changes: { type: "array", items: change } });
+/** A portal change's answer: the changes, and a fresh link when the server holds the provider's key. */
+const portalChanges = obj(
+  {
+    changes: { type: "array", items: change },
+    next: {
+      ...obj({ token: str, expiresAt: { type: "string", format: "date-time" } }, ["token", "expiresAt"]),
+      description:
+        "A fresh portal link for the same learner, agreement and role (a new one-use nonce, expiring no later than the link used); absent when the server does not hold the provider's signing key",
+    },
+  },
+  ["changes"],
+);
+const portalRecord = obj({
+  id: str,
+  purpose: str,
+  recipient: str,
+  dataCategory: str,
+  state: str,
+  learnerGave: { type: ["boolean", "null"] },
+  guardianGave: { type: ["boolean", "null"] },
+  jointConsent: {
+    type: "boolean",
+    description: "The learner is a minor: the guardian's answer is needed too",
+  },
+  notice: { type: ["object", "null"] },
+});
 const notice = obj(
   {
     id: { type: "string", description: "urn:uuid made from the digest" },
@@ -320,7 +345,10 @@ export const consentPaths = {
       summary: "The link's learner's records under its agreement",
       security: portal,
       responses: {
-        "200": ok("The records and the link's role and expiry"),
+        "200": ok(
+          "The records and the link's role and expiry",
+          obj({ agreement: str, role: str, expiresAt: str, records: { type: "array", items: portalRecord } }),
+        ),
         "401": linkRefused,
         "403": forbidden,
       },
@@ -331,7 +359,11 @@ export const consentPaths = {
       tags: tags("portal"),
       summary: "The notice shown with the request (or in another language)",
       security: portal,
-      parameters: [query("format", "json (default), markdown or html"), query("lang", "fr or en")],
+      parameters: [
+        query("format", "json (default), markdown or html"),
+        query("lang", "fr or en"),
+        query("audience", "learner, guardian or young-learner: the same agreement in other words"),
+      ],
       responses: { ...noticeFormats, "401": linkRefused },
     },
   },
@@ -342,7 +374,7 @@ export const consentPaths = {
       security: portal,
       requestBody: body(obj({ records: strings }), false),
       responses: {
-        "200": ok("The changes and their receipts", changes),
+        "200": ok("The changes and their receipts, and the next link", portalChanges),
         "401": linkRefused,
         "403": forbidden,
         "409": error("The link was used, or the transition is not allowed"),
@@ -356,7 +388,7 @@ export const consentPaths = {
       security: portal,
       requestBody: body(obj({ records: strings }), false),
       responses: {
-        "200": ok("The changes and their receipts", changes),
+        "200": ok("The changes and their receipts, and the next link", portalChanges),
         "401": linkRefused,
         "403": forbidden,
         "409": error("The link was used, or the transition is not allowed"),
@@ -372,7 +404,7 @@ export const consentPaths = {
       security: portal,
       requestBody: withdrawalRecords,
       responses: {
-        "200": ok("The changes and their receipts", changes),
+        "200": ok("The changes and their receipts, and the next link", portalChanges),
         "401": linkRefused,
         "403": forbidden,
         "409": error("Nothing in force to withdraw, or the link was used"),
