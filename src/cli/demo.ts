@@ -4,7 +4,7 @@
  * console's address, one sign-in per role — unless `--no-serve`. Wiring only: the steps are the demo
  * module's; progress goes to stderr (bars on a terminal), the summary and sign-ins to stdout.
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { DEMO_LEARNERS } from "../demo/index.js";
 import { redact } from "../store/index.js";
@@ -99,7 +99,7 @@ export async function runDemoCommand(
   serve: ServeDemo,
   endpoints: (url: string, endpoint: string, lrs: unknown, db: string) => Promise<string[]>,
 ): Promise<void> {
-  const { runDemo, summaryLines, signIns } = await import("../demo/index.js");
+  const { runDemo, summaryLines, signIns, oneServerPeers, writePrivate } = await import("../demo/index.js");
   const dir = resolve(o.dir);
   // The database goes in the demonstration's folder unless --db (or LEARNPOOL_DB) names one.
   const db = command.getOptionValueSource("db") === "default" ? resolve(dir, "learnpool.db") : o.db;
@@ -134,6 +134,14 @@ export async function runDemoCommand(
     "",
   );
   process.env.LEARNPOOL_CONSENT_PORTAL_URL ??= `${base}/console/`;
+  // Every connector is this server: the lab's negotiations from the console reach its provider side.
+  if (!process.env.LEARNPOOL_DSP_PEERS) {
+    const peers = join(dir, "dsp-peers.json");
+    const local = [`http://127.0.0.1:${o.port}`, `http://localhost:${o.port}`];
+    writePrivate(peers, `${JSON.stringify(oneServerPeers(result, [base, ...local]), null, 2)}\n`);
+    process.env.LEARNPOOL_DSP_PEERS = peers;
+  }
+  process.env.LEARNPOOL_DSP_BASE_URL ??= `${base}/dsp`;
   await serve(result.db, async (url, endpoint, lrs) => {
     const console = `${url}/console/`;
     const lines = [

@@ -356,6 +356,28 @@ describe.skipIf(!cliBuilt)("learnpool start", () => {
       expect(get.status).toBe(200);
       expect(await get.json()).toMatchObject({ id: posted.id, actor: { mbox: MBOX } });
       expect(first.out()).toContain(`curl -u '${printed.key}:${printed.secret}'`);
+      // Every connector is this server: the lab's request for an agreement on a provider's offer (as
+      // the console sends it) is answered by the server's own provider side, through to FINALIZED.
+      const lab = /consumer\s+lab\b[^\n]*\n\s+([^\s:]+):(\S+)/.exec(first.out());
+      expect(lab, first.out()).not.toBeNull();
+      const asLab = { authorization: basic(lab![1]!, lab![2]!), "content-type": "application/json" };
+      const base = `http://127.0.0.1:${first.port}`;
+      const started = await fetch(`${base}/contract/negotiations`, {
+        method: "POST",
+        headers: asLab,
+        body: JSON.stringify({ provider: `${base}/dsp`, offer: "urn:learnpool:offer:demo:employment" }),
+      });
+      expect(started.status, await started.clone().text()).toBeLessThan(300);
+      const pid = ((await started.json()) as { localPid: string }).localPid;
+      let state = "";
+      for (let i = 0; i < 50 && state !== "FINALIZED"; i++) {
+        const got = await fetch(`${base}/contract/negotiations/${encodeURIComponent(pid)}`, {
+          headers: asLab,
+        });
+        state = ((await got.json()) as { state: string }).state;
+        if (state !== "FINALIZED") await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(state).toBe("FINALIZED");
       first.child.kill("SIGTERM");
       expect(await exitWithin(first, 10_000)).toBe(0);
     } finally {

@@ -13,6 +13,6 @@ export {
   demoPaths,
   runDemo,
 } from "./run.js";
-export { type SignIn, signIns } from "./signin.js";
-export { clearFolder, judgeFolder, MARKER, SECRETS } from "./space.js";
+export { oneServerPeers, type SignIn, signIns } from "./signin.js";
+export { clearFolder, judgeFolder, MARKER, SECRETS, writePrivate } from "./space.js";
 export { type DemoSummary, type ProviderFigures, summaryLines } from "./summary.js";

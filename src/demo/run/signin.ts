@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { JWK } from "jose";
 import { DEFAULT_AUDIENCE, type PortalLinkClaims, signPortalLink } from "../../consent/index.js";
+import { CONSUMER } from "./plan.js";
 import type { DemoResult } from "./run.js";
 
 export interface SignIn {
@@ -91,4 +92,25 @@ export async function signIns(result: DemoResult, console: string, now = new Dat
     });
   }
   return out;
+}
+
+/**
+ * The Dataspace Protocol peers of the served demonstration, where every participant's connector is
+ * this one server: a negotiation the lab starts from the console (POST /contract/negotiations with
+ * the provider at `<base>/dsp`) reaches this server's own provider side, and its answers come back to
+ * it. The lab's credential is presented both ways, so the store the counterparty calls with is the
+ * lab's. One entry per address the console may be opened at.
+ */
+export function oneServerPeers(
+  result: Pick<DemoResult, "secrets">,
+  bases: readonly string[],
+): { endpoint: string; key: string; secret: string; store: string }[] {
+  const lab = result.secrets.credentials[CONSUMER];
+  if (!lab) throw new Error(`the demonstration has no credential of ${CONSUMER}`);
+  return [...new Set(bases.map((b) => `${b.replace(/\/+$/, "")}/dsp`))].map((endpoint) => ({
+    endpoint,
+    key: lab.key,
+    secret: lab.secret,
+    store: CONSUMER,
+  }));
 }
