@@ -96,3 +96,17 @@ export async function dataSpace(
   });
   return { lrs, registry, agreement, offerId: entry.offerId };
 }
+
+/** The body of a consent request under the data space's agreement (POST /consent/requests), as univ asks it. */
+export function requestBody(agreement: string, learner: string): Record<string, unknown> {
+  return {
+    agreement,
+    learner,
+    language: "fr",
+    purposes: ["dpv:TrainAIModel", "dpv:AcademicResearch"],
+    recipients: ["lab"],
+    dataCategories: ["pd:Behavioral"],
+    retention: { duration: "P1Y" },
+    storageLocations: ["FR"],
+  };
+}

@@ -7,7 +7,7 @@ import { verifyReceipt, verifyWebhookSignature } from "../../src/consent/index.j
 import { generateParticipantKey, type ParticipantKeyPair, signAgreement } from "../../src/contract/index.js";
 import { type ConsentServices, consentServices, registerConsentRoutes } from "../../src/server/consent.js";
 import type { Database } from "../../src/store/index.js";
-import { type DataSpace, dataSpace, PARTICIPANTS } from "../consent/notices-fixture.js";
+import { type DataSpace, dataSpace, PARTICIPANTS, requestBody } from "../consent/notices-fixture.js";
 import { backends } from "../helpers/databases.js";
 import { basic } from "../helpers/server.js";
 
@@ -45,14 +45,7 @@ for (const backend of await backends()) {
       });
     const request = (learner: string, extra: Record<string, unknown> = {}) =>
       call("POST", "/consent/requests", "univ", {
-        agreement: space.agreement.id,
-        learner,
-        language: "fr",
-        purposes: ["dpv:TrainAIModel", "dpv:AcademicResearch"],
-        recipients: ["lab"],
-        dataCategories: ["pd:Behavioral"],
-        retention: { duration: "P1Y" },
-        storageLocations: ["FR"],
+        ...requestBody(space.agreement.id, learner),
         link: {},
         ...extra,
       });

@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consoleUrl, portalUrl } from "../../src/web/index.js";
+import { requestBody } from "../consent/notices-fixture.js";
 import { sqliteBackend } from "../helpers/databases.js";
 import {
   accessibilityProblems,
@@ -46,14 +47,7 @@ describe.runIf(chromiumAvailable())("the learner's consent journey in Chromium",
       url: "/consent/requests",
       headers: { authorization: w.auth.univ!, "content-type": "application/json" },
       payload: JSON.stringify({
-        agreement: w.space.agreement.id,
-        learner,
-        language: "fr",
-        purposes: ["dpv:TrainAIModel", "dpv:AcademicResearch"],
-        recipients: ["lab"],
-        dataCategories: ["pd:Behavioral"],
-        retention: { duration: "P1Y" },
-        storageLocations: ["FR"],
+        ...requestBody(w.space.agreement.id, learner),
         link: { ttlSeconds: 900 },
         ...extra,
       }),

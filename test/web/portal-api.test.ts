@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consoleUrl, portalUrl } from "../../src/web/index.js";
+import { requestBody } from "../consent/notices-fixture.js";
 import { backends } from "../helpers/databases.js";
 import { type ConsentSpace, consentSpace } from "./fixtures/consent-space.js";
 
@@ -45,14 +46,7 @@ for (const backend of await backends()) {
       });
     const ask = async (on: ConsentSpace, learner: string, link: Record<string, unknown> = {}) => {
       const r = await call(on, "POST", "/consent/requests", on.auth.univ, {
-        agreement: on.space.agreement.id,
-        learner,
-        language: "fr",
-        purposes: ["dpv:TrainAIModel", "dpv:AcademicResearch"],
-        recipients: ["lab"],
-        dataCategories: ["pd:Behavioral"],
-        retention: { duration: "P1Y" },
-        storageLocations: ["FR"],
+        ...requestBody(on.space.agreement.id, learner),
         ...(on === w && { link }),
       });
       expect(r.statusCode, r.body).toBe(201);
