@@ -368,9 +368,9 @@ function earlyDetection(
 /**
  * The cold-start study of a job: each learner counts for the provider where they were most active
  * (the view's `{provider}__statements` columns); for each provider, the job's model kind trained on its
- * own train learners against one trained on the pool's, both scored on its test learners. Providers
- * with fewer than 5 own train or test learners, or one class, are skipped with the reason; the gate
- * then releases only the rows whose counts reach the minimum cohort.
+ * own train (and validation) learners against one trained on the pool's, both scored on its test
+ * learners. Providers with fewer than 5 own train or test learners, or one class, are skipped with
+ * the reason; the gate then releases only the rows whose counts reach the minimum cohort.
  */
 function coldStart(
   spec: JobSpec,
@@ -408,8 +408,10 @@ function coldStart(
           const { earlyStoppingRounds: _rounds, ...params } = spec.model.params;
           return { kind: "gbdt" as const, params: { ...params, seed: spec.seed } };
         })();
+  // No early stopping here: the validation learners train too, so that small providers have more.
+  const splits = t.splits!.map((s) => (s === spec.validation ? "train" : s));
   const study = coldStartStudy(
-    { table: t.table, labels: t.labels, providers, splits: t.splits! },
+    { table: t.table, labels: t.labels, providers, splits },
     { model, seed: spec.seed, resamples: 200, minTrain: 5, minTest: 5 },
   );
   return { study: { rows: [...study.rows], skipped: [...study.skipped] }, reason: null };
