@@ -659,6 +659,26 @@ function best<T extends { validationAuc: number }>(trials: readonly T[]): T {
   return top;
 }
 
+/** A selection's result: the folds' sizes, every trial, the best (the first on a tie) and what it chooses. */
+function selectionOf<Trial extends { validationAuc: number }, Chosen>(
+  label: OuladLabel,
+  folds: readonly OuladSplit[],
+  tables: readonly OuladTables[],
+  trials: readonly Trial[],
+  choose: (best: Trial) => Chosen,
+): OuladSelection<Trial, Chosen> {
+  const top = best(trials);
+  return {
+    label,
+    folds,
+    nTrain: tables.map((t) => t.train.table.rows),
+    nValidation: tables.map((t) => t.test.table.rows),
+    trials,
+    best: top,
+    chosen: choose(top),
+  };
+}
+
 /**
  * Selects the GBDT for one label without 2014: for each grid point and fold, trains on the fold's
  * train presentations (OULAD_SELECTION_BUDGET / learning rate trees) and reads the validation AUC
@@ -707,17 +727,10 @@ export function selectOuladGbdt(
     options.onTrial?.(trial, index, points.length);
     return trial;
   });
-  const top = best(trials);
-  const { validationAuc: _auc, ...chosen } = top;
-  return {
-    label,
-    folds,
-    nTrain: tables.map((t) => t.train.table.rows),
-    nValidation: tables.map((t) => t.test.table.rows),
-    trials,
-    best: top,
-    chosen: { ...chosen, ...GBDT_FIXED },
-  };
+  return selectionOf(label, folds, tables, trials, ({ validationAuc: _auc, ...chosen }) => ({
+    ...chosen,
+    ...GBDT_FIXED,
+  }));
 }
 
 export const OULAD_L2_GRID: readonly number[] = [1e-4, 1e-3, 1e-2, 1e-1, 1];
@@ -741,14 +754,8 @@ export function selectOuladLogistic(
       return { l2, log1pCounts: log1p, validationAuc: mean(aucs) };
     }),
   );
-  const top = best(trials);
-  return {
-    label,
-    folds,
-    nTrain: tables.map((t) => t.train.table.rows),
-    nValidation: tables.map((t) => t.test.table.rows),
-    trials,
-    best: top,
-    chosen: { params: { l2: top.l2 }, log1pCounts: top.log1pCounts },
-  };
+  return selectionOf(label, folds, tables, trials, (top) => ({
+    params: { l2: top.l2 },
+    log1pCounts: top.log1pCounts,
+  }));
 }

@@ -58,3 +58,22 @@ export async function testLrs(backend: Backend): Promise<TestLrs> {
     },
   };
 }
+
+/**
+ * The Authorization header of a credential with every scope on each of `stores`, by store id, plus
+ * `labReadOnly`: a credential of store `lab` that may only read statements.
+ */
+export async function participantAuth(lrs: Lrs, stores: readonly string[]): Promise<Record<string, string>> {
+  const as: Record<string, string> = {};
+  for (const storeId of stores) {
+    const made = await lrs.tenancy.addCredential({ storeId, scopes: ["all"], actor: "test" });
+    as[storeId] = basic(made.key, made.secret);
+  }
+  const reader = await lrs.tenancy.addCredential({
+    storeId: "lab",
+    scopes: ["statements/read"],
+    actor: "test",
+  });
+  as.labReadOnly = basic(reader.key, reader.secret);
+  return as;
+}

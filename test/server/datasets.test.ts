@@ -9,7 +9,7 @@ import {
   registerDatasetRoutes,
 } from "../../src/server/datasets.js";
 import { backends } from "../helpers/databases.js";
-import { basic } from "../helpers/server.js";
+import { participantAuth } from "../helpers/server.js";
 import { later, specText, type VersionsWorld, versionsWorld } from "../pool/fixtures/versions/setup.js";
 
 const DAY = 86_400_000;
@@ -32,21 +32,7 @@ for (const backend of await backends()) {
         { now: () => v.w.clock.now, datasetsDir: join(v.out, "served") },
       );
       registerDatasetRoutes(app, v.lrs, services);
-      for (const [who, scopes] of [
-        ["op", ["all"]],
-        ["lab", ["all"]],
-        ["univ", ["all"]],
-        ["other", ["all"]],
-      ] as const) {
-        const made = await v.lrs.tenancy.addCredential({ storeId: who, scopes: [...scopes], actor: "test" });
-        as[who] = basic(made.key, made.secret);
-      }
-      const reader = await v.lrs.tenancy.addCredential({
-        storeId: "lab",
-        scopes: ["statements/read"],
-        actor: "test",
-      });
-      as.labReadOnly = basic(reader.key, reader.secret);
+      Object.assign(as, await participantAuth(v.lrs, ["op", "lab", "univ", "other"]));
     });
     afterEach(async () => {
       await app.close();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerTrainRoutes, trainServices } from "../../src/server/train.js";
 import { parseJobSpec } from "../../src/train/jobs/index.js";
 import { backends } from "../helpers/databases.js";
-import { basic } from "../helpers/server.js";
+import { participantAuth } from "../helpers/server.js";
 import { TS_LOADER } from "../train/fixtures/jobs/jobs.js";
 import { type TrainWorld, trainWorld } from "../train/fixtures/jobs/setup.js";
 
@@ -43,16 +43,7 @@ for (const backend of await backends()) {
       app.removeAllContentTypeParsers();
       app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
       registerTrainRoutes(app, t.lrs, services());
-      for (const who of ["op", "lab", "univ", "other"]) {
-        const made = await t.lrs.tenancy.addCredential({ storeId: who, scopes: ["all"], actor: "test" });
-        as[who] = basic(made.key, made.secret);
-      }
-      const reader = await t.lrs.tenancy.addCredential({
-        storeId: "lab",
-        scopes: ["statements/read"],
-        actor: "test",
-      });
-      as.labReadOnly = basic(reader.key, reader.secret);
+      Object.assign(as, await participantAuth(t.lrs, ["op", "lab", "univ", "other"]));
     }, 180_000);
     afterAll(async () => {
       await app?.close();

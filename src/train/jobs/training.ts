@@ -339,8 +339,8 @@ function earlyDetection(
   for (const row of rows) maxPeriod = Math.max(maxPeriod, Number(row.period));
   const cutoffs = cutoffPeriods(maxPeriod + 1, spec.earlyDetection);
   const points: EarlyDetectionPoint[] = [];
+  const testCount = indicesOf(full.splits!, "test").length;
   cutoffs.forEach((k, step) => {
-    const testCount = indicesOf(full.splits!, "test").length;
     if (k === maxPeriod + 1) {
       points.push({ day: k * days, auc: fullAuc, n: testCount });
       return;
